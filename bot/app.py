@@ -1,0 +1,41 @@
+"""The Flask app factory: the web process only verifies, persists and answers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+
+from bot.settings import Settings, load_settings
+from storage import db
+
+
+def create_app(settings: Settings | None = None, *, wakeup=None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False
+    # An in-process worker (serve) is woken at once; a separate worker polls.
+    app.extensions["hts_wakeup"] = wakeup or (lambda: None)
+    db.configure(settings.database_url)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from webhooks import site, zalo
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(zalo.bp)
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return jsonify({"ok": False, "error": "body too large"}), 413
+
+    @app.errorhandler(405)
+    def not_allowed(_exc):
+        return jsonify({"ok": False, "error": "method not allowed"}), 405
+
+    return app
+
+
+def wsgi() -> Flask:
+    """gunicorn entry point: `gunicorn 'bot.app:wsgi()'`."""
+    return create_app()

@@ -1,0 +1,128 @@
+"""Composition root for the worker side: the Zalo client, NLU, event worker, outbox sender,
+and the threads that run them. `serve` runs all of it inside the web process; `worker` runs it
+alone. The scheduler (APScheduler) lives here too, in one process only."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from bot.sender import OutboxSender
+from bot.settings import Settings
+from bot.worker import EventWorker
+from bot.zalo_client import ZaloClient
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.1  # a separate web process cannot wake us; an indexed poll is cheap
+
+
+def build_client(settings: Settings) -> ZaloClient:
+    from storage.tokens import DbFlagStore, DbTokenStore
+
+    return ZaloClient(
+        api_base=settings.zalo_api_base,
+        oauth_base=settings.zalo_oauth_base,
+        app_id=settings.zalo_app_id,
+        app_secret=settings.zalo_app_secret,
+        tokens=DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token),
+        flags=DbFlagStore(),
+    )
+
+
+class Nlu:
+    """The worker's language understanding: classifier with officers' corrections + FAQ."""
+
+    def __init__(self, settings: Settings):
+        from bot.nlu_service import LearningClassifier
+        from intents.faq import load_faq
+
+        self.classifier = LearningClassifier()
+        self.faq = load_faq(settings.faq_file or None)
+
+    def classify(self, text: str):
+        return self.classifier.classify(text)
+
+    def ask_faq(self, text: str):
+        return self.faq.ask(text)
+
+
+class Runtime:
+    """Threads: event consumer(s), outbox sender, maintenance. Stop with stop()."""
+
+    def __init__(self, settings: Settings, *, client: ZaloClient | None = None, nlu=None,
+                 scheduler: bool = True):
+        self.settings = settings
+        self.client = client or build_client(settings)
+        self.nlu = nlu or Nlu(settings)
+        self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts)
+        self.event_wakeup = threading.Event()
+        self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._with_scheduler = scheduler
+        self.scheduler = None
+
+    def wake(self) -> None:
+        self.event_wakeup.set()
+
+    def start(self) -> "Runtime":
+        self.sender.recover_interrupted()
+        for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
+            self._spawn(f"events-{i}", self._consume)
+        self._spawn("sender", self._send)
+        if self._with_scheduler:
+            from bot.scheduler import build_scheduler
+
+            self.scheduler = build_scheduler(self)
+            self.scheduler.start()
+        log.info("worker started (%s)", "with scheduler" if self._with_scheduler else "no scheduler")
+        return self
+
+    def _spawn(self, name: str, target) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.worker.process_next():
+                    continue
+            except Exception:  # database down, etc.: log, wait, carry on
+                log.exception("event worker loop error")
+                time.sleep(1)
+            self.event_wakeup.wait(IDLE_POLL_SECONDS)
+            self.event_wakeup.clear()
+
+    def _send(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.sender.send_due():
+                    continue
+            except Exception:
+                log.exception("outbox sender loop error")
+                time.sleep(1)
+            self.sender.wakeup.wait(IDLE_POLL_SECONDS)
+            self.sender.wakeup.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.event_wakeup.set()
+        self.sender.wakeup.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        for t in self._threads:
+            t.join(timeout=15)
+        self.sender.close()
+
+    def run_forever(self) -> None:
+        import signal
+
+        self.start()
+        done = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: done.set())
+        done.wait()
+        log.info("worker stopping")
+        self.stop()

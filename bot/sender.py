@@ -1,0 +1,133 @@
+"""Drains the outbox to Zalo. Each row ends `sent` or `failed` with a named reason.
+
+What happens on each kind of Zalo answer (categories from bot.zalo_client):
+- retry (-32 rate limit, HTTP 5xx, timeouts): bounded exponential back-off, then
+  `failed/retries_exhausted`;
+- undeliverable (-230, -213, -227, -232, -244): `failed` with the reason, never retried;
+- night (-234): held until 06:00 Asia/Ho_Chi_Minh;
+- setup (-209, -212, -223, -237, -403): `failed`, logged at ERROR: an operator must act;
+- refresh: the client already refreshed once and retried; a second token error backs off.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.zalo_client import ZaloClient, ZaloError
+from storage import outbox
+from storage.db import session_scope
+from storage.models import utcnow
+from storage.tickets import LOCAL_TZ
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 600.0
+STALE_SENDING = timedelta(minutes=2)  # far longer than a send's connect+read timeout
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: int
+    channel: str
+    recipient_id: str
+    message: dict
+    attempts: int
+
+
+def backoff(attempts: int) -> timedelta:
+    delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def next_morning(now_utc: datetime) -> datetime:
+    local = now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_TZ)
+    morning = local.replace(hour=6, minute=5, second=0, microsecond=0)
+    if local >= morning:
+        morning += timedelta(days=1)
+    return morning.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+class OutboxSender:
+    def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
+                 batch: int = 32):
+        self.client = client
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="send")
+        self.wakeup = threading.Event()
+        self._pause_until: datetime | None = None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def recover_interrupted(self) -> int:
+        with session_scope() as session:
+            n = outbox.fail_interrupted(session, STALE_SENDING)
+        if n:
+            log.error("outbox: %s message(s) were in flight when a process died; marked failed/%s",
+                      n, outbox.INTERRUPTED)
+        return n
+
+    def send_due(self) -> int:
+        """Send one batch of due rows. Returns how many rows were attempted."""
+        now = utcnow()
+        if self._pause_until and now < self._pause_until:
+            return 0
+        with session_scope() as session:
+            rows = outbox.claim_due(session, self.batch, now)
+            jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
+        if not jobs:
+            return 0
+        list(self._pool.map(self._send_one, jobs))
+        return len(jobs)
+
+    def _deliver(self, job: _Job) -> dict:
+        if job.channel == "zalo_group":
+            return self.client.send_group_message(job.recipient_id, job.message)
+        return self.client.send_message(job.recipient_id, job.message)
+
+    def _send_one(self, job: _Job) -> None:
+        try:
+            data = self._deliver(job)
+        except ZaloError as err:
+            self._record_error(job, err)
+            return
+        except Exception as exc:  # a bug must not leave the row in `sending` forever
+            log.exception("outbox: unexpected error sending message %s", job.id)
+            with session_scope() as session:
+                outbox.mark_failed(session, job.id, "internal_error", None, repr(exc))
+            return
+        message_id = str((data or {}).get("message_id") or "") or None
+        with session_scope() as session:
+            outbox.mark_sent(session, job.id, message_id)
+
+    def _record_error(self, job: _Job, err: ZaloError) -> None:
+        now = utcnow()
+        with session_scope() as session:
+            if err.category in ("retry", "refresh", "oauth"):
+                if err.code == -32:
+                    # Zalo's per-app rate limit: slow everyone down, not just this row.
+                    self._pause_until = now + timedelta(seconds=5)
+                if job.attempts >= self.max_attempts:
+                    outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
+                                       err.code, str(err))
+                    log.error("outbox: message %s gave up after %s attempts (%s)",
+                              job.id, job.attempts, err.reason)
+                else:
+                    outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
+                                          err.reason, err.code, str(err))
+                if err.category == "oauth":
+                    log.error("outbox: Zalo token refresh failed (%s): an OA admin may need to "
+                              "re-authorise the app", err.reason)
+            elif err.category == "night":
+                outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err))
+            else:
+                outbox.mark_failed(session, job.id, err.reason, err.code, str(err))
+                level = logging.ERROR if err.category == "setup" else logging.INFO
+                log.log(level, "outbox: message %s failed: %s (%s)", job.id, err.reason, err.code)

@@ -1,0 +1,126 @@
+"""Settings from the environment (and a .env file beside the code).
+
+One frozen object, built once at start-up and passed down; nothing else reads os.environ.
+In production (APP_ENV=production) a missing required setting stops start-up with one
+message naming everything that is missing, so the IT officer fixes it in one go.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+# Required when APP_ENV=production. Without them in development, the offline sandbox runs.
+PRODUCTION_REQUIRED = (
+    "ZALO_APP_ID",
+    "ZALO_APP_SECRET",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_OA_ID",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+    "DATABASE_URL",
+)
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'hopthuso.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_oa_id: str = ""
+    zalo_access_token: str = ""
+    zalo_refresh_token: str = ""
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # Which secret signs webhooks: sources disagree (facts sheet, [check]).
+    zalo_signature_secret: str = "oa_secret_key"  # or "app_secret"
+    zalo_site_verification: str = ""
+    database_url: str = field(default_factory=_default_database_url)
+    port: int = 8000
+    log_level: str = "INFO"
+    max_body_bytes: int = 1024 * 1024
+    conversation_timeout_minutes: int = 30
+    faq_file: str = ""
+    officer_zalo_ids: tuple[str, ...] = ()
+    ward_name: str = "phường"
+    response_working_days: int = 3
+    outbox_max_attempts: int = 6
+    event_max_attempts: int = 3
+    worker_threads: int = 1
+    # Google Sheets desk and Google Forms (issue 4)
+    sheet_id: str = ""
+    google_service_account_file: str = ""
+    google_service_account_json: str = ""
+    google_sheets_api_base: str = ""
+    forms_shared_secret: str = ""
+    sheets_webhook_secret: str = ""
+
+    @property
+    def zalo_configured(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_oa_secret_key and self.zalo_access_token)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def webhook_secret(self) -> str:
+        if self.zalo_signature_secret == "app_secret":
+            return self.zalo_app_secret
+        return self.zalo_oa_secret_key
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+_INT_FIELDS = {f.name for f in fields(Settings) if f.type in ("int", int)}
+
+
+def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Build Settings from `env` (default: os.environ after loading .env)."""
+    if env is None:
+        if dotenv:
+            load_dotenv(ROOT / ".env", override=False)
+        env = dict(os.environ)
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        raw = env.get(f.name.upper())
+        if raw is None or raw == "":
+            continue
+        if f.name in _INT_FIELDS:
+            try:
+                values[f.name] = int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{f.name.upper()} phải là số nguyên, đang là {raw!r}") from exc
+        elif f.name == "officer_zalo_ids":
+            values[f.name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+        else:
+            values[f.name] = raw.strip()
+    settings = Settings(**values)
+    if settings.is_production:
+        missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
+        if missing:
+            raise SettingsError(
+                "Thiếu cấu hình bắt buộc khi chạy production (APP_ENV=production): "
+                + ", ".join(missing)
+                + ". Điền vào tệp .env hoặc biến môi trường rồi chạy lại."
+            )
+    return settings

@@ -1,0 +1,270 @@
+"""Every resident-facing sentence, in one place, so officers can review the bot's voice.
+
+Style: polite ("Dạ", "ạ"), short, one question at a time, buttons where a choice is expected.
+Residents are addressed as "bác" (respectful to elders; the ward's usage). Button titles are
+also their payloads: a tapped button comes back as the same text a resident could type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+YOU = "bác"
+You = "Bác"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[str, ...] = ()
+
+
+# Button titles (≤ 5 per message). Kept here so intents/commands.py recognises the same words.
+BTN_REPORT = "Phản ánh"
+BTN_SUGGEST = "Kiến nghị"
+BTN_ASK = "Hỏi đáp"
+BTN_LOOKUP = "Tra cứu"
+BTN_NO_PHOTO = "Không có ảnh"
+BTN_SKIP_LOCATION = "Bỏ qua"
+BTN_SUBMIT_REPORT = "Gửi phản ánh"
+BTN_SUBMIT_SUGGESTION = "Gửi kiến nghị"
+BTN_SUBMIT_QUESTION = "Gửi câu hỏi"
+BTN_EDIT = "Sửa lại"
+BTN_CANCEL = "Hủy"
+BTN_TO_OFFICER = "Chuyển cán bộ"
+BTN_NO_THANKS = "Không cần"
+MENU = (BTN_REPORT, BTN_SUGGEST, BTN_ASK, BTN_LOOKUP)
+
+KIND_WORDS = {"complaint": "phản ánh", "suggestion": "kiến nghị", "question": "câu hỏi"}
+SUBMIT_BUTTON = {
+    "complaint": BTN_SUBMIT_REPORT,
+    "suggestion": BTN_SUBMIT_SUGGESTION,
+    "question": BTN_SUBMIT_QUESTION,
+}
+
+
+def welcome(ward: str) -> Reply:
+    return Reply(
+        f"Dạ, Ủy ban MTTQ {ward} kính chào {YOU}! Đây là Hộp thư số của Mặt trận {ward}: "
+        f"{YOU} có thể gửi phản ánh, kiến nghị, hỏi thủ tục và tra cứu kết quả xử lý ngay tại đây.\n"
+        f"Về thông tin cá nhân: phường chỉ lưu nội dung {YOU} gửi và số điện thoại, địa chỉ khi {YOU} "
+        f"cung cấp, để cán bộ xử lý và trả lời. Chỉ cán bộ phụ trách được xem; khi chuyển cơ quan khác, "
+        f"danh tính của {YOU} được giữ kín.\n"
+        f"{You} cần gì ạ?",
+        MENU,
+    )
+
+
+def menu_prompt() -> Reply:
+    return Reply(f"Dạ, {YOU} cần phường hỗ trợ việc gì ạ?", MENU)
+
+
+def fallback() -> Reply:
+    return Reply(
+        f"Dạ, phường chưa hiểu rõ ý {YOU}. {You} chọn một mục bên dưới, hoặc nhắn ngắn gọn "
+        f"việc cần phản ánh, ví dụ: \"Đèn đường ngõ 12 tổ 5 bị hỏng\".",
+        MENU,
+    )
+
+
+def goodbye_thanks() -> Reply:
+    return Reply(f"Dạ, phường cảm ơn {YOU}! Khi cần, {YOU} cứ nhắn vào đây ạ.", MENU)
+
+
+def ask_content(kind: str) -> Reply:
+    if kind == "suggestion":
+        return Reply(f"Dạ, {YOU} muốn kiến nghị điều gì ạ? {You} nhắn ngắn gọn giúp phường.")
+    if kind == "question":
+        return Reply(f"Dạ, {YOU} cần hỏi điều gì ạ?")
+    return Reply(
+        f"Dạ, {YOU} gặp việc gì cần phản ánh ạ? {You} nhắn ngắn gọn sự việc giúp phường, "
+        "ví dụ: \"Rác đổ bừa bãi đầu ngõ 8\"."
+    )
+
+
+def ask_location(summary: str) -> Reply:
+    return Reply(
+        f"Dạ, phường đã ghi nhận: {summary}. Việc này ở đâu ạ? {You} nhắn số nhà, ngõ hoặc "
+        f"tổ dân phố, hoặc bấm dấu + rồi chọn \"Vị trí\" để gửi vị trí.",
+        (BTN_SKIP_LOCATION,),
+    )
+
+
+def ask_photo(summary: str) -> Reply:
+    return Reply(
+        f"Dạ, phường đã ghi nhận: {summary}. {You} có thể gửi một tấm ảnh để cán bộ tìm đến "
+        f"nhanh hơn không ạ? (bấm dấu + rồi chọn \"Ảnh\")",
+        (BTN_NO_PHOTO,),
+    )
+
+
+def photo_received() -> str:
+    return "Dạ, phường đã nhận ảnh."
+
+
+def confirm(kind: str, text: str, location: str | None, photos: int) -> Reply:
+    lines = [f"Dạ. {You} xác nhận gửi {KIND_WORDS[kind]} này đến Mặt trận phường nhé?", f"\"{text}\""]
+    if location:
+        lines.append(f"Địa điểm: {location}")
+    if photos:
+        lines.append(f"Kèm {photos} ảnh/tệp.")
+    return Reply("\n".join(lines), (SUBMIT_BUTTON[kind], BTN_EDIT, BTN_CANCEL))
+
+
+def confirm_again(kind: str) -> Reply:
+    return Reply(
+        f"Dạ, {YOU} bấm \"{SUBMIT_BUTTON[kind]}\" để gửi, \"Sửa lại\" để sửa nội dung, "
+        "hoặc \"Hủy\" nếu không gửi nữa ạ.",
+        (SUBMIT_BUTTON[kind], BTN_EDIT, BTN_CANCEL),
+    )
+
+
+def ask_edit() -> Reply:
+    return Reply(f"Dạ, {YOU} nhắn lại nội dung đúng giúp phường ạ.")
+
+
+def cancelled() -> Reply:
+    return Reply(f"Dạ, phường đã hủy, chưa gửi gì đi ạ. Khi cần, {YOU} cứ nhắn lại.", MENU)
+
+
+def nothing_to_cancel() -> Reply:
+    return Reply(f"Dạ, hiện không có việc gì đang làm dở để hủy ạ.", MENU)
+
+
+def ticket_created(kind: str, code: str, working_days: int) -> Reply:
+    what = {"complaint": "phản ánh", "suggestion": "kiến nghị", "question": "câu hỏi"}[kind]
+    return Reply(
+        f"Dạ, phường đã tiếp nhận {what} của {YOU}, mã {code}. Cán bộ sẽ xem xét và trả lời "
+        f"{YOU} trong {working_days} ngày làm việc. {You} nhắn \"tra cứu {code}\" để xem tiến độ "
+        "bất cứ lúc nào ạ."
+    )
+
+
+def urgent_created(code: str, location_known: bool) -> Reply:
+    text = (
+        f"Dạ, phường đã báo ngay cán bộ trực, mã {code}. Nếu có người gặp nguy hiểm, {YOU} gọi "
+        "ngay 114 (cháy nổ, cứu nạn), 113 (công an) hoặc 115 (cấp cứu) ạ."
+    )
+    if not location_known:
+        text += f"\n{You} nhắn giúp địa điểm cụ thể (số nhà, ngõ, tổ) hoặc gửi vị trí ạ."
+    return Reply(text)
+
+
+def urgent_location_saved(code: str) -> Reply:
+    return Reply(f"Dạ, phường đã bổ sung địa điểm vào phiếu {code} và báo cán bộ trực ạ.")
+
+
+def officer_urgent_alert(code: str, topic_label: str, text: str, location: str | None) -> str:
+    where = f" — {location}" if location else ""
+    return f"[KHẨN] {code} ({topic_label}){where}: {text[:500]}"
+
+
+def clarify_kind(candidates: tuple[str, ...]) -> Reply:
+    labels = {"complaint": BTN_REPORT, "suggestion": BTN_SUGGEST, "question": BTN_ASK}
+    buttons = tuple(labels[c] for c in candidates if c in labels) or (BTN_REPORT, BTN_SUGGEST, BTN_ASK)
+    return Reply(
+        f"Dạ, {YOU} muốn gửi phản ánh (báo sự việc cần xử lý), kiến nghị (đề xuất với phường) "
+        "hay hỏi thông tin ạ?",
+        buttons,
+    )
+
+
+def draft_resumed_submitted(kind: str, code: str, working_days: int) -> Reply:
+    return ticket_created(kind, code, working_days)
+
+
+def lookup_ask_code() -> Reply:
+    return Reply(f"Dạ, {YOU} nhắn mã phiếu cần tra cứu, ví dụ: \"tra cứu PA-2026-0001\" ạ.")
+
+
+def lookup_none() -> Reply:
+    return Reply(f"Dạ, {YOU} chưa gửi phản ánh, kiến nghị nào qua Hộp thư số ạ.", MENU)
+
+
+def lookup_not_found(code: str) -> Reply:
+    return Reply(
+        f"Dạ, phường không tìm thấy phiếu {code} trong các phiếu {YOU} đã gửi. {You} kiểm tra "
+        "lại mã giúp phường ạ."
+    )
+
+
+def lookup_result(code: str, status_label: str, updated: str, answer: str | None,
+                  assignee_known: bool, due: str | None) -> Reply:
+    lines = [f"Dạ, phiếu {code}: {status_label} (cập nhật {updated})."]
+    if assignee_known:
+        lines.append("Đã có cán bộ phụ trách.")
+    if due:
+        lines.append(f"Hạn xử lý: {due}.")
+    if answer:
+        lines.append(f"Trả lời của phường: {answer}")
+    return Reply("\n".join(lines))
+
+
+def lookup_list(items: list[tuple[str, str]]) -> Reply:
+    lines = [f"Dạ, các phiếu gần đây của {YOU}:"]
+    lines += [f"• {code}: {label}" for code, label in items]
+    lines.append(f"{You} nhắn \"tra cứu\" kèm mã để xem chi tiết ạ.")
+    return Reply("\n".join(lines))
+
+
+def referral(kind: str) -> Reply:
+    # Khiếu nại / tố cáo follow the Luật Khiếu nại 2011 and Luật Tố cáo 2018 procedures,
+    # which the Front's feedback desk does not handle. Say where they go; do not invent details.
+    return Reply(
+        f"Dạ, nội dung {YOU} gửi có tính chất khiếu nại hoặc tố cáo. Việc này được giải quyết theo "
+        "Luật Khiếu nại và Luật Tố cáo, nên Hộp thư số không tiếp nhận thành phiếu ạ.\n"
+        f"• Khiếu nại: {YOU} gửi đơn đến chính cơ quan hoặc người đã ra quyết định, có hành vi "
+        "hành chính bị khiếu nại (ví dụ UBND phường).\n"
+        f"• Tố cáo: {YOU} gửi đơn hoặc đến trình bày trực tiếp tại cơ quan có thẩm quyền quản lý "
+        "người bị tố cáo; nơi tiếp công dân của UBND phường sẽ hướng dẫn.\n"
+        f"Nếu {YOU} chỉ muốn phản ánh một sự việc để phường xử lý, {YOU} bấm \"Phản ánh\" ạ.",
+        (BTN_REPORT, BTN_ASK),
+    )
+
+
+def faq_answer(answer: str, source: str | None) -> Reply:
+    text = f"Dạ, {answer}"
+    if source:
+        text += f"\n(Nguồn: {source})"
+    return Reply(text, (BTN_TO_OFFICER, BTN_NO_THANKS))
+
+
+def faq_unsure() -> Reply:
+    return Reply(
+        f"Dạ, câu này phường chưa chắc chắn để trả lời ngay. {You} có muốn chuyển câu hỏi đến "
+        "cán bộ để được trả lời chính xác không ạ?",
+        (BTN_TO_OFFICER, BTN_NO_THANKS),
+    )
+
+
+def faq_declined_officer() -> Reply:
+    return Reply(f"Dạ vâng. Khi cần, {YOU} cứ nhắn phường ạ.", MENU)
+
+
+def greeting_reply() -> Reply:
+    return Reply(f"Dạ, phường chào {YOU}! {You} cần phường hỗ trợ việc gì ạ?", MENU)
+
+
+def thanks_reply() -> Reply:
+    return goodbye_thanks()
+
+
+def info_received() -> Reply:
+    return Reply(f"Dạ, phường đã nhận thông tin liên hệ của {YOU}. Cảm ơn {YOU} ạ.")
+
+
+def sticker_reply() -> Reply:
+    return menu_prompt()
+
+
+def media_without_conversation() -> Reply:
+    return Reply(
+        f"Dạ, phường đã nhận. {You} nhắn ngắn gọn sự việc cần phản ánh giúp phường ạ.",
+        (BTN_CANCEL,),
+    )
+
+
+def system_error() -> Reply:
+    return Reply(
+        f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Cán bộ đã được báo và sẽ "
+        f"xem tin nhắn này; {YOU} thông cảm giúp phường ạ."
+    )

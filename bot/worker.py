@@ -1,0 +1,79 @@
+"""The queue consumer: one inbound event per transaction, resident by resident, in order.
+
+Handlers run inside the same transaction that marks the event done, and their replies are
+outbox rows in that transaction too. Killed at any point, the process either committed all of
+it (event done, ticket made, reply queued) or none of it (event still pending): no lost event,
+no second ticket, no second reply.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from datetime import timedelta
+
+from bot import failpoints, texts
+from bot.dispatcher import dispatch
+from bot.settings import Settings
+from handlers.context import Nlu, build_message
+from handlers.intake import save_stalled_as_draft
+from storage import inbox, outbox, residents
+from storage.db import session_scope
+from storage.models import InboundEvent, utcnow
+from webhooks import zalo_events
+
+log = logging.getLogger(__name__)
+
+
+def parse_stored(row: InboundEvent):
+    body = json.loads(row.payload)
+    if row.source == "zalo":
+        return zalo_events.parse(body)
+    raise ValueError(f"no parser for source {row.source!r}")
+
+
+class EventWorker:
+    def __init__(self, settings: Settings, nlu: Nlu, on_reply=None):
+        self.settings = settings
+        self.nlu = nlu
+        self.on_reply = on_reply or (lambda: None)  # wakes an in-process sender
+
+    def process_next(self) -> bool:
+        """Handle the next event. Returns False when nothing was waiting."""
+        with session_scope() as session:
+            row = inbox.claim_next(session)
+            if row is None:
+                return False
+            event_id = row.id
+            try:
+                with session.begin_nested():  # a failing handler rolls back only its own work
+                    event = parse_stored(row)
+                    dispatch(session, self.settings, self.nlu, event, event_id)
+                inbox.mark(session, event_id, "done")
+            except Exception:
+                error = traceback.format_exc()
+                log.error("event %s failed:\n%s", event_id, error)
+                status = inbox.record_failure(session, event_id, error, self.settings.event_max_attempts)
+                if status == "failed" and row.user_key:
+                    # Never silence: the resident hears that something went wrong.
+                    outbox.enqueue(session, row.user_key, build_message(texts.system_error()),
+                                   purpose="error", event_id=event_id)
+            failpoints.hit("worker.before_commit")
+        self.on_reply()
+        return True
+
+    def drain(self, limit: int = 1_000_000) -> int:
+        n = 0
+        while n < limit and self.process_next():
+            n += 1
+        return n
+
+    def expire_stalled_conversations(self) -> int:
+        cutoff = utcnow() - timedelta(minutes=self.settings.conversation_timeout_minutes)
+        with session_scope() as session:
+            stalled = residents.stalled_conversations(session, cutoff)
+            for conversation in stalled:
+                save_stalled_as_draft(session, self.settings, conversation)
+        if stalled:
+            log.info("conversations: %s stalled conversation(s) saved as drafts", len(stalled))
+        return len(stalled)

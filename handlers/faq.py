@@ -1,0 +1,66 @@
+"""Questions: answer from the officers' knowledge base, or offer to pass the question on.
+
+Below the matcher's confidence threshold the bot says it is not sure rather than answer a
+legal question wrongly, and offers to turn the question into a ticket for an officer.
+"""
+from __future__ import annotations
+
+from bot import texts
+from handlers import intake
+from handlers.context import Context
+from intents.commands import parse as parse_command
+from intents.normalize import normalize
+from storage import residents
+from webhooks.events import Inbound
+
+
+def answer(ctx: Context, question: str) -> None:
+    match = ctx.nlu.ask_faq(question)
+    state = {"question": normalize(question)[:4000]}
+    if match is None:
+        ctx.reply(texts.faq_unsure())
+    else:
+        state["matched"] = match.question
+        ctx.reply(texts.faq_answer(match.answer, match.source))
+    residents.set_state(ctx.conversation, "faq_offer", state)
+
+
+def on_question(event: Inbound, ctx: Context) -> bool:
+    if event.kind != "text" or ctx.classification.kind != "question":
+        return False
+    answer(ctx, event.text)
+    return True
+
+
+def on_waiting_question(event: Inbound, ctx: Context) -> bool:
+    """After the "Hỏi đáp" button: the next text is the question, whatever it looks like."""
+    if event.kind != "text" or not event.text.strip():
+        residents.set_state(ctx.conversation, "idle")
+        return False
+    answer(ctx, event.text)
+    return True
+
+
+def on_offer(event: Inbound, ctx: Context) -> bool:
+    """After an answer: [Chuyển cán bộ] makes a question ticket, [Không cần] ends it."""
+    command = parse_command(event.text) if event.kind == "text" else None
+    question = ctx.conversation.data.get("question", "")
+    if command and command.name == "to_officer" and question:
+        intake.submit(ctx, {"kind": "question", "text": question, "attachments": [],
+                            "topic": ctx.nlu.classify(question).topic})
+        return True
+    if command and command.name in ("no_thanks", "cancel"):
+        residents.set_state(ctx.conversation, "idle")
+        ctx.reply(texts.faq_declined_officer())
+        return True
+    residents.set_state(ctx.conversation, "idle")
+    return False  # a new message: let the other handlers take it
+
+
+def on_menu_ask(event: Inbound, ctx: Context) -> bool:
+    command = parse_command(event.text) if event.kind == "text" else None
+    if not command or command.name != "menu_ask":
+        return False
+    residents.set_state(ctx.conversation, "faq_wait")
+    ctx.reply(texts.ask_content("question"))
+    return True

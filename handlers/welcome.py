@@ -1,0 +1,59 @@
+"""Follow, unfollow, greetings, thanks, shared contact info."""
+from __future__ import annotations
+
+from bot import texts
+from handlers.context import Context
+from intents.normalize import fold, normalize
+from webhooks.events import Inbound
+
+
+
+def on_follow(event: Inbound, ctx: Context) -> bool:
+    if event.kind != "follow":
+        return False
+    ctx.resident.is_follower = True
+    ctx.reply(texts.welcome(ctx.settings.ward_name))
+    return True
+
+
+def on_unfollow(event: Inbound, ctx: Context) -> bool:
+    if event.kind != "unfollow":
+        return False
+    ctx.resident.is_follower = False  # no reply: Zalo would refuse it anyway
+    return True
+
+
+def on_submit_info(event: Inbound, ctx: Context) -> bool:
+    if event.kind != "submit_info":
+        return False
+    info = {k.lower(): v for k, v in event.info.items() if v}
+    name = info.get("name") or info.get("display_name")
+    phone = info.get("phone") or info.get("phone_number")
+    address = info.get("address")
+    if name:
+        ctx.resident.display_name = normalize(name)[:200]
+    if phone:
+        ctx.resident.phone = "".join(ch for ch in phone if ch.isdigit() or ch == "+")[:32]
+    if address:
+        ctx.resident.address = normalize(address)[:500]
+    ctx.reply(texts.info_received())
+    return True
+
+
+def on_greeting(event: Inbound, ctx: Context) -> bool:
+    if event.kind != "text" or ctx.classification.kind != "greeting":
+        return False
+    if any(word in fold(event.text) for word in ("cam on", "thank", "tks", "camon")):
+        ctx.reply(texts.thanks_reply())
+    else:
+        ctx.reply(texts.welcome(ctx.settings.ward_name))
+    return True
+
+
+def on_anything(event: Inbound, ctx: Context) -> bool:
+    """Never silence: whatever got here gets a short, helpful answer with the menu."""
+    if event.kind == "media" and all(a.type == "sticker" for a in event.attachments):
+        ctx.reply(texts.sticker_reply())
+    else:
+        ctx.reply(texts.fallback())
+    return True

@@ -1,0 +1,202 @@
+"""Text normalisation for Vietnamese as residents really type it.
+
+`normalize` gives the canonical display form: NFC, one tone-placement convention, no
+zero-width characters, ASCII digits, trimmed, collapsed spaces; case and diacritics kept.
+`fold` gives the matching form: lower case, no diacritics, "đ" mapped to "d" by hand (it has
+no Unicode decomposition).
+
+`prepare` is the full pipeline the classifier and the FAQ matcher use: normalise, cap the
+length, lower-case, drop emoji and punctuation (keeping "?" as a token: it is a real signal),
+expand teencode and abbreviations, squeeze stretched letters ("hongggg"), fold.
+`strip_fillers` then removes politeness framing ("cho em hỏi", "ạ", "với") for FAQ matching.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_CHARS = 2000  # work is capped: nobody's street-light report is longer than this
+
+_SPACES = re.compile(r"\s+")
+# Zero-width and invisible characters pasted from Zalo/Word/Facebook; they split words silently.
+# A zero-width space separates words, so it becomes a space; the others are just dropped.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_INVISIBLE[0x200B] = " "
+# Full-width ASCII (Vietnamese IMEs on phones sometimes emit "１２"), ideographic space.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+_CLEAN_TABLE = {**_INVISIBLE, **_FULLWIDTH}
+
+# Tone placement. Two conventions coexist: traditional "hòa, khỏe, thủy" and the "new" one
+# "hoà, khoẻ, thuỷ". They differ only in open syllables ending in oa/oe/uy, and stay different
+# after NFC, so "hoà" != "hòa" byte-wise. We keep the traditional one (used by the State's own
+# documents: "Cộng hòa", "Ủy ban", "văn hóa"). "qu" is a consonant, so "quý", "quà" stay.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+
+
+def _tone_table() -> dict[str, str]:
+    table = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for tone in _TONES:
+            for f, s in ((first, second), (first.upper(), second), (first.upper(), second.upper())):
+                new = f + unicodedata.normalize("NFC", s + tone)
+                old = unicodedata.normalize("NFC", f + tone) + s
+                table[new] = old
+    return table
+
+
+_TONE_FIX = _tone_table()
+_TONE_RE = re.compile(r"(?<![qQ])(" + "|".join(map(re.escape, _TONE_FIX)) + r")(?!\w)")
+
+
+def _fix_tone(m: re.Match) -> str:
+    return _TONE_FIX[m.group(1)]
+
+
+def normalize(text: str) -> str:
+    """Canonical display/storage form: keeps case and diacritics."""
+    text = unicodedata.normalize("NFC", (text or "").translate(_CLEAN_TABLE))
+    text = _TONE_RE.sub(_fix_tone, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _fold_table() -> dict[int, str]:
+    """Precomputed char -> base letter for every Latin letter with marks (fast path)."""
+    table: dict[int, str] = {}
+    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn")
+        if base != ch and len(base) == 1:
+            table[cp] = base.lower()
+    table[ord("đ")] = table[ord("Đ")] = "d"
+    table[ord("ð")] = table[ord("Ð")] = "d"  # a common mistyping of "đ" on some keyboards
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Matching form: lower case, no diacritics, đ -> d."""
+    text = normalize(text).lower().translate(_FOLD)
+    if text.isascii():
+        return text
+    # Leftover combining marks (odd input) are dropped the slow, sure way.
+    text = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").translate(_FOLD)
+
+
+# --- teencode, abbreviations, fillers ---------------------------------------------------
+
+@lru_cache(maxsize=1)
+def teencode() -> tuple[dict[str, str], dict[str, str]]:
+    """(single-token map, multi-token phrase map), both keyed and valued in folded form.
+
+    Loaded from intents/data/teencode.csv (columns: short,full) so officers can add the
+    ward's own abbreviations."""
+    words: dict[str, str] = {}
+    phrases: dict[str, str] = {}
+    path = DATA_DIR / "teencode.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            short = fold(row.get("short") or "")
+            full = fold(row.get("full") or "")
+            if not short or not full:
+                continue
+            (phrases if " " in short else words)[short] = full
+    return words, phrases
+
+
+_TOKEN = re.compile(r"[0-9a-z]+|\?")
+_STRETCH3 = re.compile(r"([a-z])\1{2,}")
+_STRETCH2 = re.compile(r"([a-np-z])\1")  # "oo" is real Vietnamese (xoong, boong): keep it
+
+
+def squeeze(token: str) -> str:
+    """"hongggg" -> "hong", "nhaa" -> "nha". Applied only to tokens that are not known
+    abbreviations, so "cccd" survives."""
+    token = _STRETCH3.sub(r"\1", token)
+    return _STRETCH2.sub(r"\1", token)
+
+
+def expand_tokens(tokens: list[str]) -> list[str]:
+    words, phrases = teencode()
+    out: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        # Two-token phrases first ("so hk" is "sổ hộ khẩu", while a lone "hk" is "không").
+        if i + 1 < n:
+            pair = tokens[i] + " " + tokens[i + 1]
+            full = phrases.get(pair)
+            if full:
+                out.extend(full.split())
+                i += 2
+                continue
+        tok = tokens[i]
+        full = words.get(tok)
+        if full is None and not tok.isdigit():
+            sq = squeeze(tok)
+            full = words.get(sq, sq)
+        out.extend((full or tok).split())
+        i += 1
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, expanded tokens of a message (emoji and punctuation dropped, "?" kept)."""
+    folded = fold((text or "")[:MAX_CHARS])
+    return expand_tokens(_TOKEN.findall(folded))
+
+
+def prepare(text: str) -> str:
+    """The matching form of a whole message, teencode expanded: "ko dc" -> "khong duoc"."""
+    return " ".join(tokens(text))
+
+
+def expand(text: str) -> str:
+    """Public helper: folded text with teencode and abbreviations expanded (no "?")."""
+    return " ".join(t for t in tokens(text) if t != "?")
+
+
+# Politeness framing. Leading phrases and trailing particles are removed; the middle of a
+# message is never touched ("làm việc với công an" keeps its "với").
+_LEAD_FILLERS = tuple(sorted((
+    "cho em hoi", "cho toi hoi", "cho chau hoi", "cho minh hoi", "cho con hoi", "cho anh hoi",
+    "cho chi hoi", "cho hoi", "em hoi", "toi hoi", "xin hoi", "xin cho hoi", "em muon hoi",
+    "toi muon hoi", "minh muon hoi", "em can hoi", "admin oi", "ad oi", "anh chi oi",
+    "phuong oi", "can bo oi", "chao phuong", "chao admin", "chao ad", "xin chao", "chao",
+    "da", "vang", "oi", "alo", "a", "ad", "admin", "em", "toi", "minh", "chau", "con",
+    "cho em", "cho toi", "hi", "hello", "ui", "la", "thi",
+), key=len, reverse=True))
+_TRAIL_FILLERS = tuple(sorted((
+    "a", "ah", "nhe", "nha", "voi", "voi a", "nhe a", "nha a", "vay", "vay a", "the", "the a",
+    "khong a", "duoc khong", "ko", "khong", "em cam on", "cam on", "xin cam on", "em cam on a",
+    "cam on a", "thanks", "ad", "admin", "oi", "giup em", "giup toi", "giup", "ạ", "?", "di",
+    "ha", "nhi", "vay nhi", "roi", "chua", "zay",
+), key=len, reverse=True))
+
+
+def strip_fillers(prepared: str) -> str:
+    """Remove politeness framing from a prepared (folded, expanded) message."""
+    words = prepared.split()
+    changed = True
+    while changed and words:
+        changed = False
+        for phrase in _LEAD_FILLERS:
+            p = phrase.split()
+            if words[: len(p)] == p and len(words) > len(p):
+                words = words[len(p):]
+                changed = True
+                break
+        for phrase in _TRAIL_FILLERS:
+            p = phrase.split()
+            if len(words) > len(p) and words[-len(p):] == p:
+                words = words[: -len(p)]
+                changed = True
+                break
+    return " ".join(words)

@@ -1,0 +1,94 @@
+"""Engine and sessions.
+
+One engine per process, configured once from Settings. SQLite (the embedded default) gets WAL,
+a long busy timeout and BEGIN IMMEDIATE, so concurrent writers (gunicorn workers plus the
+worker) queue instead of failing; PostgreSQL is used as is.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+_engine: Engine | None = None
+_Session: sessionmaker | None = None
+_url: str | None = None
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Take the write lock at the start: a read-then-write transaction can otherwise fail
+        # with "database is locked" instead of waiting its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def configure(url: str) -> Engine:
+    """(Re)bind the process-wide engine. Called once at start-up, and by tests."""
+    global _engine, _Session, _url
+    if _engine is not None and url == _url:
+        return _engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = make_engine(url)
+    _url = url
+    _Session = sessionmaker(bind=_engine, expire_on_commit=False)
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("storage.db.configure(url) has not been called")
+    return _engine
+
+
+def is_postgres() -> bool:
+    return get_engine().dialect.name == "postgresql"
+
+
+def new_session() -> Session:
+    if _Session is None:
+        raise RuntimeError("storage.db.configure(url) has not been called")
+    return _Session()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any exception."""
+    session = new_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,230 @@
+"""Database models. Times are naive UTC everywhere; display code converts to Asia/Ho_Chi_Minh.
+
+Zalo ids are big numeric strings and stay strings (never ints) end to end.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# BigInteger ids on PostgreSQL; SQLite only autoincrements a plain INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    # Personal data: shown masked on the officers' sheet, never logged in plain text.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(500))
+    group_code: Mapped[str | None] = mapped_column(String(32))
+    is_follower: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_interaction_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Conversation(Base):
+    """A resident's guided chat, as a state machine stored here and never in memory."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(40), default="idle")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InboundEvent(Base):
+    """Durable inbox: every webhook delivery lands here before anything else happens."""
+
+    __tablename__ = "inbound_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # zalo | form | sheet
+    event_key: Mapped[str] = mapped_column(String(255), unique=True)
+    event_name: Mapped[str] = mapped_column(String(64))
+    user_key: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # the exact raw body as received
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|ignored|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_inbound_status_id", "status", "id"),
+        Index("ix_inbound_user_status_id", "user_key", "status", "id"),
+    )
+
+
+class OutboundMessage(Base):
+    """Outbox: every message to Zalo is a row that ends `sent` or `failed` with a reason."""
+
+    __tablename__ = "outbound_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), default="zalo_cs")  # zalo_cs | zalo_group
+    recipient_id: Mapped[str] = mapped_column(String(64))
+    message: Mapped[dict] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(32), default="reply")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|failed
+    reason: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_error_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    zalo_message_id: Mapped[str | None] = mapped_column(String(64))
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_events.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient_status_id", "recipient_id", "status", "id"),
+    )
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # complaint | suggestion | question
+    topic: Mapped[str | None] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    channel: Mapped[str] = mapped_column(String(16), default="zalo")  # zalo | form
+    text: Mapped[str] = mapped_column(Text, default="")
+    location_text: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    group_code: Mapped[str | None] = mapped_column(String(32))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    reporter_email: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    answer: Mapped[str | None] = mapped_column(Text)
+    forwarded_to: Mapped[str | None] = mapped_column(String(300))
+    due_date: Mapped[datetime | None] = mapped_column(DateTime)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    source_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # e.g. form response id
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="ticket", order_by="Attachment.id")
+
+    __table_args__ = (
+        Index("ix_tickets_resident", "resident_id", "id"),
+        Index("ix_tickets_updated", "updated_at"),
+    )
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # image | file | location | video | audio | link
+    url: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(300))
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class TicketEvent(Base):
+    """Audit trail: who changed what on a ticket, when, from what to what."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TicketSequence(Base):
+    __tablename__ = "ticket_sequences"
+    prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Referral(Base):
+    """Contacts that are out of the desk's scope (khiếu nại, tố cáo): recorded, redirected."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OAToken(Base):
+    """The OA's token pair. The refresh token is single use: this row is the only copy."""
+
+    __tablename__ = "oa_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Hash of the environment's refresh token this row was seeded from: a new pair put in .env
+    # after a re-authorisation replaces the stored one, an old one does not.
+    seeded_from: Mapped[str | None] = mapped_column(String(64))
+    rotations: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Flag(Base):
+    """Small facts the service learns at run time (e.g. this OA must use the v2 send API)."""
+
+    __tablename__ = "flags"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class LearnedExample(Base):
+    """An officer's correction, kept as a labelled example the classifier learns from."""
+
+    __tablename__ = "learned_examples"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32), default="cli")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

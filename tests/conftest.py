@@ -1,0 +1,143 @@
+"""Fixtures shared by the whole suite.
+
+The database is real: SQLite by default, PostgreSQL when TEST_DATABASE_URL points at one
+(each test session gets its own throw-away PostgreSQL database, so parallel runs don't
+collide). Tables are emptied between tests. No test may reach the internet.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from bot.settings import Settings
+from storage import db
+from storage.models import Base
+from tests.support import APP_ID, APP_SECRET, OA_ID, OA_SECRET, Harness
+
+_LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and host not in _LOCAL and not str(host).startswith("127."):
+        raise RuntimeError(f"tests must not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect
+
+
+def _postgres_database(base_url: str):
+    import psycopg
+
+    name = f"hts_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, _ = admin.rpartition("/")
+    return f"{head}/{name}", (admin, name)
+
+
+def _drop_postgres(admin: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgres"):
+        url, cleanup = _postgres_database(base)
+        yield url
+        db.get_engine().dispose()
+        _drop_postgres(*cleanup)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    engine = db.configure(database_url)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture()
+def clean_db(_schema, database_url):
+    """An empty database for each test (same schema, all rows deleted)."""
+    engine = db.configure(database_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    yield engine
+
+
+@pytest.fixture()
+def fake_zalo():
+    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+
+    state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET,
+                          access_token="test-access-token", refresh_token="test-refresh-token")
+    with FakeZaloServer(state) as server:
+        yield server
+
+
+@pytest.fixture()
+def settings(clean_db, database_url, fake_zalo) -> Settings:
+    return Settings(
+        database_url=database_url,
+        zalo_app_id=APP_ID,
+        zalo_app_secret=APP_SECRET,
+        zalo_oa_secret_key=OA_SECRET,
+        zalo_oa_id=OA_ID,
+        zalo_access_token="test-access-token",
+        zalo_refresh_token="test-refresh-token",
+        zalo_api_base=fake_zalo.base_url,
+        zalo_oauth_base=fake_zalo.base_url,
+        officer_zalo_ids=("900000000000000001",),
+    )
+
+
+@pytest.fixture()
+def app(settings):
+    from bot.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runtime(settings, app):
+    """Worker pieces driven synchronously by the test (no threads, no scheduler)."""
+    from bot.runtime import Runtime
+
+    rt = Runtime(settings, scheduler=False)
+    yield rt
+    rt.sender.close()
+
+
+@pytest.fixture()
+def bot(client, runtime, fake_zalo) -> Harness:
+    return Harness(client, runtime, fake_zalo)
+
+
+@pytest.fixture()
+def session(clean_db):
+    with db.session_scope() as s:
+        yield s
+
+
+def count(table: str) -> int:
+    with db.session_scope() as s:
+        return s.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()

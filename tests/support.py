@@ -1,0 +1,122 @@
+"""Test helpers: Zalo-shaped payloads, real signatures, and a transcript harness.
+
+`Harness.say("...")` does what Zalo and a resident would: it tells the fake Zalo that the
+resident interacted, posts a correctly signed `user_send_text` webhook with the raw bytes,
+runs the worker and the outbox sender until both are idle, and returns the texts (and
+buttons) the fake Zalo API received for that resident.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+from webhooks.signature import zalo_header
+
+OA_ID = "388613280878808645"
+APP_ID = "360846524940903967"
+OA_SECRET = "test-oa-secret-key"
+APP_SECRET = "test-app-secret"
+
+_seq = itertools.count(1)
+
+
+def now_ms() -> str:
+    return str(int(time.time() * 1000))
+
+
+def zalo_event(event_name: str, user_id: str, message: dict | None = None, **extra) -> dict:
+    body = {
+        "app_id": APP_ID,
+        "user_id_by_app": "5521772797175877" + str(next(_seq)).zfill(2),
+        "event_name": event_name,
+        "timestamp": extra.pop("timestamp", now_ms()),
+        "sender": {"id": user_id},
+        "recipient": {"id": OA_ID},
+    }
+    if message is not None:
+        body["message"] = message
+    body.update(extra)
+    return body
+
+
+def text_event(user_id: str, text: str, msg_id: str | None = None) -> dict:
+    return zalo_event("user_send_text", user_id,
+                      {"msg_id": msg_id or f"msg{next(_seq)}{int(time.time()*1e6)}", "text": text})
+
+
+def image_event(user_id: str, url: str = "https://photo.zdn.vn/x.jpg", caption: str = "") -> dict:
+    message = {"msg_id": f"img{next(_seq)}{int(time.time()*1e6)}",
+               "attachments": [{"type": "image", "payload": {"url": url, "thumbnail": url}}]}
+    if caption:
+        message["text"] = caption
+    return zalo_event("user_send_image", user_id, message)
+
+
+def location_event(user_id: str, lat="21.0285", lng="105.8542") -> dict:
+    return zalo_event("user_send_location", user_id, {
+        "msg_id": f"loc{next(_seq)}{int(time.time()*1e6)}",
+        "attachments": [{"type": "location", "payload": {"coordinates": {"latitude": lat, "longitude": lng}}}],
+    })
+
+
+def follow_event(user_id: str) -> dict:
+    return {"app_id": APP_ID, "oa_id": OA_ID, "user_id_by_app": "55", "event_name": "follow",
+            "timestamp": now_ms(), "source": "oa_profile", "follower": {"id": user_id}}
+
+
+def signed(body: dict, secret: str = OA_SECRET) -> tuple[bytes, dict]:
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return raw, {"X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"], secret),
+                 "Content-Type": "application/json"}
+
+
+def post_event(client, body: dict, secret: str = OA_SECRET):
+    raw, headers = signed(body, secret)
+    return client.post("/webhooks/zalo", data=raw, headers=headers)
+
+
+def message_text(message: dict) -> str:
+    return message.get("text") or ""
+
+
+def message_buttons(message: dict) -> list[str]:
+    payload = (message.get("attachment") or {}).get("payload") or {}
+    return [b.get("title") for b in payload.get("buttons") or []]
+
+
+class Harness:
+    def __init__(self, client, runtime, fake, user_id: str = "246845883529197922"):
+        self.client = client
+        self.runtime = runtime
+        self.fake = fake
+        self.user_id = user_id
+        self._seen = 0
+
+    def run_until_idle(self) -> None:
+        for _ in range(1000):
+            worked = self.runtime.worker.process_next()
+            worked = self.runtime.sender.send_due() > 0 or worked
+            if not worked:
+                return
+        raise AssertionError("worker did not become idle")
+
+    def deliver(self, body: dict, expect_status: int = 200) -> list[dict]:
+        self.fake.state.touch_interaction(self.user_id)
+        resp = post_event(self.client, body)
+        assert resp.status_code == expect_status, resp.get_data(as_text=True)
+        self.run_until_idle()
+        return self.new_messages()
+
+    def new_messages(self) -> list[dict]:
+        sent = self.fake.state.messages(user_id=self.user_id, after_id=self._seen)
+        if sent:
+            self._seen = sent[-1].id
+        return [m.message for m in sent]
+
+    def say(self, text: str) -> list[dict]:
+        return self.deliver(text_event(self.user_id, text))
+
+    def say_text(self, text: str) -> str:
+        """The bot's reply texts joined, for transcript-style assertions."""
+        return "\n".join(message_text(m) for m in self.say(text))

@@ -1,0 +1,67 @@
+"""POST /webhooks/zalo: verify, persist, answer. Nothing slow happens here.
+
+Zalo retries anything that is not a 200 within ~2 s and may disable a failing webhook, so the
+request does exactly three things: check the signature over the raw bytes, insert the raw
+event into the inbox (once per event key), and return 200. The worker does the rest.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+
+from storage import inbox
+from storage.db import session_scope
+from webhooks import zalo_events
+from webhooks.signature import verify_zalo
+
+log = logging.getLogger(__name__)
+bp = Blueprint("zalo_webhook", __name__)
+
+
+def _error(status: int, message: str):
+    return jsonify({"ok": False, "error": message}), status
+
+
+@bp.post("/webhooks/zalo")
+def receive():
+    settings = current_app.config["SETTINGS"]
+    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH -> 413 before we get here
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "malformed JSON")
+    if not isinstance(body, dict):
+        return _error(400, "expected a JSON object")
+
+    signature = request.headers.get("X-ZEvent-Signature")
+    user_id = zalo_events.user_id_of(body)
+    if not signature and not user_id:
+        # The console's "test" ping may come unsigned and carries no resident event.
+        log.info("zalo webhook: unsigned ping without a resident event, dropped")
+        return jsonify({"ok": True, "ignored": "unsigned ping"}), 200
+    app_id = str(body.get("app_id") or "")
+    timestamp = str(body.get("timestamp") or "")
+    if app_id != settings.zalo_app_id or not verify_zalo(
+        signature, app_id, raw, timestamp, settings.webhook_secret
+    ):
+        log.warning("zalo webhook: bad signature (event=%s)", str(body.get("event_name"))[:64])
+        return _error(401, "invalid signature")
+
+    event = zalo_events.parse(body)
+    status = "pending" if event.actionable else "ignored"
+    with session_scope() as session:
+        new = inbox.store_event(
+            session,
+            source="zalo",
+            event_key=event.event_key[:255],
+            event_name=event.event_name[:64],
+            user_key=event.user_id,
+            payload=raw.decode("utf-8"),
+            status=status,
+        )
+    if new and status == "pending":
+        current_app.extensions["hts_wakeup"]()
+    log.debug("zalo webhook: %s %s (%s)", event.event_name, event.event_key, "new" if new else "repeat")
+    return jsonify({"ok": True, "duplicate": not new}), 200
