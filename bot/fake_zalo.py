@@ -138,7 +138,7 @@ class SentMessage:
 
 @dataclass
 class FailRule:
-    path: str                  # exact path, or "*" for every API/OAuth path
+    path: str                  # exact path, or "*" for every path, the OAuth one included
     code: int | None = None
     http_status: int | None = None
     hang_seconds: float | None = None
@@ -808,6 +808,13 @@ class _KeepUnderscoreHeaders(WSGIRequestHandler):
         return environ
 
 
+class _QuietHandler(_KeepUnderscoreHeaders):
+    """Access log at DEBUG, so test output is not one line per fake request."""
+
+    def log_request(self, code="-", size="-"):
+        log.debug("%s %s", self.requestline, code)
+
+
 class FakeZaloServer:
     """Serve the fake on 127.0.0.1 in a background thread.
 
@@ -815,8 +822,10 @@ class FakeZaloServer:
             client = ZaloClient(fake.base_url, fake.base_url, ...)
     """
 
-    def __init__(self, state: FakeZaloState | None = None, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, state: FakeZaloState | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 quiet: bool = True):
         self.state = state or FakeZaloState()
+        self._handler = _QuietHandler if quiet else _KeepUnderscoreHeaders
         self.app = create_fake_zalo_app(self.state)
         self._host, self._port = host, port
         self._server = None
@@ -831,7 +840,7 @@ class FakeZaloServer:
     def start(self) -> "FakeZaloServer":
         self.state.stopping.clear()
         self._server = make_server(self._host, self._port, self.app, threaded=True,
-                                   request_handler=_KeepUnderscoreHeaders)
+                                   request_handler=self._handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-zalo", daemon=True)
         self._thread.start()
@@ -869,7 +878,7 @@ def main(argv: list[str] | None = None) -> None:
     state = FakeZaloState(app_id=args.app_id, app_secret=args.app_secret,
                           access_token=args.access_token, refresh_token=args.refresh_token,
                           oa_type=args.oa_type, latency_ms=args.latency_ms)
-    server = FakeZaloServer(state, host=args.host, port=args.port).start()
+    server = FakeZaloServer(state, host=args.host, port=args.port, quiet=False).start()
     print(f"fake Zalo on {server.base_url}  (ZALO_API_BASE=ZALO_OAUTH_BASE={server.base_url})\n"
           f"  app_id={state.app_id} app_secret={state.app_secret}\n"
           f"  access_token={state.access_token} refresh_token={state.refresh_token}", flush=True)

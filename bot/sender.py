@@ -110,7 +110,7 @@ class OutboxSender:
     def _record_error(self, job: _Job, err: ZaloError) -> None:
         now = utcnow()
         with session_scope() as session:
-            if err.category in ("retry", "refresh", "oauth"):
+            if err.category in ("retry", "refresh"):
                 if err.code == -32:
                     # Zalo's per-app rate limit: slow everyone down, not just this row.
                     self._pause_until = now + timedelta(seconds=5)
@@ -122,12 +122,11 @@ class OutboxSender:
                 else:
                     outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
                                           err.reason, err.code, str(err))
-                if err.category == "oauth":
-                    log.error("outbox: Zalo token refresh failed (%s): an OA admin may need to "
-                              "re-authorise the app", err.reason)
             elif err.category == "night":
                 outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err))
             else:
                 outbox.mark_failed(session, job.id, err.reason, err.code, str(err))
-                level = logging.ERROR if err.category == "setup" else logging.INFO
+                # A dead refresh token or wrong app secret never fixes itself: an OA admin must
+                # re-authorise, so say it loudly instead of retrying.
+                level = logging.ERROR if err.category in ("setup", "oauth") else logging.INFO
                 log.log(level, "outbox: message %s failed: %s (%s)", job.id, err.reason, err.code)

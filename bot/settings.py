@@ -68,6 +68,8 @@ class Settings:
     google_sheets_api_base: str = ""
     forms_shared_secret: str = ""
     sheets_webhook_secret: str = ""
+    # Where `serve` (sandbox) tells `chat` how to reach it.
+    sandbox_file: str = str(INSTANCE_DIR / "sandbox.json")
 
     @property
     def zalo_configured(self) -> bool:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import timedelta
 
 import pytest
 import requests
 
-from bot.fake_zalo import FakeZaloServer, FakeZaloState
+from bot.fake_zalo import FakeZaloServer
 from bot.zalo_client import ZaloError, parse_interaction_date, text_message
 
 
@@ -22,16 +23,16 @@ def test_starts_fast_and_stops_cleanly():
     started = time.monotonic()
     server = FakeZaloServer().start()
     assert time.monotonic() - started < 0.5
-    assert requests.get(server.base_url + "/_fake/stats", timeout=5).ok
+    url = server.base_url + "/_fake/stats"
+    assert requests.get(url, timeout=5).ok
     server.stop()
     with pytest.raises(requests.ConnectionError):
-        requests.get(server.base_url + "/_fake/stats", timeout=1)
+        requests.get(url, timeout=1)
 
 
 def test_stop_releases_a_hung_request():
     server = FakeZaloServer().start()
     server.state.fail("*", hang_seconds=30)
-    import threading
     t = threading.Thread(target=lambda: requests.get(server.base_url + "/v2.0/oa/tag/gettagsofoa",
                                                      timeout=60))
     t.start()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.zalo_client import MemoryTokenStore, Tokens, ZaloError, text_message
+from bot.zalo_client import PATH_CS_V3, MemoryTokenStore, Tokens, ZaloError, text_message
 
 
 @pytest.mark.parametrize("code", [-216, -220])
@@ -32,7 +32,7 @@ def test_token_error_mid_run_refreshes_exactly_once(fake, client, store, code):
 
 def test_second_token_error_after_refresh_raises(fake, client, store):
     user = fake.state.add_user()
-    fake.state.fail("*", code=-216, times=2)
+    fake.state.fail(PATH_CS_V3, code=-216, times=2)
     with pytest.raises(ZaloError) as info:
         client.send_message(user, text_message("x"))
     assert info.value.category == "refresh"

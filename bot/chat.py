@@ -1,0 +1,137 @@
+"""`python -m bot chat`: talk to the running sandbox bot from a terminal, as a resident.
+
+Each line you type is sent as a correctly signed Zalo `user_send_text` webhook; the bot's
+replies are read back from the fake Zalo API and printed, buttons numbered: type the number
+to tap one. /anh sends a photo, /vitri a shared location, /theodoi a follow, /thoat quits.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+
+import requests
+
+from bot import sandbox
+from webhooks.signature import zalo_header
+
+QUIET_AFTER_REPLY = 0.7
+MAX_WAIT = 8.0
+
+
+class ChatClient:
+    def __init__(self, info: dict, user_id: str, out=sys.stdout):
+        self.info = info
+        self.user_id = user_id
+        self.out = out
+        self.after_id = 0
+        self.buttons: list[str] = []
+        self.http = requests.Session()
+
+    def _event(self, event_name: str, message: dict | None = None) -> dict:
+        body = {
+            "app_id": self.info["app_id"],
+            "user_id_by_app": self.user_id[::-1],
+            "event_name": event_name,
+            "timestamp": str(int(time.time() * 1000)),
+        }
+        if event_name == "follow":
+            body.update(oa_id=self.info["oa_id"], follower={"id": self.user_id}, source="chat")
+        else:
+            body.update(sender={"id": self.user_id}, recipient={"id": self.info["oa_id"]},
+                        message={"msg_id": uuid.uuid4().hex, **(message or {})})
+        return body
+
+    def send(self, body: dict) -> None:
+        # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
+        self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
+                       json={"user_id": self.user_id}, timeout=5)
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json",
+                   "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
+                                                     self.info["oa_secret_key"])}
+        resp = self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
+        if resp.status_code != 200:
+            self.out.write(f"(webhook trả lời {resp.status_code}: {resp.text})\n")
+
+    def replies(self) -> list[dict]:
+        """Wait for the bot's replies: until a short quiet period after the first one."""
+        got: list[dict] = []
+        start = last = time.monotonic()
+        while True:
+            resp = self.http.get(f"{self.info['fake_zalo_url']}/_fake/messages",
+                                 params={"user_id": self.user_id, "after_id": self.after_id},
+                                 timeout=5)
+            items = resp.json() if resp.ok else []  # a JSON list of recorded sends
+            for item in items:
+                self.after_id = max(self.after_id, int(item["id"]))
+                got.append(item["message"])
+                last = time.monotonic()
+            now = time.monotonic()
+            if got and now - last > QUIET_AFTER_REPLY:
+                return got
+            if not got and now - start > MAX_WAIT:
+                return got
+            time.sleep(0.1)
+
+    def show(self, messages: list[dict]) -> None:
+        if not messages:
+            self.out.write("(chưa thấy trả lời — bot có đang chạy không?)\n")
+        for message in messages:
+            self.out.write(f"Phường: {message.get('text', '')}\n")
+            payload = (message.get("attachment") or {}).get("payload") or {}
+            buttons = [b.get("title", "") for b in payload.get("buttons") or []]
+            if buttons:
+                self.buttons = buttons
+                self.out.write("        " + "  ".join(f"[{i}] {t}" for i, t in enumerate(buttons, 1)) + "\n")
+        self.out.flush()
+
+    def handle_line(self, line: str) -> bool:
+        line = line.strip()
+        if not line:
+            return True
+        if line in ("/thoat", "/quit", "/exit"):
+            return False
+        if line == "/anh":
+            body = self._event("user_send_image", {"attachments": [{"type": "image", "payload": {
+                "url": "https://example.invalid/anh-minh-hoa.jpg",
+                "thumbnail": "https://example.invalid/anh-minh-hoa-nho.jpg"}}]})
+        elif line.startswith("/vitri"):
+            parts = line.split()
+            lat, lng = (parts[1], parts[2]) if len(parts) == 3 else ("21.0285", "105.8542")
+            body = self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
+                "coordinates": {"latitude": lat, "longitude": lng}}}]})
+        elif line == "/theodoi":
+            body = self._event("follow")
+        else:
+            if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+                line = self.buttons[int(line) - 1]
+                self.out.write(f"(bấm nút: {line})\n")
+            body = self._event("user_send_text", {"text": line})
+        self.send(body)
+        self.show(self.replies())
+        return True
+
+
+def run(sandbox_file: str, user_id: str | None = None, stdin=sys.stdin, out=sys.stdout) -> int:
+    try:
+        info = sandbox.read_info(sandbox_file)
+    except FileNotFoundError:
+        out.write("Chưa thấy sandbox: hãy chạy `./dev serve` ở một cửa sổ khác trước.\n")
+        return 2
+    client = ChatClient(info, user_id or "7000000000000000001", out)
+    interactive = stdin.isatty()
+    out.write("Bạn đang nhắn với Hộp thư số như một cư dân. Gõ số để bấm nút; /anh gửi ảnh, "
+              "/vitri gửi vị trí, /theodoi quan tâm OA, /thoat để thoát.\n")
+    while True:
+        if interactive:
+            out.write("Bạn: ")
+            out.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not interactive:
+            out.write(f"Bạn: {line.strip()}\n")
+        if not client.handle_line(line):
+            return 0
