@@ -188,9 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    from bot import cli_nlu
-
-    cli_nlu.register(sub)
+    pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 
 from bot.settings import Settings, load_settings
 from storage import db
+from storage.inbox import InboxWriter
 
 
 def create_app(settings: Settings | None = None, *, wakeup=None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None, *, wakeup=None) -> Flask:
     # An in-process worker (serve) is woken at once; a separate worker polls.
     app.extensions["hts_wakeup"] = wakeup or (lambda: None)
     db.configure(settings.database_url)
+    app.extensions["hts_inbox"] = InboxWriter(db.get_engine)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from webhooks import site, zalo

@@ -34,10 +34,10 @@ class Nlu:
     """The worker's language understanding: classifier with officers' corrections + FAQ."""
 
     def __init__(self, settings: Settings):
-        from bot.nlu_service import LearningClassifier
+        from intents.classify import Classifier
         from intents.faq import load_faq
 
-        self.classifier = LearningClassifier()
+        self.classifier = Classifier()
         self.faq = load_faq(settings.faq_file or None)
 
     def classify(self, text: str):

@@ -162,6 +162,11 @@ def submit(ctx: Context, data: dict) -> None:
 
 def on_content(event: Inbound, ctx: Context) -> bool:
     data = dict(ctx.conversation.data)
+    command = parse_command(event.text) if event.kind == "text" else None
+    if command and command.name in ("menu_report", "menu_suggest"):
+        # The resident changed their mind about what they are sending: start over as that.
+        start(ctx, "complaint" if command.name == "menu_report" else "suggestion")
+        return True
     _add_attachments(data, event)
     if event.kind == "text" and event.text.strip():
         _set_text(ctx, data, event.text)

@@ -17,7 +17,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "cancel": ("huy", "huy bo", "thoi", "thoi khong gui", "khong gui nua", "dung lai", "cancel"),
     "submit": (
         "gui phan anh", "gui kien nghi", "gui cau hoi", "gui", "gui di", "dong y", "xac nhan",
-        "dung roi", "ok", "oke", "co", "co gui", "yes",
+        "dung roi", "ok", "oke", "co", "co gui", "yes", "gui luon", "gui ngay", "dong y gui",
     ),
     "edit": ("sua lai", "sua", "sua noi dung", "viet lai"),
     "no_photo": ("khong co anh", "ko co anh", "k co anh", "khong anh", "khong co", "ko co", "khong"),

@@ -114,6 +114,9 @@ def teencode() -> tuple[dict[str, str], dict[str, str]]:
 _TOKEN = re.compile(r"[0-9a-z]+|\?")
 _STRETCH3 = re.compile(r"([a-z])\1{2,}")
 _STRETCH2 = re.compile(r"([a-np-z])\1")  # "oo" is real Vietnamese (xoong, boong): keep it
+# "ký"/"kí", "lý"/"lí", "mỹ"/"mĩ": both spellings are correct and residents mix them, so the
+# matching form writes a syllable-final y after a consonant as i.
+_FINAL_Y = re.compile(r"(?<=[bcdghklmnpqrstvx])y$")
 
 
 def squeeze(token: str) -> str:
@@ -144,7 +147,7 @@ def expand_tokens(tokens: list[str]) -> list[str]:
             full = words.get(sq, sq)
         out.extend((full or tok).split())
         i += 1
-    return out
+    return [_FINAL_Y.sub("i", t) if t.endswith("y") else t for t in out]
 
 
 def tokens(text: str) -> list[str]:

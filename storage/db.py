@@ -6,6 +6,8 @@ worker) queue instead of failing; PostgreSQL is used as is.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,7 +21,15 @@ _Session: sessionmaker | None = None
 _url: str | None = None
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, lock_path: str | None) -> None:
+    """SQLite set-up: WAL, a long busy timeout, BEGIN IMMEDIATE, and a kernel lock.
+
+    Writers take an flock on `<db>.lock` before BEGIN IMMEDIATE and drop it as the transaction
+    ends. SQLite's own busy handler waits by sleeping in growing steps (1, 2, 5 ... 100 ms), so
+    two processes writing at once (gunicorn workers, the worker) keep sleeping past each
+    other's short transactions; the kernel lock hands over to the next writer at once."""
+    fds: dict[int, int] = {}
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
@@ -30,12 +40,35 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        if lock_path:
+            fds[id(dbapi_conn)] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_conn, _record):
+        fd = fds.pop(id(dbapi_conn), None)
+        if fd is not None:
+            os.close(fd)
+
+    def _fd(conn) -> int | None:
+        return fds.get(id(conn.connection.dbapi_connection))
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        fd = _fd(conn)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         # Take the write lock at the start: a read-then-write transaction can otherwise fail
         # with "database is locked" instead of waiting its turn.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        # Fires just before the COMMIT/ROLLBACK itself: a writer let in that instant waits on
+        # SQLite's lock for the length of a WAL commit, once.
+        fd = _fd(conn)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def make_engine(url: str) -> Engine:
@@ -44,7 +77,7 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, f"{path}.lock" if path and path != ":memory:" else None)
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]

@@ -94,3 +94,93 @@ def counts(session: Session) -> dict[str, int]:
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(InboundEvent.status == "pending")) or 0
+
+
+class InboxUnavailable(RuntimeError):
+    """The event could not be stored in time; the webhook answers 503 and Zalo retries."""
+
+
+class InboxWriter:
+    """Group commit for the webhook path.
+
+    Each request hands its event to one writer thread per process and waits; the thread
+    inserts everything waiting in one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING
+    and one commit, then wakes the requests. A request still gets its 200 only after its event
+    is committed, but 60 concurrent requests cost one transaction instead of 60 — which is
+    what keeps SQLite's write lock (and PostgreSQL's WAL flush) off the latency path.
+    """
+
+    MAX_BATCH = 500
+
+    def __init__(self, engine_getter, writers: int | None = None):
+        import threading
+        from collections import deque
+
+        self._engine_getter = engine_getter
+        self._queue: deque = deque()
+        self._cv = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._pid = None
+        self._writers = writers
+        self._table = InboundEvent.__table__
+
+    def _ensure_thread(self) -> None:
+        import os
+        import threading
+
+        # Started lazily and per process: a thread does not survive a fork (gunicorn --preload).
+        if self._pid == os.getpid() and all(t.is_alive() for t in self._threads):
+            return
+        self._pid = os.getpid()
+        # One writer per process measured best on both databases (bench-ingest): more writers
+        # only split the batches and add round trips.
+        n = self._writers or 1
+        self._threads = [threading.Thread(target=self._run, name=f"inbox-writer-{i}", daemon=True)
+                         for i in range(n)]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, row: dict, timeout: float = 1.5) -> None:
+        """Store one event (once per event_key); returns when it is committed."""
+        import threading
+
+        done = threading.Event()
+        slot = {"row": row, "done": done, "error": None}
+        with self._cv:
+            self._ensure_thread()
+            self._queue.append(slot)
+            self._cv.notify()
+        if not done.wait(timeout):
+            raise InboxUnavailable("timed out waiting for the inbox commit")
+        if slot["error"] is not None:
+            raise InboxUnavailable(str(slot["error"])) from slot["error"]
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue:
+                    self._cv.wait()
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.MAX_BATCH))]
+            try:
+                self._write([s["row"] for s in batch])
+            except Exception as exc:  # the requests answer 503; Zalo will deliver again
+                for slot in batch:
+                    slot["error"] = exc
+            for slot in batch:
+                slot["done"].set()
+
+    # One static statement, executemany: no per-batch SQL compilation on the hot path.
+    _COLUMNS = ("source", "event_key", "event_name", "user_key", "payload", "status")
+
+    def _write(self, rows: list[dict]) -> None:
+        engine = self._engine_getter()
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        placeholders = ", ".join([mark] * len(self._COLUMNS))
+        sql = (
+            f"INSERT INTO inbound_events ({', '.join(self._COLUMNS)}, attempts, received_at) "
+            f"VALUES ({placeholders}, 0, {mark}) ON CONFLICT (event_key) DO NOTHING"
+        )
+        now = utcnow()
+        params = [tuple(r[c] for c in self._COLUMNS) + (now,) for r in rows]
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql, params)

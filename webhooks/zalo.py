@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from storage import inbox
-from storage.db import session_scope
 from webhooks import zalo_events
 from webhooks.signature import verify_zalo
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zalo_webhook", __name__)
+OK_BODY = b'{"ok":true}'
 
 
 def _error(status: int, message: str):
@@ -51,17 +51,18 @@ def receive():
 
     event = zalo_events.parse(body)
     status = "pending" if event.actionable else "ignored"
-    with session_scope() as session:
-        new = inbox.store_event(
-            session,
-            source="zalo",
-            event_key=event.event_key[:255],
-            event_name=event.event_name[:64],
-            user_key=event.user_id,
-            payload=raw.decode("utf-8"),
-            status=status,
-        )
-    if new and status == "pending":
+    try:
+        current_app.extensions["hts_inbox"].submit({
+            "source": "zalo",
+            "event_key": event.event_key[:255],
+            "event_name": event.event_name[:64],
+            "user_key": event.user_id,
+            "payload": raw.decode("utf-8"),
+            "status": status,
+        })
+    except inbox.InboxUnavailable as exc:
+        log.error("zalo webhook: could not store event %s: %s", event.event_key, exc)
+        return _error(503, "temporarily unavailable")
+    if status == "pending":
         current_app.extensions["hts_wakeup"]()
-    log.debug("zalo webhook: %s %s (%s)", event.event_name, event.event_key, "new" if new else "repeat")
-    return jsonify({"ok": True, "duplicate": not new}), 200
+    return Response(OK_BODY, status=200, mimetype="application/json")

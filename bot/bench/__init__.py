@@ -1,0 +1,1 @@
+"""Benchmarks (`python -m bot bench-*`): measured against a baseline in the same run."""

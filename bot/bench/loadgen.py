@@ -1,0 +1,93 @@
+"""A small asyncio HTTP/1.1 load generator (keep-alive), so the benchmark needs nothing but
+Python. It runs in its own process and sends pre-built requests."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+async def _exchange(reader, writer, payload: bytes) -> tuple[int, bool]:
+    """Send one request, read one response. Returns (status, server wants to close)."""
+    writer.write(payload)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("server closed the connection")
+    status = int(status_line.split()[1])
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        key, _, value = line.decode("latin-1").partition(":")
+        if key.lower() == "content-length":
+            length = int(value.strip())
+        elif key.lower() == "connection" and value.strip().lower() == "close":
+            close = True
+    if length:
+        await reader.readexactly(length)
+    return status, close
+
+
+async def _conn_worker(host: str, port: int, requests: list[bytes], index: list[int],
+                       latencies: list[float], statuses: dict, stop_at: float):
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop_at:
+            i = index[0]
+            if i >= len(requests):
+                return
+            index[0] = i + 1
+            for attempt in range(3):  # a closed keep-alive connection: reconnect, same request
+                t0 = time.perf_counter()
+                try:
+                    status, close = await _exchange(reader, writer, requests[i])
+                    break
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+            else:
+                statuses[-1] = statuses.get(-1, 0) + 1
+                continue
+            latencies.append(time.perf_counter() - t0)
+            statuses[status] = statuses.get(status, 0) + 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+def build_request(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {len(body)}",
+            "Connection: keep-alive"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def run_closed_loop(host: str, port: int, requests: list[bytes], concurrency: int,
+                    seconds: float) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    index = [0]
+
+    async def main():
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*(
+            _conn_worker(host, port, requests, index, latencies, statuses, stop_at)
+            for _ in range(concurrency)))
+
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n,
+        "seconds": elapsed,
+        "rate": n / elapsed if elapsed else 0.0,
+        "p50_ms": latencies[n // 2] * 1000 if n else None,
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else None,
+        "statuses": statuses,
+        "sent": index[0],
+    }

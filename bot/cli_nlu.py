@@ -1,0 +1,256 @@
+"""Command-line tools for language understanding (registered by bot/__main__.py):
+
+  classify            one message per line on stdin -> one JSON object per line
+  faq ask             one question per line on stdin -> one JSON object per line
+  faq import FILE     check a knowledge-base CSV and copy it to FAQ_FILE
+  faq export FILE     write the knowledge base in use to FILE
+  eval                accuracy figures on the labelled sets (held-out TEST and DEV)
+  learn               add a labelled example (takes effect in running workers at once)
+  correct CODE        correct a ticket's kind/topic; the correction becomes an example
+  bench-nlu           throughput benchmark
+
+Every command returns an exit code; errors go to stderr in Vietnamese and English.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+
+from intents.taxonomy import KINDS, TOPIC_IDS
+
+
+def _out(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _err(msg: str) -> int:
+    sys.stderr.write(msg.rstrip() + "\n")
+    return 2
+
+
+def _faq_file() -> str | None:
+    return os.environ.get("FAQ_FILE") or None
+
+
+def _db_session_factory(required: bool):
+    """storage.db configured from settings, or None when the database is not usable and the
+    command can do without it (classify still works, without learned examples)."""
+    try:
+        from sqlalchemy import inspect
+
+        from bot.settings import load_settings
+        from storage import db
+
+        settings = load_settings()
+        engine = db.configure(settings.database_url)
+        if not inspect(engine).has_table("learned_examples"):
+            raise RuntimeError("bảng learned_examples chưa có: chạy `python -m bot migrate`")
+        return db.session_scope
+    except Exception as exc:  # noqa: BLE001
+        if required:
+            raise
+        sys.stderr.write(f"(không đọc được ví dụ đã học / learned examples unavailable: {exc})\n")
+        return None
+
+
+def _classifier(with_learned: bool = True):
+    from intents.classify import Classifier
+
+    factory = _db_session_factory(required=False) if with_learned else None
+    if factory is None:
+        return Classifier()
+    from storage.learning import LearningClassifier
+
+    return LearningClassifier(factory)
+
+
+def _lines():
+    for line in sys.stdin:
+        yield line.rstrip("\r\n")
+
+
+# --- classify / faq ---------------------------------------------------------------
+
+def cmd_classify(args) -> int:
+    clf = _classifier(with_learned=not args.no_learned)
+    for line in _lines():
+        c = clf.classify(line)
+        obj = {"kind": c.kind, "topic": c.topic, "urgent": c.urgent, "confidence": c.confidence}
+        if args.verbose:
+            obj.update(needs_clarification=c.needs_clarification, candidates=list(c.candidates),
+                       kind_confidence=c.kind_confidence, topic_confidence=c.topic_confidence)
+        _out(obj)
+        sys.stdout.flush()
+    return 0
+
+
+def _load_index():
+    from intents.faq import FaqError, load_faq
+
+    try:
+        return load_faq(_faq_file())
+    except (OSError, FaqError) as exc:
+        raise SystemExit(_err(f"Không đọc được tệp FAQ / cannot read FAQ: {exc}"))
+
+
+def cmd_faq_ask(args) -> int:
+    index = _load_index()
+    if args.threshold is not None:
+        index.threshold = args.threshold
+    for line in _lines():
+        m = index.ask(line)
+        if m is None:
+            best = index.best(line)
+            _out({"question": None, "answer": None, "score": best.score if best else 0.0})
+        else:
+            _out({"question": m.question, "answer": m.answer, "score": m.score, "source": m.source})
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_faq_import(args) -> int:
+    from intents.faq import FaqError, read_csv
+
+    target = args.to or _faq_file()
+    if not target:
+        return _err("Chưa đặt FAQ_FILE (đường dẫn tệp FAQ mà bot dùng) trong .env, hoặc dùng --to.\n"
+                    "FAQ_FILE is not set: set it in .env or pass --to PATH.")
+    try:
+        entries = read_csv(args.file)
+    except (OSError, FaqError) as exc:
+        return _err(f"Tệp không hợp lệ, chưa nhập gì / invalid file, nothing imported: {exc}")
+    os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+    tmp = target + ".tmp"
+    shutil.copyfile(args.file, tmp)
+    os.replace(tmp, target)  # atomic: a worker never reads half a file
+    print(f"Đã nhập {len(entries)} câu hỏi vào {target}. Khởi động lại worker để áp dụng.")
+    return 0
+
+
+def cmd_faq_export(args) -> int:
+    index = _load_index()
+    index.to_csv(args.file)
+    print(f"Đã xuất {len(index.entries)} câu hỏi ra {args.file}")
+    return 0
+
+
+# --- learning ---------------------------------------------------------------------
+
+def cmd_learn(args) -> int:
+    from storage.learning import add_example
+
+    try:
+        factory = _db_session_factory(required=True)
+        with factory() as session:
+            row = add_example(session, args.text, args.kind, args.topic, source=args.source)
+            row_id = row.id
+    except ValueError as exc:
+        return _err(f"Không hợp lệ / invalid: {exc}")
+    except Exception as exc:  # noqa: BLE001
+        return _err(f"Lỗi cơ sở dữ liệu / database error: {exc}")
+    print(f"Đã học ví dụ #{row_id}: kind={args.kind} topic={args.topic}")
+    return 0
+
+
+def cmd_correct(args) -> int:
+    from storage.learning import correct_ticket
+
+    try:
+        factory = _db_session_factory(required=True)
+        with factory() as session:
+            t = correct_ticket(session, args.code, kind=args.kind, topic=args.topic, actor=args.actor)
+            summary = f"{t.code}: kind={t.kind} topic={t.topic}"
+    except LookupError as exc:
+        return _err(f"Không tìm thấy phiếu / unknown ticket: {exc}")
+    except ValueError as exc:
+        return _err(f"Không hợp lệ / invalid: {exc}")
+    except Exception as exc:  # noqa: BLE001
+        return _err(f"Lỗi cơ sở dữ liệu / database error: {exc}")
+    print(f"Đã sửa {summary}; bot sẽ dùng ví dụ này ngay.")
+    return 0
+
+
+# --- eval / bench -----------------------------------------------------------------
+
+def cmd_eval(args) -> int:
+    from intents.evaluate import run_all
+
+    report, figures = run_all(splits=args.split, show_errors=args.errors)
+    sys.stdout.write(report)
+    _out(figures)
+    return 0
+
+
+def bench_nlu(args) -> int:
+    from intents.bench import run_bench
+
+    for line in run_bench(repeats=args.repeats, learned=args.learned, faq_entries=args.faq_entries):
+        print(line, flush=True)
+    return 0
+
+
+# --- registration -----------------------------------------------------------------
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("classify", help="phân loại tin nhắn (mỗi dòng stdin một tin) -> JSON")
+    p.add_argument("--verbose", action="store_true", help="thêm needs_clarification, candidates")
+    p.add_argument("--no-learned", action="store_true", help="không dùng ví dụ đã học trong CSDL")
+    p.set_defaults(func=cmd_classify)
+
+    p = subparsers.add_parser("faq", help="hỏi đáp: ask / import / export")
+    fsub = p.add_subparsers(dest="faq_command")
+    q = fsub.add_parser("ask", help="tìm câu trả lời (mỗi dòng stdin một câu hỏi) -> JSON")
+    q.add_argument("--threshold", type=float, default=None)
+    q.set_defaults(func=cmd_faq_ask)
+    q = fsub.add_parser("import", help="kiểm tra tệp CSV rồi chép vào FAQ_FILE")
+    q.add_argument("file")
+    q.add_argument("--to", default=None, help="đích (mặc định FAQ_FILE)")
+    q.set_defaults(func=cmd_faq_import)
+    q = fsub.add_parser("export", help="xuất FAQ đang dùng ra tệp CSV")
+    q.add_argument("file")
+    q.set_defaults(func=cmd_faq_export)
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+    p = subparsers.add_parser("eval", help="đánh giá độ chính xác trên tập kiểm thử")
+    p.add_argument("--split", choices=("test", "dev", "both"), default="both")
+    p.add_argument("--errors", action="store_true", help="in các tin bị phân loại sai")
+    p.set_defaults(func=cmd_eval)
+
+    p = subparsers.add_parser("learn", help="thêm một ví dụ đã gán nhãn")
+    p.add_argument("--text", required=True)
+    p.add_argument("--kind", choices=KINDS, default=None)
+    p.add_argument("--topic", choices=TOPIC_IDS, default=None)
+    p.add_argument("--source", default="cli")
+    p.set_defaults(func=cmd_learn)
+
+    p = subparsers.add_parser("correct", help="sửa loại/lĩnh vực của phiếu; bot học ngay")
+    p.add_argument("code")
+    p.add_argument("--kind", choices=KINDS, default=None)
+    p.add_argument("--topic", choices=TOPIC_IDS, default=None)
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_correct)
+
+    p = subparsers.add_parser("bench-nlu", help="đo tốc độ phân loại và hỏi đáp")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--learned", type=int, default=20000)
+    p.add_argument("--faq-entries", type=int, default=500)
+    p.set_defaults(func=bench_nlu)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (`python -m bot.cli_nlu ...`) until bot/__main__.py registers us."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

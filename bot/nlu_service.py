@@ -1,0 +1,37 @@
+"""The worker's language understanding, wired to the database: a classifier that keeps up with
+officers' corrections (storage.learning.LearningClassifier) and the FAQ from FAQ_FILE.
+
+Drop-in for bot.runtime.Nlu: same `classify(text)` and `ask_faq(text)`.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from intents.classify import Classification, Classifier
+from intents.faq import FaqIndex, FaqMatch, default_faq_path, load_faq
+
+log = logging.getLogger(__name__)
+
+
+def faq_path(faq_file: str | None) -> Path:
+    """FAQ_FILE when set, else the knowledge base shipped in intents/data/faq.csv."""
+    return Path(faq_file) if faq_file else default_faq_path()
+
+
+class NluService:
+    def __init__(self, settings=None, *, session_factory=None, faq: FaqIndex | None = None,
+                 classifier: Classifier | None = None) -> None:
+        from storage.learning import LearningClassifier
+
+        if session_factory is None:
+            from storage.db import session_scope as session_factory
+        self.classifier = LearningClassifier(session_factory, classifier or Classifier())
+        faq_file = getattr(settings, "faq_file", "") or None
+        self.faq = faq or load_faq(faq_file)
+
+    def classify(self, text: str) -> Classification:
+        return self.classifier.classify(text)
+
+    def ask_faq(self, text: str) -> FaqMatch | None:
+        return self.faq.ask(text)

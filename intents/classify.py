@@ -1,0 +1,361 @@
+"""Kind, topic and urgency of a resident's message (pure, no I/O beyond reading data files).
+
+Two signals, added up per label:
+
+1. Weighted phrase lexicons (intents/data/lexicon.csv), matched on the folded, teencode-expanded
+   text as whole token n-grams. Phrases rather than lone syllables: once accents are gone,
+   "chay" is cháy (fire) or chạy (run), so the lexicon says "cháy nhà", "bốc cháy".
+2. Nearest labelled examples (seed examples in intents/data/examples.csv plus officers'
+   corrections learned at run time): an inverted index over word uni/bigrams picks candidates,
+   IDF-weighted overlap plus a rapidfuzz ratio scores them, the best few vote. This is what lets
+   the ward's own wording override the lexicon without a developer.
+
+Scores become confidences with a softmax; when the winner is not clear the result says
+`needs_clarification` and lists the candidate kinds, best first, for the handler's buttons.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from rapidfuzz import fuzz
+
+from intents.normalize import DATA_DIR, prepare
+from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
+
+MAX_NGRAM = 5
+URGENT_THRESHOLD = 2.5
+KIND_CLARIFY_BELOW = 0.6  # kind confidence under which the bot asks instead of guessing
+TOPIC_MIN_SCORE = 0.9  # below this no topic is recognised
+KNN_WEIGHT = 4.0  # how much the nearest examples count against the lexicon
+KNN_K = 5
+KNN_MIN_SIM = 0.35
+OTHER_BASELINE = 1.0  # the score "other" gets for free: nothing recognised means "other"
+# A message that names a topic but no kind cue is most likely reporting a problem, except
+# paperwork and benefits topics, which people mostly ask about.
+TOPIC_KIND_PRIOR = {
+    "admin_procedures": ("question", 1.2),
+    "social_welfare": ("question", 0.8),
+}
+DEFAULT_TOPIC_KIND_PRIOR = ("complaint", 1.0)
+
+# Words too common to say anything alone (bigrams containing them still count).
+STOPWORDS = frozenset(
+    "a ah anh ba bac bi cac cai chau chi cho chu co con cua da dang de den di do duoc em gi "
+    "ha hay het khi khong la lai lam len luc ma minh mot nay nao ne nen nha nhe nhieu nhung "
+    "nua o oi on qua ra rat roi sao se tai thi the theo thi toi tren trong tu va vao vay ve "
+    "voi vi xin".split()
+)
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    topic: str | None
+    urgent: bool
+    confidence: float
+    kind_confidence: float
+    topic_confidence: float
+    needs_clarification: bool
+    candidates: tuple[str, ...]
+
+
+# --- lexicon --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lexicon:
+    # prepared phrase -> tuple of (dimension, label, weight)
+    phrases: dict[str, tuple[tuple[str, str, float], ...]]
+
+    @classmethod
+    def load(cls, path=None) -> "Lexicon":
+        path = path or DATA_DIR / "lexicon.csv"
+        table: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                dim = (row.get("dimension") or "").strip()
+                label = (row.get("label") or "").strip()
+                phrase = prepare(row.get("phrase") or "")
+                if not phrase or dim not in ("kind", "topic", "urgent"):
+                    continue
+                if dim == "kind":
+                    check_kind(label)
+                elif dim == "topic":
+                    check_topic(label)
+                table[phrase].append((dim, label, float(row.get("weight") or 1)))
+        return cls({p: tuple(v) for p, v in table.items()})
+
+    def score(self, toks: list[str]) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
+                                            "urgent": defaultdict(float)}
+        n = len(toks)
+        phrases = self.phrases
+        # Longest match wins, per dimension: "dây điện cháy" (urgent) silences "cháy" (urgent)
+        # but not "dây điện" (topic); a weight-0 phrase ("điện thoại") silences "điện".
+        found: list[tuple[int, int, tuple]] = []
+        for i in range(n):
+            for j in range(min(n, i + MAX_NGRAM), i, -1):
+                hits = phrases.get(" ".join(toks[i:j]))
+                if hits:
+                    found.append((i, j, hits))
+        if not found:
+            return out
+        found.sort(key=lambda m: m[0] - m[1])  # longest first
+        taken: dict[str, list[tuple[int, int]]] = {"kind": [], "topic": [], "urgent": []}
+        for i, j, hits in found:
+            for dim in {h[0] for h in hits}:
+                spans = taken[dim]
+                if any(a <= i and j <= b for a, b in spans):
+                    continue
+                spans.append((i, j))
+                for d, label, w in hits:
+                    if d == dim:
+                        out[dim][label] += w
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+# --- nearest examples -----------------------------------------------------------------
+
+def features(toks: list[str]) -> set[str]:
+    words = [t for t in toks if t != "?"]
+    feats = {t for t in words if t not in STOPWORDS and not t.isdigit()}
+    feats.update(a + " " + b for a, b in zip(words, words[1:]))
+    return feats
+
+
+class ExampleIndex:
+    """Labelled examples with an inverted index, so lookup cost stays flat as corrections pile
+    up: common features are skipped, posting lists are capped (newest kept)."""
+
+    POSTING_CAP = 300
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.labels: list[tuple[str | None, str | None]] = []
+        self.feats: list[frozenset[str]] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.df: dict[str, int] = defaultdict(int)
+        self.exact: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def add(self, toks: list[str], kind: str | None, topic: str | None) -> None:
+        text = " ".join(toks)
+        feats = frozenset(features(toks))
+        idx = len(self.texts)
+        self.texts.append(text)
+        self.labels.append((kind, topic))
+        self.feats.append(feats)
+        for f in feats:
+            self.df[f] += 1
+            post = self.postings[f]
+            post.append(idx)
+            if len(post) > self.POSTING_CAP:
+                del post[0]
+        self.exact[text] = idx  # the latest label for an exact text wins
+
+    def idf(self, f: str) -> float:
+        return math.log((len(self.texts) + 1) / (self.df.get(f, 0) + 1)) + 1.0
+
+    def neighbours(self, toks: list[str], k: int = KNN_K) -> list[tuple[float, int]]:
+        if not self.texts:
+            return []
+        text = " ".join(toks)
+        hit = self.exact.get(text)
+        if hit is not None:
+            return [(1.0, hit)]
+        qf = features(toks)
+        if not qf:
+            return []
+        n = len(self.texts)
+        weights = {f: self.idf(f) for f in qf}
+        acc: dict[int, float] = defaultdict(float)
+        for f, w in weights.items():
+            post = self.postings.get(f)
+            # A feature in more than a third of a large index is noise, and slow.
+            if not post or (n > 60 and self.df[f] * 3 > n):
+                continue
+            for idx in post:
+                acc[idx] += w
+        if not acc:
+            return []
+        qnorm = sum(weights.values())
+        top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[: k * 3]
+        scored = []
+        for idx, overlap in top:
+            enorm = sum(self.idf(f) for f in self.feats[idx]) or 1.0
+            # Dice-like overlap on IDF weights, blended with a character-level ratio so typos
+            # the tokens miss still count.
+            dice = 2 * overlap / (qnorm + enorm)
+            ratio = fuzz.ratio(text, self.texts[idx]) / 100.0
+            scored.append((0.75 * dice + 0.25 * ratio, idx))
+        scored.sort(reverse=True)
+        return scored[:k]
+
+
+# --- classifier -----------------------------------------------------------------------
+
+def _softmax(scores: dict[str, float], labels: Iterable[str]) -> dict[str, float]:
+    labels = list(labels)
+    m = max(scores.get(l, 0.0) for l in labels)
+    exps = {l: math.exp(scores.get(l, 0.0) - m) for l in labels}
+    total = sum(exps.values())
+    return {l: v / total for l, v in exps.items()}
+
+
+@lru_cache(maxsize=1)
+def seed_examples() -> tuple[tuple[str, str | None, str | None], ...]:
+    path = DATA_DIR / "examples.csv"
+    if not path.exists():
+        return ()
+    rows = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rows.append((row["text"], (row.get("kind") or None), (row.get("topic") or None)))
+    return tuple(rows)
+
+
+class Classifier:
+    def __init__(
+        self,
+        examples: Iterable[tuple[str, str | None, str | None]] = (),
+        *,
+        lexicon: Lexicon | None = None,
+        use_seed: bool = True,
+    ) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self.index = ExampleIndex()
+        self._lock = threading.Lock()
+        if use_seed:
+            for text, kind, topic in seed_examples():
+                self._add(text, kind, topic)
+        for text, kind, topic in examples:
+            self._add(text, kind, topic)
+
+    @property
+    def example_count(self) -> int:
+        return len(self.index)
+
+    def _add(self, text: str, kind: str | None, topic: str | None) -> None:
+        check_kind(kind)
+        check_topic(topic)
+        toks = prepare(text).split()
+        if toks and (kind or topic):
+            with self._lock:
+                self.index.add(toks, kind, topic)
+
+    def learn(self, text: str, kind: str | None = None, topic: str | None = None) -> None:
+        """Add a labelled example; the very next classify() uses it."""
+        self._add(text, kind, topic)
+
+    def classify(self, text: str) -> Classification:
+        toks = prepare(text).split()
+        lex = self.lexicon.score(toks)
+        kind_scores = dict(lex["kind"])
+        topic_scores = dict(lex["topic"])
+
+        # Nearest examples vote, weighted by similarity.
+        with self._lock:
+            near = self.index.neighbours(toks)
+            near_labels = [(sim, self.index.labels[idx]) for sim, idx in near if sim >= KNN_MIN_SIM]
+        if near_labels:
+            best = near_labels[0][0]
+            kvotes: dict[str, float] = defaultdict(float)
+            tvotes: dict[str, float] = defaultdict(float)
+            for sim, (kind, topic) in near_labels:
+                if kind:
+                    kvotes[kind] += sim * sim
+                if topic:
+                    tvotes[topic] += sim * sim
+            # An (almost) identical example is an officer's explicit decision: it must win.
+            weight = KNN_WEIGHT * best * (3.0 if best >= 0.97 else 1.0)
+            for votes, scores in ((kvotes, kind_scores), (tvotes, topic_scores)):
+                total = sum(votes.values())
+                for label, v in votes.items():
+                    scores[label] = scores.get(label, 0.0) + weight * v / total
+
+        # Topic.
+        topic = None
+        topic_conf = 0.0
+        if topic_scores:
+            best_topic = max(topic_scores, key=topic_scores.get)
+            if topic_scores[best_topic] >= TOPIC_MIN_SCORE:
+                topic = best_topic
+                probs = _softmax(topic_scores, TOPIC_IDS)
+                topic_conf = probs[topic]
+
+        # Kind: topic priors, then the "other" baseline.
+        if topic:
+            prior_kind, prior_w = TOPIC_KIND_PRIOR.get(topic, DEFAULT_TOPIC_KIND_PRIOR)
+            kind_scores[prior_kind] = kind_scores.get(prior_kind, 0.0) + prior_w * min(
+                topic_scores[topic], 3.0
+            ) / 3.0
+        kind_scores["other"] = kind_scores.get("other", 0.0) + OTHER_BASELINE
+        probs = _softmax(kind_scores, KINDS)
+        ranked = sorted(KINDS, key=lambda k: probs[k], reverse=True)
+        kind = ranked[0]
+        kind_conf = probs[kind]
+
+        # A question about nothing the ward handles ("xem phim gì hay không") is small talk.
+        if kind == "question" and topic is None and kind_scores.get("question", 0.0) < 4.0:
+            kind, kind_conf = "other", max(probs["other"], 0.5)
+        if kind in ("greeting", "other"):
+            topic, topic_conf = None, 0.0
+        elif topic is None and (kind in TICKET_KINDS or kind == "denunciation"):
+            topic, topic_conf = "culture_other", 0.3
+
+        urgent = lex["urgent"].get("yes", 0.0) >= URGENT_THRESHOLD
+
+        # Clarify when the winner is weak, or when nothing was recognised in a real message.
+        actionable = [k for k in ranked if k in TICKET_KINDS or k == "denunciation"]
+        needs = (kind in TICKET_KINDS or kind == "denunciation") and kind_conf < KIND_CLARIFY_BELOW
+        if kind == "other" and len(toks) >= 3:
+            needs = True
+        if urgent:
+            needs = False  # never delay an emergency with a question
+            if kind not in ("complaint", "question", "denunciation"):
+                kind = "complaint"
+        candidates = tuple(k for k in actionable if probs[k] >= 0.1 or k in TICKET_KINDS[:3])[:3]
+        if needs and kind in actionable:
+            candidates = (kind,) + tuple(c for c in candidates if c != kind)
+            candidates = candidates[:3]
+        conf = kind_conf if topic is None else min(kind_conf, max(topic_conf, 0.0))
+        if kind in TICKET_KINDS and topic_conf == 0.3:
+            conf = min(kind_conf, 0.3)
+        return Classification(
+            kind=kind,
+            topic=topic,
+            urgent=urgent,
+            confidence=round(conf, 4),
+            kind_confidence=round(kind_conf, 4),
+            topic_confidence=round(topic_conf, 4),
+            needs_clarification=needs,
+            candidates=candidates if needs else tuple(ranked[:3]),
+        )
+
+
+_default: Classifier | None = None
+_default_lock = threading.Lock()
+
+
+def default_classifier() -> Classifier:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Classifier()
+        return _default
+
+
+def classify(text: str) -> Classification:
+    return default_classifier().classify(text)

@@ -1,0 +1,228 @@
+"""The FAQ knowledge base: a plain CSV officers edit, and a matcher that would rather decline
+than answer the wrong question.
+
+CSV (UTF-8): question,answer[,variants,source,topic]; variants separated by "|".
+
+Matching, on the folded, teencode-expanded text with politeness fillers stripped:
+- candidates come from an inverted index over words and word pairs of every question/variant;
+- each is scored by how much of the *query's* informative content it covers (IDF-weighted;
+  words the knowledge base has never seen weigh the most, so "giá vàng hôm nay thế nào" does
+  not match "... thế nào" questions), how much of the *entry* the query covers, and a
+  rapidfuzz token-set ratio for typos and word order;
+- below the threshold the index returns None: the handler then offers an officer instead.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from intents.normalize import DATA_DIR, normalize, prepare, strip_fillers
+from intents.taxonomy import check_topic
+
+DEFAULT_THRESHOLD = 0.52
+MAX_ANSWER_CHARS = 1500
+FAQ_COLUMNS = ("question", "answer", "variants", "source", "topic")
+
+# Words that frame a question rather than say what it is about.
+QUESTION_WORDS = frozenset(
+    "a ai anh ba bac bao bi biet cac cach can chi cho chua co con cua da de den di duoc em gi "
+    "giup gio hoi huong khi khong la lam len luc ma minh muon mot nao nay nhu nhung o oi phai "
+    "ra sao se the thi thu toi trong tu va vay ve voi xin dan ?".split()
+)
+
+
+class FaqError(ValueError):
+    """A knowledge-base file that cannot be used, with the row that is wrong."""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    question: str
+    answer: str
+    variants: tuple[str, ...] = ()
+    source: str = ""
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    question: str
+    answer: str
+    source: str
+    score: float
+    entry: FaqEntry = field(repr=False)
+
+
+def _clean_query(text: str) -> list[str]:
+    return [t for t in strip_fillers(prepare(text)).split() if t != "?"]
+
+
+def _feats(toks: list[str]) -> dict[str, None]:
+    """Ordered set: content words, and adjacent pairs of all words (pairs keep "căn cước"
+    and "khai sinh" apart from lone syllables)."""
+    out: dict[str, None] = {}
+    for t in toks:
+        # Numbers ("10h", "5 tuổi", "10tr") describe the case, not the question asked.
+        if t not in QUESTION_WORDS and not any(c.isdigit() for c in t):
+            out[t] = None
+    for a, b in zip(toks, toks[1:]):
+        if a not in QUESTION_WORDS or b not in QUESTION_WORDS:
+            out[a + " " + b] = None
+    return out
+
+
+class FaqIndex:
+    def __init__(self, entries: Iterable[FaqEntry], threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.entries: tuple[FaqEntry, ...] = tuple(entries)
+        self.threshold = threshold
+        self._keys: list[tuple[int, str, dict[str, None]]] = []  # (entry no, text, feats)
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)
+        for n, entry in enumerate(self.entries):
+            for variant in (entry.question, *entry.variants):
+                toks = _clean_query(variant)
+                if not toks:
+                    continue
+                feats = _feats(toks)
+                kid = len(self._keys)
+                self._keys.append((n, " ".join(toks), feats))
+                for f in feats:
+                    self._postings[f].append(kid)
+                    df[f] += 1
+        nkeys = max(len(self._keys), 1)
+        self._idf = {f: math.log((nkeys + 1) / (c + 1)) + 1.0 for f, c in df.items()}
+        # Unknown content weighs more than anything known: it is what the KB cannot answer.
+        self._unknown = math.log(nkeys + 1) + 2.0
+        self._key_norm = [sum(self._idf[f] for f in feats) or 1.0 for _, _, feats in self._keys]
+        self._vocab = sorted({f for f in self._idf if " " not in f and len(f) >= 4})
+        self._typo_cache: dict[str, str] = {}
+
+    def _fix_typos(self, toks: list[str]) -> list[str]:
+        """Map an unknown word to a close known one ("kick" -> "kich"), so one typo does not
+        read as a subject the knowledge base knows nothing about. Cached: residents repeat."""
+        out = []
+        for t in toks:
+            if len(t) >= 4 and t not in self._idf and not any(c.isdigit() for c in t):
+                fixed = self._typo_cache.get(t)
+                if fixed is None:
+                    hit = process.extractOne(t, self._vocab, scorer=fuzz.ratio, score_cutoff=80)
+                    fixed = hit[0] if hit else t
+                    if len(self._typo_cache) < 50_000:
+                        self._typo_cache[t] = fixed
+                t = fixed
+            out.append(t)
+        return out
+
+    # --- construction ---------------------------------------------------------------
+    @classmethod
+    def from_entries(cls, entries: Iterable[FaqEntry], threshold: float = DEFAULT_THRESHOLD) -> "FaqIndex":
+        return cls(entries, threshold)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, threshold: float = DEFAULT_THRESHOLD) -> "FaqIndex":
+        return cls(read_csv(path), threshold)
+
+    def to_csv(self, path: str | Path) -> None:
+        write_csv(path, self.entries)
+
+    # --- matching -------------------------------------------------------------------
+    def ask(self, text: str) -> FaqMatch | None:
+        best = self.best(text)
+        if best is None or best.score < self.threshold:
+            return None
+        return best
+
+    def best(self, text: str) -> FaqMatch | None:
+        """The best match whatever its score (for evaluation and threshold tuning)."""
+        toks = self._fix_typos(_clean_query(text))
+        if not toks:
+            return None
+        qfeats = _feats(toks)
+        if not qfeats:
+            return None
+        qweights = {f: self._idf.get(f, self._unknown) for f in qfeats}
+        # Pairs of known words that the KB never saw together are not "unknown content".
+        for f in qfeats:
+            if " " in f and f not in self._idf:
+                qweights[f] = 0.5
+        qnorm = sum(qweights.values())
+        acc: dict[int, float] = defaultdict(float)
+        for f, w in qweights.items():
+            for kid in self._postings.get(f, ()):
+                acc[kid] += w
+        if not acc:
+            return None
+        qtext = " ".join(toks)
+        best_per_entry: dict[int, float] = {}
+        for kid, overlap in sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:25]:
+            n, ktext, kfeats = self._keys[kid]
+            cov_q = overlap / qnorm
+            matched_key = sum(self._idf[f] for f in kfeats if f in qfeats)
+            cov_k = matched_key / self._key_norm[kid]
+            fz = fuzz.token_set_ratio(qtext, ktext) / 100.0
+            score = 0.5 * cov_q + 0.25 * cov_k + 0.25 * fz
+            if score > best_per_entry.get(n, -1.0):
+                best_per_entry[n] = score
+        n, score = max(best_per_entry.items(), key=lambda kv: kv[1])
+        entry = self.entries[n]
+        return FaqMatch(entry.question, entry.answer, entry.source, round(min(score, 1.0), 4), entry)
+
+
+# --- files --------------------------------------------------------------------------
+
+def read_csv(path: str | Path) -> list[FaqEntry]:
+    """Read and validate a knowledge-base CSV; raises FaqError naming the bad row."""
+    entries: list[FaqEntry] = []
+    seen: set[str] = set()
+    with open(path, encoding="utf-8-sig", newline="") as fh:  # -sig: Excel adds a BOM
+        reader = csv.DictReader(fh)
+        cols = {c.strip().lower() for c in (reader.fieldnames or [])}
+        if not {"question", "answer"} <= cols:
+            raise FaqError(f"{path}: cần có cột question và answer (columns question,answer required)")
+        for lineno, raw in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
+            question = normalize(row.get("question", ""))
+            answer = (row.get("answer") or "").strip()
+            if not question and not answer:
+                continue  # blank line in a spreadsheet export
+            if not question or not answer:
+                raise FaqError(f"{path}:{lineno}: thiếu câu hỏi hoặc câu trả lời")
+            if len(answer) > MAX_ANSWER_CHARS:
+                raise FaqError(f"{path}:{lineno}: câu trả lời dài {len(answer)} ký tự (tối đa {MAX_ANSWER_CHARS})")
+            key = " ".join(_clean_query(question))
+            if key in seen:
+                raise FaqError(f"{path}:{lineno}: câu hỏi trùng: {question}")
+            seen.add(key)
+            topic = (row.get("topic") or "").strip() or None
+            try:
+                check_topic(topic)
+            except ValueError as exc:
+                raise FaqError(f"{path}:{lineno}: {exc}") from None
+            variants = tuple(v for v in (normalize(x) for x in (row.get("variants") or "").split("|")) if v)
+            entries.append(FaqEntry(question, answer, variants, (row.get("source") or "").strip(), topic))
+    if not entries:
+        raise FaqError(f"{path}: không có mục nào")
+    return entries
+
+
+def write_csv(path: str | Path, entries: Iterable[FaqEntry]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FAQ_COLUMNS)
+        for e in entries:
+            writer.writerow([e.question, e.answer, "|".join(e.variants), e.source, e.topic or ""])
+
+
+def default_faq_path() -> Path:
+    return DATA_DIR / "faq.csv"
+
+
+def load_faq(path: str | Path | None = None, threshold: float = DEFAULT_THRESHOLD) -> FaqIndex:
+    """The knowledge base at `path` (FAQ_FILE), or the one shipped with the code."""
+    return FaqIndex.from_csv(path or default_faq_path(), threshold)

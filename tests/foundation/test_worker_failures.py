@@ -1,0 +1,41 @@
+"""A handler that raises: bounded retries, then a named failure and an apology, never silence."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import session_scope
+from storage.models import InboundEvent, Ticket
+from tests.support import message_text, post_event, text_event
+
+
+def test_failing_handler_is_retried_boundedly_then_failed_with_apology(bot, monkeypatch, settings):
+    def broken(event, ctx):
+        ctx.session.add(Ticket(code="XX-2026-0001", kind="complaint", text="half-done work"))
+        ctx.session.flush()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    replies = bot.say("Đèn đường hỏng")
+    with session_scope() as s:
+        event = s.scalar(select(InboundEvent))
+        assert event.status == "failed" and event.attempts == settings.event_max_attempts
+        assert "boom" in event.last_error
+        assert s.scalar(select(Ticket)) is None  # the half-done work was rolled back
+    assert len(replies) == 1 and "trục trặc" in message_text(replies[0])
+
+
+def test_a_failed_event_does_not_block_the_residents_next_message(bot, monkeypatch):
+    calls = []
+
+    def flaky(event, ctx):
+        calls.append(event.text)
+        if event.text == "bad":
+            raise RuntimeError("boom")
+        return False
+
+    from handlers.registry import HANDLERS
+
+    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("flaky", flaky), *HANDLERS))
+    bot.say("bad")
+    replies = bot.say("xin chào")
+    assert replies and "chào" in message_text(replies[0])

@@ -1,0 +1,101 @@
+import pytest
+
+from intents.classify import Classification, Classifier, classify
+from intents.evaluate import strip_diacritics
+from intents.taxonomy import KIND_LABELS, KINDS, TOPIC_IDS, TOPICS
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return Classifier()
+
+
+def test_taxonomy_ids_are_stable():
+    assert KINDS == ("complaint", "suggestion", "question", "denunciation", "greeting", "other")
+    assert KIND_LABELS["denunciation"] == "Khiếu nại, tố cáo"
+    assert TOPIC_IDS == ("environment", "security", "infrastructure", "land_construction", "utilities",
+                         "social_welfare", "health", "education", "admin_procedures", "culture_other")
+    assert set(TOPICS) == set(TOPIC_IDS)
+
+
+@pytest.mark.parametrize("text,kind,topic", [
+    ("den duong to 5 hong 3 hom nay r", "complaint", "infrastructure"),
+    ("cho e hoi lam cccd o dau a", "question", "admin_procedures"),
+    ("Đề nghị phường lắp camera đầu ngõ 12", "suggestion", "security"),
+    ("rac o dau ngo 9 ko ai thu gom boc mui", "complaint", "environment"),
+    ("mat dien tu sang den gio", "complaint", "utilities"),
+    ("tôi muốn tố cáo cán bộ phường nhận hối lộ", "denunciation", None),
+    ("cam on phuong nhieu a", "greeting", None),
+    ("xin chào", "greeting", None),
+])
+def test_kind_and_topic(clf, text, kind, topic):
+    c = clf.classify(text)
+    assert c.kind == kind
+    if topic:
+        assert c.topic == topic
+
+
+@pytest.mark.parametrize("text", [
+    "Dây điện bị đứt rơi xuống đường ở ngõ 9, còn tóe lửa",
+    "chay nha o ngo 14 khoi den boc len",
+    "dang co danh nhau o dau ngo, co nguoi cam dao",
+    "ngap sau qua dau goi, co nguoi mac ket",
+    "tai nan o nga tu, 1 nguoi bi thuong nang",
+])
+def test_urgent(clf, text):
+    c = clf.classify(text)
+    assert c.urgent and not c.needs_clarification
+
+
+def test_not_urgent_for_insurance_or_fire_prevention_questions(clf):
+    assert not clf.classify("bảo hiểm tai nạn lao động đóng ở đâu").urgent
+    assert not clf.classify("phường có tập huấn phòng cháy chữa cháy không").urgent
+
+
+def test_same_answer_without_diacritics(clf):
+    for text in ("Đèn đường ngõ 12 bị hỏng", "Cho em hỏi đăng ký tạm trú ở đâu ạ"):
+        a, b = clf.classify(text), clf.classify(strip_diacritics(text))
+        assert (a.kind, a.topic) == (b.kind, b.topic)
+
+
+def test_result_shape_and_confidence(clf):
+    c = clf.classify("đèn đường hỏng")
+    assert isinstance(c, Classification)
+    assert 0.0 <= c.confidence <= 1.0 and 0.0 <= c.kind_confidence <= 1.0
+    assert c.candidates and c.candidates[0] == c.kind
+
+
+def test_unclear_message_asks_with_candidate_kinds(clf):
+    c = clf.classify("ngõ 5 tổ 3 nhà bác Hùng")
+    assert c.needs_clarification
+    assert set(c.candidates) <= {"complaint", "suggestion", "question", "denunciation"}
+    assert len(c.candidates) >= 2
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍👍", "=IMPORTXML(\"http://x\")", "\u200b", "a" * 50_000])
+def test_odd_input_never_raises(clf, text):
+    c = clf.classify(text)
+    assert c.kind in KINDS
+
+
+def test_learning_takes_effect_at_once():
+    clf = Classifier()
+    text = "cái vụ chó nhà bên lại sủa nữa rồi"
+    before = clf.classify(text)
+    n = clf.example_count
+    clf.learn(text, "complaint", "security")
+    assert clf.example_count == n + 1
+    after = clf.classify(text)
+    assert (after.kind, after.topic) == ("complaint", "security")
+    assert (before.topic) != "security"
+    # near-identical wording benefits too
+    assert clf.classify("vụ chó nhà bên lại sủa nữa rồi ạ").topic == "security"
+
+
+def test_learn_rejects_unknown_labels():
+    with pytest.raises(ValueError):
+        Classifier().learn("x", "bogus", None)
+
+
+def test_module_level_classify():
+    assert classify("cho em hỏi làm căn cước ở đâu").kind == "question"

@@ -1,0 +1,54 @@
+import unicodedata
+
+from intents.normalize import expand, fold, normalize, prepare, squeeze, strip_fillers
+
+
+def test_nfd_input_becomes_nfc():
+    nfd = unicodedata.normalize("NFD", "Đèn đường hỏng")
+    assert normalize(nfd) == "Đèn đường hỏng"
+    assert unicodedata.is_normalized("NFC", normalize(nfd))
+
+
+def test_one_tone_placement_convention():
+    assert normalize("hoà bình, khoẻ, thuỷ, Uỷ ban") == "hòa bình, khỏe, thủy, Ủy ban"
+    # "qu" is a consonant: quý, quà keep their marks; closed syllables are untouched.
+    assert normalize("quý quà hoàng khuỷu") == "quý quà hoàng khuỷu"
+
+
+def test_fold_maps_d_bar_and_drops_marks():
+    assert fold("Đường ĐI đỏ") == "duong di do"
+    assert fold("hoà") == fold("hòa") == "hoa"
+
+
+def test_invisible_and_fullwidth_characters():
+    assert normalize("ngõ\u200b１２\u00ad tổ\ufeff5") == "ngõ １２ tổ5".replace("１２", "12")
+    assert fold("\u200b\u200d") == ""
+
+
+def test_teencode_and_abbreviations_expand():
+    assert expand("ko dc j") == "khong duoc gi"
+    assert expand("lam cccd o dau") == "lam can cuoc cong dan o dau"
+    assert expand("tdp 5 ubnd mttq") == "to dan pho 5 uy ban nhan dan mat tran to quoc"
+    assert expand("so hk") == "so ho khau"  # a phrase beats the lone "hk" = không
+
+
+def test_stretched_letters_squeezed_but_abbreviations_kept():
+    assert squeeze("hongggg") == "hong"
+    assert expand("hongggg cccd") == "hong can cuoc cong dan"
+    assert squeeze("xoong") == "xoong"
+
+
+def test_emoji_punctuation_dropped_question_mark_kept():
+    assert prepare("đèn hỏng 😡😡!!!") == "den hong"
+    assert prepare("làm ở đâu?").endswith("?")
+
+
+def test_fillers_stripped_at_the_edges_only():
+    assert strip_fillers(prepare("cho e hỏi làm căn cước ở đâu ạ")) == "lam can cuoc o dau"
+    assert "voi" in strip_fillers(prepare("làm việc với công an phường"))
+
+
+def test_empty_emoji_only_and_huge_input():
+    assert normalize("") == "" and fold(None) == "" and prepare("") == ""
+    assert prepare("👍👍👍") == ""
+    assert len(prepare("rác " * 100_000).split()) <= 1000  # capped work
