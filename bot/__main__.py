@@ -188,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    pass
+    from bot import cli_nlu
+
+    cli_nlu.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

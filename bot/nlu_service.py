@@ -30,8 +30,14 @@ class NluService:
         faq_file = getattr(settings, "faq_file", "") or None
         self.faq = faq or load_faq(faq_file)
 
+    def refresh(self) -> int:
+        """Pick up officers' new corrections. The worker calls this between events, never
+        inside an event's transaction: a second connection there would wait on SQLite's (or
+        our flock's) write lock held by that same transaction."""
+        return self.classifier.refresh()
+
     def classify(self, text: str) -> Classification:
-        return self.classifier.classify(text)
+        return self.classifier.classifier.classify(text)
 
     def ask_faq(self, text: str) -> FaqMatch | None:
         return self.faq.ask(text)

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 
+from bot.nlu_service import NluService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.worker import EventWorker
@@ -30,23 +31,6 @@ def build_client(settings: Settings) -> ZaloClient:
     )
 
 
-class Nlu:
-    """The worker's language understanding: classifier with officers' corrections + FAQ."""
-
-    def __init__(self, settings: Settings):
-        from intents.classify import Classifier
-        from intents.faq import load_faq
-
-        self.classifier = Classifier()
-        self.faq = load_faq(settings.faq_file or None)
-
-    def classify(self, text: str):
-        return self.classifier.classify(text)
-
-    def ask_faq(self, text: str):
-        return self.faq.ask(text)
-
-
 class Runtime:
     """Threads: event consumer(s), outbox sender, maintenance. Stop with stop()."""
 
@@ -54,7 +38,7 @@ class Runtime:
                  scheduler: bool = True):
         self.settings = settings
         self.client = client or build_client(settings)
-        self.nlu = nlu or Nlu(settings)
+        self.nlu = nlu or NluService(settings)
         self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts)
         self.event_wakeup = threading.Event()
         self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)

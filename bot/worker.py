@@ -40,6 +40,7 @@ class EventWorker:
 
     def process_next(self) -> bool:
         """Handle the next event. Returns False when nothing was waiting."""
+        self.nlu.refresh()  # outside the event's transaction (see NluService.refresh)
         with session_scope() as session:
             row = inbox.claim_next(session)
             if row is None:

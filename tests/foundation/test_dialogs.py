@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from storage.db import session_scope
-from storage.models import Attachment, Conversation, OutboundMessage, Referral, Ticket
+from storage.models import Attachment, Conversation, OutboundMessage, Referral, Ticket, utcnow
 from tests.support import follow_event, image_event, location_event, message_buttons, message_text
 
 CODE = re.compile(r"\b([A-Z]{2}-\d{4}-\d{4,})\b")
@@ -98,9 +98,10 @@ def test_edit_replaces_the_content(bot):
 
 
 def test_stalled_conversation_is_kept_as_a_draft_and_can_still_be_sent(bot, runtime):
+    bot.say("Phản ánh")
     bot.say("Nước thải tràn ra đường ở ngõ 5 tổ 3")
     with session_scope() as s:
-        s.execute(update(Conversation).values(updated_at=Conversation.updated_at - timedelta(hours=1)))
+        s.execute(update(Conversation).values(updated_at=utcnow() - timedelta(hours=1)))
     assert runtime.worker.expire_stalled_conversations() == 1
     [draft] = tickets()
     assert draft.status == "draft" and "Nước thải" in draft.text
