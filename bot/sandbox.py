@@ -55,4 +55,4 @@ def write_info(path: Path, public_url: str, fake_url: str) -> None:
 
 
 def read_info(path: str | Path) -> dict:
-    return json.loads(path.read_text())
+    return json.loads(Path(path).read_text())

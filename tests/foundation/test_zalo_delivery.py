@@ -1,7 +1,7 @@
 """The outbox against the fake Zalo API: token refresh, -235 fallback, failures by reason."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
@@ -76,7 +76,7 @@ def _queue(recipient="246845883529197922"):
 
 
 def test_outside_window_is_failed_with_reason_and_not_retried(runtime, fake_zalo):
-    fake_zalo.state.add_user("246845883529197922", last_interaction=utcnow() - timedelta(days=8))
+    fake_zalo.state.add_user("246845883529197922", last_interaction=datetime.now(timezone.utc) - timedelta(days=8))
     _queue()
     runtime.sender.send_due()
     [row] = outbox_rows()
