@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from bot.nlu_service import NluService
 from bot.sender import OutboxSender
@@ -39,7 +40,8 @@ class Runtime:
         self.settings = settings
         self.client = client or build_client(settings)
         self.nlu = nlu or NluService(settings)
-        self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts)
+        self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts,
+                                   stale_after=timedelta(seconds=settings.outbox_stale_seconds))
         self.event_wakeup = threading.Event()
         self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
         self._stop = threading.Event()
@@ -51,7 +53,6 @@ class Runtime:
         self.event_wakeup.set()
 
     def start(self) -> "Runtime":
-        self.sender.recover_interrupted()
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)
         self._spawn("sender", self._send)

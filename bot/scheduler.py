@@ -17,8 +17,6 @@ def job_specs(runtime) -> list[dict]:
     return [
         dict(id="conversation_timeouts", func=runtime.worker.expire_stalled_conversations,
              trigger="interval", seconds=60, name="Lưu nháp hội thoại quá hạn"),
-        dict(id="outbox_recovery", func=runtime.sender.recover_interrupted,
-             trigger="interval", seconds=120, name="Đánh dấu tin gửi dở do tiến trình dừng"),
     ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
-STALE_SENDING = timedelta(minutes=2)  # far longer than a send's connect+read timeout
+RECOVERY_INTERVAL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,24 @@ def next_morning(now_utc: datetime) -> datetime:
 
 class OutboxSender:
     def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
-                 batch: int = 32):
+                 batch: int = 32, stale_after: timedelta = timedelta(seconds=30)):
         self.client = client
         self.max_attempts = max_attempts
         self.batch = batch
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="send")
         self.wakeup = threading.Event()
         self._pause_until: datetime | None = None
+        # A send gives up after its connect+read timeouts (~13 s): a row `sending` for longer
+        # belongs to a process that died. Every sender checks, so no scheduler is needed.
+        self.stale_after = stale_after
+        self._next_recovery = 0.0
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
     def recover_interrupted(self) -> int:
         with session_scope() as session:
-            n = outbox.fail_interrupted(session, STALE_SENDING)
+            n = outbox.fail_interrupted(session, self.stale_after)
         if n:
             log.error("outbox: %s message(s) were in flight when a process died; marked failed/%s",
                       n, outbox.INTERRUPTED)
@@ -76,6 +81,9 @@ class OutboxSender:
 
     def send_due(self) -> int:
         """Send one batch of due rows. Returns how many rows were attempted."""
+        if time.monotonic() >= self._next_recovery:
+            self._next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
+            self.recover_interrupted()
         now = utcnow()
         if self._pause_until and now < self._pause_until:
             return 0

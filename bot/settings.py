@@ -60,6 +60,8 @@ class Settings:
     response_working_days: int = 3
     outbox_max_attempts: int = 6
     event_max_attempts: int = 3
+    # A message `sending` longer than this belongs to a killed process: failed, not resent.
+    outbox_stale_seconds: int = 30
     worker_threads: int = 1
     # Google Sheets desk and Google Forms (issue 4)
     sheet_id: str = ""
