@@ -26,7 +26,10 @@ class NluService:
 
         if session_factory is None:
             from storage.db import session_scope as session_factory
-        self.classifier = LearningClassifier(session_factory, classifier or Classifier())
+        # A correction reaches the worker within a second: checking before every event cost
+        # more than the rest of the NLU (bench-ingest end-to-end profile).
+        self.classifier = LearningClassifier(session_factory, classifier or Classifier(),
+                                             min_interval=1.0)
         faq_file = getattr(settings, "faq_file", "") or None
         self.faq = faq or load_faq(faq_file)
 

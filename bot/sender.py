@@ -92,7 +92,18 @@ class OutboxSender:
             jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
         if not jobs:
             return 0
-        list(self._pool.map(self._send_one, jobs))
+        outcomes = list(self._pool.map(self._attempt, jobs))
+        # One transaction records the whole batch: on SQLite every transaction takes the
+        # write lock, and one per message cost more than the sends themselves.
+        with session_scope() as session:
+            for job, data, err in outcomes:
+                if err is None:
+                    message_id = str((data or {}).get("message_id") or "") or None
+                    outbox.mark_sent(session, job.id, message_id)
+                elif isinstance(err, ZaloError):
+                    self._record_error(session, job, err)
+                else:  # a bug must not leave the row in `sending` forever
+                    outbox.mark_failed(session, job.id, "internal_error", None, repr(err))
         return len(jobs)
 
     def _deliver(self, job: _Job) -> dict:
@@ -100,41 +111,34 @@ class OutboxSender:
             return self.client.send_group_message(job.recipient_id, job.message)
         return self.client.send_message(job.recipient_id, job.message)
 
-    def _send_one(self, job: _Job) -> None:
+    def _attempt(self, job: _Job):
         try:
-            data = self._deliver(job)
+            return job, self._deliver(job), None
         except ZaloError as err:
-            self._record_error(job, err)
-            return
-        except Exception as exc:  # a bug must not leave the row in `sending` forever
+            return job, None, err
+        except Exception as exc:
             log.exception("outbox: unexpected error sending message %s", job.id)
-            with session_scope() as session:
-                outbox.mark_failed(session, job.id, "internal_error", None, repr(exc))
-            return
-        message_id = str((data or {}).get("message_id") or "") or None
-        with session_scope() as session:
-            outbox.mark_sent(session, job.id, message_id)
+            return job, None, exc
 
-    def _record_error(self, job: _Job, err: ZaloError) -> None:
+    def _record_error(self, session, job: _Job, err: ZaloError) -> None:
         now = utcnow()
-        with session_scope() as session:
-            if err.category in ("retry", "refresh"):
-                if err.code == -32:
-                    # Zalo's per-app rate limit: slow everyone down, not just this row.
-                    self._pause_until = now + timedelta(seconds=5)
-                if job.attempts >= self.max_attempts:
-                    outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
-                                       err.code, str(err))
-                    log.error("outbox: message %s gave up after %s attempts (%s)",
-                              job.id, job.attempts, err.reason)
-                else:
-                    outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
-                                          err.reason, err.code, str(err))
-            elif err.category == "night":
-                outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err))
+        if err.category in ("retry", "refresh"):
+            if err.code == -32:
+                # Zalo's per-app rate limit: slow everyone down, not just this row.
+                self._pause_until = now + timedelta(seconds=5)
+            if job.attempts >= self.max_attempts:
+                outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
+                                   err.code, str(err))
+                log.error("outbox: message %s gave up after %s attempts (%s)",
+                          job.id, job.attempts, err.reason)
             else:
-                outbox.mark_failed(session, job.id, err.reason, err.code, str(err))
-                # A dead refresh token or wrong app secret never fixes itself: an OA admin must
-                # re-authorise, so say it loudly instead of retrying.
-                level = logging.ERROR if err.category in ("setup", "oauth") else logging.INFO
-                log.log(level, "outbox: message %s failed: %s (%s)", job.id, err.reason, err.code)
+                outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
+                                      err.reason, err.code, str(err))
+        elif err.category == "night":
+            outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err))
+        else:
+            outbox.mark_failed(session, job.id, err.reason, err.code, str(err))
+            # A dead refresh token or wrong app secret never fixes itself: an OA admin must
+            # re-authorise, so say it loudly instead of retrying.
+            level = logging.ERROR if err.category in ("setup", "oauth") else logging.INFO
+            log.log(level, "outbox: message %s failed: %s (%s)", job.id, err.reason, err.code)

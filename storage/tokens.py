@@ -29,6 +29,10 @@ class DbTokenStore:
     def __init__(self, env_access_token: str, env_refresh_token: str,
                  env_expires_at: datetime | None = None):
         self._env = Tokens(env_access_token, env_refresh_token, env_expires_at)
+        # Read once, then kept in memory: every send needs the token, and a database read per
+        # send (a write-locked transaction on SQLite) cost more than the send. Another process
+        # refreshing is noticed through the -216 it causes: refresh() re-reads under the lock.
+        self._cached: Tokens | None = None
 
     def _load_or_seed(self, session) -> OAToken:
         row = session.execute(
@@ -58,35 +62,51 @@ class DbTokenStore:
         return row
 
     def current(self) -> Tokens:
-        with session_scope() as session:
-            row = self._load_or_seed(session)
-            return Tokens(row.access_token, row.refresh_token, row.expires_at)
+        if self._cached is None:
+            with session_scope() as session:
+                row = self._load_or_seed(session)
+                self._cached = Tokens(row.access_token, row.refresh_token, row.expires_at)
+        return self._cached
+
+    def reload(self) -> Tokens:
+        self._cached = None
+        return self.current()
 
     def refresh(self, stale_access_token: str, do_refresh: Callable[[str], Tokens]) -> Tokens:
         with session_scope() as session:
             row = self._load_or_seed(session)  # locked until commit
             if row.access_token != stale_access_token:
-                return Tokens(row.access_token, row.refresh_token, row.expires_at)
+                self._cached = Tokens(row.access_token, row.refresh_token, row.expires_at)
+                return self._cached
             fresh = do_refresh(row.refresh_token)
             row.access_token = fresh.access_token
             row.refresh_token = fresh.refresh_token
             row.expires_at = fresh.expires_at
             row.rotations += 1
             row.updated_at = utcnow()
+        self._cached = fresh
         log.info("zalo tokens: refreshed and stored (rotation %s)", row.rotations)
         return fresh
 
     def expires_at(self) -> datetime | None:
-        return self.current().expires_at
+        return self.reload().expires_at
 
 
 class DbFlagStore:
+    """Flags change rarely (once per OA, at most): cached per process after the first read."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+
     def get(self, name: str) -> str | None:
-        with session_scope() as session:
-            row = session.get(Flag, name)
-            return row.value if row else None
+        if name not in self._cache:
+            with session_scope() as session:
+                row = session.get(Flag, name)
+                self._cache[name] = row.value if row else None
+        return self._cache[name]
 
     def set(self, name: str, value: str) -> None:
+        self._cache[name] = value
         with session_scope() as session:
             row = session.get(Flag, name)
             if row is None:
