@@ -131,9 +131,11 @@ def test_random_sigkills_never_duplicate_or_lose(client, settings, fake_zalo):
         rows = list(s.scalars(select(OutboundMessage)))
     interrupted = sum(1 for r in rows if r.reason == "interrupted_during_send")
     assert len(rows) == n_events  # exactly one reply queued per event
-    sent_ids = [m.message_id for m in fake_zalo.state.messages()]
-    assert len(sent_ids) == len(set(sent_ids))
-    assert len(sent_ids) == n_events - interrupted  # every queued reply sent once, or named
+    sent = [(m.user_id, m.message["text"]) for m in fake_zalo.state.messages()]
+    assert len(sent) == len(set(sent))  # nothing reached a resident twice
+    # Every queued reply was sent, or is named interrupted (a row killed just after Zalo
+    # accepted it is named too: at most once, never twice).
+    assert n_events - interrupted <= len(sent) <= n_events
 
 
 def test_two_workers_keep_each_residents_events_in_order(client, settings, fake_zalo):
