@@ -268,3 +268,73 @@ def system_error() -> Reply:
         f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Cán bộ đã được báo và sẽ "
         f"xem tin nhắn này; {YOU} thông cảm giúp phường ạ."
     )
+
+
+# --- Ticket updates, ratings (issue 4) ------------------------------------------------------
+
+RATING_BUTTONS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
+
+
+def status_update(code: str, status: str, answer: str | None, forwarded_to: str | None) -> str:
+    """Honest wording per status: forwarded is not rejected, closed is not fixed."""
+    if status == "assigned":
+        return f"Dạ, phiếu {code} của {YOU} đã có cán bộ phụ trách xử lý."
+    if status == "in_progress":
+        return f"Dạ, phiếu {code} của {YOU} đang được cán bộ xử lý."
+    if status == "forwarded":
+        where = forwarded_to or "cơ quan có thẩm quyền"
+        return (f"Dạ, phường đã chuyển phiếu {code} đến {where} để giải quyết theo thẩm quyền. "
+                f"Phường vẫn theo dõi và sẽ báo lại {YOU}; thông tin cá nhân của {YOU} được giữ kín.")
+    if status == "waiting_resident":
+        ask = answer or f"{You} nhắn thêm chi tiết (địa điểm cụ thể, thời gian, ảnh nếu có)"
+        return (f"Dạ, để xử lý phiếu {code}, cán bộ cần {YOU} bổ sung: {ask}. "
+                f"{You} trả lời ngay tại đây ạ.")
+    if status == "resolved":
+        text = f"Dạ, phiếu {code} đã được giải quyết."
+        return text + (f"\nCán bộ trả lời: {answer}" if answer else "")
+    if status == "answered":
+        return f"Dạ, phường trả lời phiếu {code}: {answer or '(cán bộ đã trả lời)'}"
+    if status == "rejected":
+        reason = f" Lý do: {answer}" if answer else ""
+        return f"Dạ, phiếu {code} không thuộc phạm vi tiếp nhận của Mặt trận phường.{reason}"
+    if status == "closed":
+        return f"Dạ, phiếu {code} đã được đóng." + (f"\nGhi chú: {answer}" if answer else "")
+    return f"Dạ, phiếu {code} đã được cập nhật."
+
+
+def answer_update(code: str, answer: str) -> str:
+    return f"Dạ, cán bộ phường trả lời phiếu {code}: {answer}"
+
+
+def ask_rating(code: str) -> Reply:
+    return Reply(
+        f"{You} chấm giúp phường mức hài lòng với việc xử lý phiếu {code} (1 đến 5 sao) ạ. "
+        f"Nếu việc chưa được giải quyết xong, {YOU} nhắn \"chưa xong\".",
+        RATING_BUTTONS,
+    )
+
+
+def rating_thanks(stars: int) -> Reply:
+    return Reply(f"Dạ, phường cảm ơn {YOU} đã đánh giá {stars} sao ạ.")
+
+
+def rating_already(code: str) -> Reply:
+    return Reply(f"Dạ, {YOU} đã đánh giá phiếu {code} rồi ạ. Cảm ơn {YOU}.")
+
+
+def reopened(code: str) -> Reply:
+    return Reply(f"Dạ, phường đã mở lại phiếu {code} và báo cán bộ phụ trách xử lý tiếp ạ.")
+
+
+def reopen_too_late(code: str) -> Reply:
+    return Reply(
+        f"Dạ, phiếu {code} đã kết thúc quá 7 ngày nên không mở lại được. {You} bấm \"Phản ánh\" "
+        "để gửi phản ánh mới, phường sẽ xử lý ạ.", (BTN_REPORT,))
+
+
+def officer_reopened(code: str, text: str) -> str:
+    return f"[MỞ LẠI] Người dân báo phiếu {code} chưa được giải quyết xong: {text[:300]}"
+
+
+def supplement_received(code: str) -> Reply:
+    return Reply(f"Dạ, phường đã bổ sung thông tin vào phiếu {code} và báo cán bộ ạ.")

@@ -7,7 +7,7 @@ to the entry points below it, so a resident can always change their mind.
 """
 from __future__ import annotations
 
-from handlers import faq, intake, lookup, menu, referral, welcome
+from handlers import faq, intake, lookup, menu, referral, ticket_updates, welcome
 from handlers.context import Context
 from webhooks.events import Inbound
 
@@ -20,6 +20,8 @@ STATE_HANDLERS = {
     "clarify_kind": intake.on_clarify,
     "faq_wait": faq.on_waiting_question,
     "faq_offer": faq.on_offer,
+    "rating": ticket_updates.on_rating,
+    "supplement": ticket_updates.on_supplement,
 }
 
 
@@ -38,6 +40,7 @@ HANDLERS = (
     ("menu", menu.on_menu),
     ("menu_ask", faq.on_menu_ask),
     ("resume_draft", intake.on_submit_draft),
+    ("not_done", ticket_updates.on_not_done),
     ("denunciation", referral.on_denunciation),
     ("report", intake.on_new_report),
     ("question", faq.on_question),

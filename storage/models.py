@@ -228,3 +228,25 @@ class LearnedExample(Base):
     source: Mapped[str] = mapped_column(String(32), default="cli")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- The officers' Google Sheet desk (issue 4) ---------------------------------------------
+
+class SheetRow(Base):
+    """What the service last wrote to a ticket's row: an officer's edit is a cell that differs
+    from it, a service change is a ticket that differs from it."""
+
+    __tablename__ = "sheet_rows"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    values: Mapped[list] = mapped_column(JSON)
+    pushed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Officer(Base):
+    """Mirrors the sheet's "Cán bộ" tab: who can be assigned, and where to reach them on Zalo."""
+
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64))
+    topics: Mapped[str | None] = mapped_column(String(500))

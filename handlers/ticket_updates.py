@@ -1,0 +1,181 @@
+"""What residents hear when officers work their ticket, and what they can say back:
+a message on each status change or answer, a 1–5 rating once per ticket, "chưa xong" to
+reopen within 7 days, and the information an officer asked for."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import texts
+from handlers.context import Context, build_message
+from intents.normalize import fold, normalize
+from storage import outbox, residents, tickets
+from storage.models import Officer, Resident, Ticket, TicketEvent, utcnow
+from webhooks.events import Inbound
+
+REOPEN_WINDOW = timedelta(days=7)
+RATE_STATUSES = ("resolved", "answered")
+_STARS = re.compile(r"^\s*([1-5])\s*(sao|⭐|\*)?\s*(a|ạ)?\s*$")
+_WORD_STARS = {"rat hai long": 5, "hai long": 4, "binh thuong": 3, "chua hai long": 2,
+               "khong hai long": 1, "rat khong hai long": 1}
+_NOT_DONE = ("chua xong", "chua giai quyet", "chua duoc giai quyet", "chua sua", "van chua", "chua het")
+
+
+def _dedupe(ticket: Ticket, what: str) -> str:
+    digest = hashlib.sha256(what.encode()).hexdigest()[:16]
+    return f"upd:{ticket.id}:{digest}"
+
+
+def _queue(session, ticket: Ticket, resident: Resident, message: dict, purpose: str, what: str) -> None:
+    key = _dedupe(ticket, what)
+    if session.scalar(select(outbox.OutboundMessage.id).where(outbox.OutboundMessage.dedupe_key == key)):
+        return  # a replayed sync: already queued once
+    outbox.enqueue(session, resident.zalo_user_id, message, purpose=purpose, ticket_id=ticket.id,
+                   dedupe_key=key)
+
+
+def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: str) -> None:
+    """Tell the resident (Zalo tickets only) about a status change or a new answer."""
+    if ticket.channel != "zalo" or ticket.resident_id is None:
+        return
+    resident = session.get(Resident, ticket.resident_id)
+    if resident is None or not resident.zalo_user_id:
+        return
+    status_changed = "status" in changes
+    answer_changed = "answer" in changes and ticket.answer
+    if not status_changed and not answer_changed:
+        return
+    if status_changed:
+        text = texts.status_update(ticket.code, ticket.status, ticket.answer, ticket.forwarded_to)
+    else:
+        text = texts.answer_update(ticket.code, ticket.answer)
+    what = f"{ticket.status}|{ticket.answer or ''}|{ticket.updated_at.isoformat()}"
+    _queue(session, ticket, resident, build_message(texts.Reply(text)), "status_update", what)
+    conversation = residents.conversation_for(session, resident)
+    if status_changed and ticket.status == "waiting_resident":
+        residents.set_state(conversation, "supplement", {"ticket_id": ticket.id})
+    if status_changed and ticket.status in RATE_STATUSES and not _rating_requested(session, ticket):
+        tickets.audit(session, ticket, "system", "rating_requested", None, "1")
+        _queue(session, ticket, resident, build_message(texts.ask_rating(ticket.code)), "rating", "rating")
+        residents.set_state(conversation, "rating", {"ticket_id": ticket.id})
+
+
+def _rating_requested(session, ticket: Ticket) -> bool:
+    return session.scalar(select(TicketEvent.id).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.field == "rating_requested")) is not None
+
+
+def _finished_at(session, ticket: Ticket):
+    return session.scalar(select(TicketEvent.at).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.field == "status",
+        TicketEvent.new_value.in_(RATE_STATUSES)).order_by(TicketEvent.id.desc()).limit(1))
+
+
+def parse_stars(text: str) -> int | None:
+    folded = fold(text).strip(" .!")
+    m = _STARS.match(folded)
+    if m:
+        return int(m.group(1))
+    return _WORD_STARS.get(folded)
+
+
+def is_not_done(text: str) -> bool:
+    folded = fold(text)
+    return any(phrase in folded for phrase in _NOT_DONE)
+
+
+def assignee_zalo_ids(session, settings, ticket: Ticket) -> list[str]:
+    """Who to tell about a ticket: its assignee (from the Cán bộ tab), else the duty officers."""
+    if ticket.assignee:
+        zalo_id = session.scalar(select(Officer.zalo_user_id).where(Officer.name == ticket.assignee))
+        if zalo_id:
+            return [zalo_id]
+    return list(settings.officer_zalo_ids)
+
+
+def reopen(ctx: Context, ticket: Ticket, text: str) -> None:
+    finished = _finished_at(ctx.session, ticket) or ticket.updated_at
+    if ctx.now - finished > REOPEN_WINDOW:
+        ctx.reply(texts.reopen_too_late(ticket.code), ticket_id=ticket.id)
+        return
+    actor = f"resident:{ctx.resident.id}"
+    tickets.change(ctx.session, ticket, actor, status="in_progress",
+                   reopened_count=ticket.reopened_count + 1)
+    ctx.reply(texts.reopened(ticket.code), ticket_id=ticket.id)
+    for officer in assignee_zalo_ids(ctx.session, ctx.settings, ticket):
+        ctx.notify(officer, texts.officer_reopened(ticket.code, normalize(text)),
+                   purpose="officer_alert", ticket_id=ticket.id)
+
+
+def on_rating(event: Inbound, ctx: Context) -> bool:
+    """Conversation state "rating": stars, or "chưa xong"."""
+    ticket = ctx.session.get(Ticket, ctx.conversation.data.get("ticket_id"))
+    if ticket is None or event.kind != "text":
+        residents.set_state(ctx.conversation, "idle")
+        return False
+    stars = parse_stars(event.text)
+    if stars is not None:
+        residents.set_state(ctx.conversation, "idle")
+        if ticket.rating is not None:
+            ctx.reply(texts.rating_already(ticket.code), ticket_id=ticket.id)
+        else:
+            tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", rating=stars)
+            ctx.reply(texts.rating_thanks(stars), ticket_id=ticket.id)
+        return True
+    if is_not_done(event.text):
+        residents.set_state(ctx.conversation, "idle")
+        reopen(ctx, ticket, event.text)
+        return True
+    residents.set_state(ctx.conversation, "idle")
+    return False
+
+
+def on_not_done(event: Inbound, ctx: Context) -> bool:
+    """"chưa xong" typed later: reopen the resident's most recently finished ticket."""
+    if event.kind != "text" or not is_not_done(event.text) or len(event.text) > 200:
+        return False
+    ticket = ctx.session.scalar(
+        select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.status.in_(RATE_STATUSES))
+        .order_by(Ticket.updated_at.desc()).limit(1))
+    if ticket is None:
+        return False
+    reopen(ctx, ticket, event.text)
+    return True
+
+
+def on_supplement(event: Inbound, ctx: Context) -> bool:
+    """Conversation state "supplement": the officer asked for more; this message is it."""
+    ticket = ctx.session.get(Ticket, ctx.conversation.data.get("ticket_id"))
+    residents.set_state(ctx.conversation, "idle")
+    if ticket is None or ticket.status != "waiting_resident":
+        return False
+    actor = f"resident:{ctx.resident.id}"
+    attachments = [a.as_dict() for a in event.attachments if a.type != "sticker"]
+    if attachments:
+        tickets.add_attachments(ctx.session, ticket, attachments)
+    if event.text.strip():
+        addition = normalize(event.text)[:2000]
+        tickets.change(ctx.session, ticket, actor, text=f"{ticket.text}\n[Bổ sung] {addition}")
+    if not attachments and not event.text.strip():
+        return False
+    tickets.change(ctx.session, ticket, actor, status="in_progress")
+    ctx.reply(texts.supplement_received(ticket.code), ticket_id=ticket.id)
+    for officer in assignee_zalo_ids(ctx.session, ctx.settings, ticket):
+        ctx.notify(officer, f"[BỔ SUNG] {ticket.code}: người dân đã gửi thêm thông tin",
+                   purpose="officer_alert", ticket_id=ticket.id)
+    return True
+
+
+def undeliverable_counts(session) -> dict[str, int]:
+    """Status updates Zalo refused (window closed, not a follower...), by reason."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(outbox.OutboundMessage.reason, func.count())
+        .where(outbox.OutboundMessage.purpose.in_(("status_update", "rating")),
+               outbox.OutboundMessage.status == "failed")
+        .group_by(outbox.OutboundMessage.reason))
+    return {reason or "unknown": n for reason, n in rows}

