@@ -58,8 +58,11 @@ def cmd_serve(args) -> int:
     if not settings.zalo_configured:
         settings, fake = sandbox.start(settings, f"http://127.0.0.1:{port}")
         fakes.append(fake)
+    if not settings.sheet_id:
+        settings, fake = sandbox.start_sheets(settings)
+        fakes.append(fake)
     runtime = Runtime(settings)
-    app = create_app(settings, wakeup=runtime.wake)
+    app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
     server = make_server(args.host, port, app, threaded=True)
     runtime.start()
     mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
@@ -188,9 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    from bot import cli_nlu
+    from bot import cli_desk, cli_nlu
 
     cli_nlu.register(sub)
+    cli_desk.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

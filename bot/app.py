@@ -10,7 +10,7 @@ from storage import db
 from storage.inbox import InboxWriter
 
 
-def create_app(settings: Settings | None = None, *, wakeup=None) -> Flask:
+def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
@@ -18,14 +18,19 @@ def create_app(settings: Settings | None = None, *, wakeup=None) -> Flask:
     app.json.ensure_ascii = False
     # An in-process worker (serve) is woken at once; a separate worker polls.
     app.extensions["hts_wakeup"] = wakeup or (lambda: None)
+    # The sheet hook asks the in-process scheduler for a sync cycle now; a separate worker
+    # picks the edit up at its next cycle (30 s) anyway.
+    app.extensions["hts_sync_now"] = sync_now or (lambda: None)
     db.configure(settings.database_url)
     app.extensions["hts_inbox"] = InboxWriter(db.get_engine)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from webhooks import site, zalo
+    from webhooks import forms, sheets, site, zalo
 
     app.register_blueprint(site.bp)
     app.register_blueprint(zalo.bp)
+    app.register_blueprint(forms.bp)
+    app.register_blueprint(sheets.bp)
 
     @app.errorhandler(413)
     def too_large(_exc):

@@ -52,6 +52,13 @@ class Runtime:
     def wake(self) -> None:
         self.event_wakeup.set()
 
+    def sync_now(self) -> None:
+        """Run the sheet sync job as soon as possible (an officer just edited the sheet)."""
+        if self.scheduler is not None:
+            from datetime import datetime
+
+            self.scheduler.modify_job("sheet_sync", next_run_time=datetime.now(self.scheduler.timezone))
+
     def start(self) -> "Runtime":
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)

@@ -56,3 +56,12 @@ def write_info(path: Path, public_url: str, fake_url: str) -> None:
 
 def read_info(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def start_sheets(settings: Settings):
+    """No Google sheet configured: serve the board from a local fake Sheets API."""
+    from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+
+    server = FakeSheetsServer(FakeSheetsState("sandbox-sheet")).start()
+    return settings.with_overrides(sheet_id="sandbox-sheet",
+                                   google_sheets_api_base=server.base_url), server

@@ -69,6 +69,8 @@ class Settings:
     google_service_account_json: str = ""
     google_sheets_api_base: str = ""
     forms_shared_secret: str = ""
+    # JSON file mapping roles (content, address, phone, name, kind, group) to form question titles
+    forms_field_map: str = ""
     sheets_webhook_secret: str = ""
     # Where `serve` (sandbox) tells `chat` how to reach it.
     sandbox_file: str = str(INSTANCE_DIR / "sandbox.json")

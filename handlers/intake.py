@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.workdays import add_working_days
-from handlers.context import Context
+from handlers.context import Context, build_message
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
 from intents.normalize import normalize
-from storage import residents, tickets
+from storage import outbox, residents, tickets
 from storage.models import Resident, Ticket
 from webhooks.events import Inbound
 
@@ -129,13 +129,19 @@ def create_ticket(ctx: Context, data: dict, status: str = "new") -> Ticket:
                                  **_ticket_fields(ctx.settings, ctx.resident, data))
 
 
-def _alert_officers(ctx: Context, ticket: Ticket) -> None:
+def alert_officers(session, settings, ticket: Ticket, event_id: int | None = None) -> None:
+    """An urgent ticket: every duty officer gets a message at once (any channel's ticket)."""
     from intents.taxonomy import TOPICS
 
     label = TOPICS.get(ticket.topic or "", "chưa phân loại")
-    for officer in ctx.settings.officer_zalo_ids:
-        ctx.notify(officer, texts.officer_urgent_alert(ticket.code, label, ticket.text, ticket.location_text),
-                   purpose="officer_alert", ticket_id=ticket.id)
+    text = texts.officer_urgent_alert(ticket.code, label, ticket.text, ticket.location_text)
+    for officer in settings.officer_zalo_ids:
+        outbox.enqueue(session, officer, build_message(texts.Reply(text)), purpose="officer_alert",
+                       ticket_id=ticket.id, event_id=event_id)
+
+
+def _alert_officers(ctx: Context, ticket: Ticket) -> None:
+    alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
 
 
 def _create_urgent(ctx: Context, data: dict) -> None:

@@ -1,0 +1,146 @@
+"""POST /webhooks/forms: Google Form submissions, sent by the Apps Script in
+webhooks/apps_script/forms_onSubmit.gs, become tickets.
+
+Signed with HMAC-SHA256(FORMS_SHARED_SECRET, timestamp + "." + raw body), timestamp within
+5 minutes. One response id makes one ticket, whatever the number of deliveries; the answer
+carries the ticket code so the script can email it to the respondent.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intents.location import extract_group, extract_location
+from intents.normalize import fold, normalize
+from storage import inbox
+from storage import tickets as ticket_store
+from storage.db import session_scope
+from storage.models import Ticket
+from webhooks.signature import verify_hmac
+
+log = logging.getLogger(__name__)
+bp = Blueprint("forms_webhook", __name__)
+MAX_SKEW_SECONDS = 300
+DEFAULT_FIELD_MAP = Path(__file__).with_name("forms_fields.json")
+KIND_WORDS = {"phan anh": "complaint", "kien nghi": "suggestion", "de xuat": "suggestion",
+              "gop y": "suggestion", "hoi": "question", "hoi dap": "question", "cau hoi": "question"}
+
+
+@lru_cache(maxsize=4)
+def field_map(path: str) -> dict[str, set[str]]:
+    data = json.loads(Path(path or DEFAULT_FIELD_MAP).read_text(encoding="utf-8"))
+    return {role: {fold(t) for t in titles} for role, titles in data.items()}
+
+
+@lru_cache(maxsize=1)
+def _classifier():
+    from intents.classify import Classifier
+
+    return Classifier()
+
+
+def extract(answers: dict, mapping: dict[str, set[str]]) -> dict[str, str]:
+    """Answers by role, matching question titles without case or diacritics."""
+    out: dict[str, str] = {}
+    for title, value in answers.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        value = normalize(str(value or ""))
+        for role, titles in mapping.items():
+            if fold(str(title)) in titles and value and role not in out:
+                out[role] = value
+    return out
+
+
+def _kind(answer: str | None, content: str) -> tuple[str, object]:
+    c = _classifier().classify(content)
+    folded = fold(answer or "")
+    for word, kind in KIND_WORDS.items():
+        if word in folded:
+            return kind, c
+    return (c.kind if c.kind in ("complaint", "suggestion", "question") else "complaint"), c
+
+
+def _group(answer: str | None, text: str) -> str | None:
+    """ "Tổ 5", "5" or "tdp 5" in the tổ question, else a tổ mentioned in the address/content."""
+    if answer:
+        found = extract_group(answer) or extract_group(f"tổ {answer}")
+        if found:
+            return found
+    return extract_group(text)
+
+
+def _error(status: int, message: str):
+    return jsonify({"ok": False, "error": message}), status
+
+
+@bp.post("/webhooks/forms")
+def receive():
+    settings = current_app.config["SETTINGS"]
+    raw = request.get_data(cache=False)
+    stamp = request.headers.get("X-Hts-Timestamp", "")
+    if not settings.forms_shared_secret:
+        return _error(503, "FORMS_SHARED_SECRET is not configured")
+    try:
+        skew = abs(time.time() - int(stamp))
+    except ValueError:
+        return _error(401, "missing or bad timestamp")
+    if skew > MAX_SKEW_SECONDS:
+        return _error(401, "stale timestamp")
+    if not verify_hmac(request.headers.get("X-Hts-Signature"), settings.forms_shared_secret,
+                       stamp.encode(), b".", raw):
+        return _error(401, "invalid signature")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "malformed JSON")
+    response_id = str(body.get("response_id") or "").strip() if isinstance(body, dict) else ""
+    answers = body.get("answers") if isinstance(body, dict) else None
+    if not response_id or not isinstance(answers, dict):
+        return _error(400, "response_id and answers are required")
+    fields = extract(answers, field_map(settings.forms_field_map))
+    content = fields.get("content", "")
+    if not content:
+        return _error(422, "no answer for the content question (see FORMS_FIELD_MAP)")
+    ref = f"form:{response_id}"[:255]
+    try:
+        code, created = _create(settings, ref, raw, body, fields, content)
+    except IntegrityError:  # the same response delivered twice at once: the first one won
+        with session_scope() as session:
+            code, created = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref)), False
+    return jsonify({"ok": True, "code": code, "duplicate": not created}), 200
+
+
+def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
+    from handlers.intake import alert_officers
+    from bot.workdays import add_working_days
+    from datetime import datetime
+
+    with session_scope() as session:
+        existing = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref))
+        if existing:
+            return existing, False
+        inbox.store_event(session, source="form", event_key=ref, event_name="form_submit",
+                          user_key=None, payload=raw.decode("utf-8", "replace"), status="done")
+        kind, c = _kind(fields.get("kind"), content)
+        address = fields.get("address")
+        due = add_working_days(ticket_store.local_now().date(), settings.response_working_days)
+        ticket = ticket_store.create_ticket(
+            session, kind=kind, text=content[:4000], actor="form", status="new", channel="form",
+            topic=c.topic, urgent=c.urgent, confidence=c.confidence, source_ref=ref,
+            location_text=(address or extract_location(content) or None),
+            group_code=_group(fields.get("group"), f"{address or ''} {content}"),
+            reporter_name=fields.get("name"), reporter_phone=fields.get("phone"),
+            reporter_email=str(body.get("email") or "")[:200] or None,
+            due_date=datetime(due.year, due.month, due.day),
+        )
+        if ticket.urgent:
+            alert_officers(session, settings, ticket)
+        return ticket.code, True

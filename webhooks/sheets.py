@@ -1,0 +1,48 @@
+"""POST /webhooks/sheets: the optional onEdit hook (sheets_sync/apps_script/onEdit.gs).
+
+It only says "an officer just edited": the edit is recorded (with the editor's e-mail, for
+the audit trail) and a sync cycle is asked for at once. The cycle reads the sheet itself, so
+a forged or lost hook can never change a ticket.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from storage import inbox
+from storage.db import session_scope
+from webhooks.signature import verify_hmac
+
+bp = Blueprint("sheets_webhook", __name__)
+MAX_SKEW_SECONDS = 300
+
+
+@bp.post("/webhooks/sheets")
+def receive():
+    settings = current_app.config["SETTINGS"]
+    raw = request.get_data(cache=False)
+    stamp = request.headers.get("X-Hts-Timestamp", "")
+    if not settings.sheets_webhook_secret:
+        return jsonify({"ok": False, "error": "SHEETS_WEBHOOK_SECRET is not configured"}), 503
+    try:
+        fresh = abs(time.time() - int(stamp)) <= MAX_SKEW_SECONDS
+    except ValueError:
+        fresh = False
+    if not fresh or not verify_hmac(request.headers.get("X-Hts-Signature"),
+                                    settings.sheets_webhook_secret, stamp.encode(), b".", raw):
+        return jsonify({"ok": False, "error": "invalid or stale signature"}), 401
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return jsonify({"ok": False, "error": "malformed JSON"}), 400
+    if not isinstance(body, dict):
+        return jsonify({"ok": False, "error": "expected a JSON object"}), 400
+    key = "sheet:" + hashlib.sha256(stamp.encode() + raw).hexdigest()
+    with session_scope() as session:
+        inbox.store_event(session, source="sheet", event_key=key, event_name="sheet_edit",
+                          user_key=None, payload=raw.decode("utf-8", "replace"), status="ignored")
+    current_app.extensions["hts_sync_now"]()
+    return jsonify({"ok": True}), 202
