@@ -1,14 +1,14 @@
-"""foundation
+"""initial schema
 
-Revision ID: 0001_foundation
+Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 22:37:11.585635
+Create Date: 2026-11-22 23:46:33.679900
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0001_foundation'
+revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,14 @@ def upgrade() -> None:
     sa.Column('rotations', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('officers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('zalo_user_id', sa.String(length=64), nullable=True),
+    sa.Column('topics', sa.String(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
     )
     op.create_table('residents',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -177,6 +185,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_recipient_status_id', ['recipient_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('sheet_rows',
+    sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('pushed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
+    sa.PrimaryKeyConstraint('ticket_id')
+    )
     op.create_table('ticket_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -201,6 +216,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_events_ticket_id'))
 
     op.drop_table('ticket_events')
+    op.drop_table('sheet_rows')
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_next')
         batch_op.drop_index('ix_outbox_recipient_status_id')
@@ -217,6 +233,7 @@ def downgrade() -> None:
     op.drop_table('conversations')
     op.drop_table('ticket_sequences')
     op.drop_table('residents')
+    op.drop_table('officers')
     op.drop_table('oa_tokens')
     with op.batch_alter_table('inbound_events', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_user_status_id')
