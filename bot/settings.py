@@ -58,6 +58,11 @@ class Settings:
     officer_zalo_ids: tuple[str, ...] = ()
     ward_name: str = "phường"
     response_working_days: int = 3
+    deadlines_file: str = ""   # default bot/data/deadlines.json
+    holidays_file: str = ""    # default bot/data/holidays_vn.csv
+    weekly_report_time: str = "fri 15:30"
+    daily_reminder_time: str = "07:30"
+    zalo_rate_limit_per_minute: int = 3600
     outbox_max_attempts: int = 6
     event_max_attempts: int = 3
     # A message `sending` longer than this belongs to a killed process: failed, not resent.

@@ -130,11 +130,12 @@ def nothing_to_cancel() -> Reply:
     return Reply(f"Dạ, hiện không có việc gì đang làm dở để hủy ạ.", MENU)
 
 
-def ticket_created(kind: str, code: str, working_days: int) -> Reply:
+def ticket_created(kind: str, code: str, working_days: int, due=None) -> Reply:
     what = {"complaint": "phản ánh", "suggestion": "kiến nghị", "question": "câu hỏi"}[kind]
+    by = f" (trước ngày {due:%d/%m/%Y})" if due else ""
     return Reply(
         f"Dạ, phường đã tiếp nhận {what} của {YOU}, mã {code}. Cán bộ sẽ xem xét và trả lời "
-        f"{YOU} trong {working_days} ngày làm việc. {You} nhắn \"tra cứu {code}\" để xem tiến độ "
+        f"{YOU} trong {working_days} ngày làm việc{by}. {You} nhắn \"tra cứu {code}\" để xem tiến độ "
         "bất cứ lúc nào ạ."
     )
 
@@ -166,10 +167,6 @@ def clarify_kind(candidates: tuple[str, ...]) -> Reply:
         "hay hỏi thông tin ạ?",
         buttons,
     )
-
-
-def draft_resumed_submitted(kind: str, code: str, working_days: int) -> Reply:
-    return ticket_created(kind, code, working_days)
 
 
 def lookup_ask_code() -> Reply:

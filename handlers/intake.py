@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot import texts
-from bot.workdays import add_working_days
+from bot.deadlines import due_for, rules, working_days_for
 from handlers.context import Context, build_message
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
@@ -104,7 +104,7 @@ def start(ctx: Context, kind: str, event: Inbound | None = None, text: str = "")
 
 
 def _ticket_fields(settings, resident, data: dict) -> dict:
-    due = add_working_days(tickets.local_now().date(), settings.response_working_days)
+    due = due_for(settings, tickets.local_now().date(), data.get("topic"), bool(data.get("urgent")))
     return dict(
         kind=data["kind"],
         text=data["text"],
@@ -119,7 +119,7 @@ def _ticket_fields(settings, resident, data: dict) -> dict:
         reporter_name=resident.display_name,
         reporter_phone=resident.phone,
         confidence=data.get("confidence"),
-        due_date=datetime(due.year, due.month, due.day),
+        due_date=due,
         attachments=data.get("attachments", []),
     )
 
@@ -155,13 +155,17 @@ def _create_urgent(ctx: Context, data: dict) -> None:
         residents.set_state(ctx.conversation, "urgent_location", {"ticket_id": ticket.id})
 
 
+def created_reply(settings, ticket: Ticket) -> texts.Reply:
+    days = working_days_for(ticket.topic, ticket.urgent, rules(settings.deadlines_file))
+    return texts.ticket_created(ticket.kind, ticket.code, days, ticket.due_date)
+
+
 def submit(ctx: Context, data: dict) -> None:
     ticket = create_ticket(ctx, data)
     if ticket.urgent:
         _alert_officers(ctx, ticket)
     residents.set_state(ctx.conversation, "idle")
-    ctx.reply(texts.ticket_created(ticket.kind, ticket.code, ctx.settings.response_working_days),
-              ticket_id=ticket.id)
+    ctx.reply(created_reply(ctx.settings, ticket), ticket_id=ticket.id)
 
 
 # --- conversation states -------------------------------------------------------------------
@@ -301,8 +305,7 @@ def on_submit_draft(event: Inbound, ctx: Context) -> bool:
     if draft is None:
         return False
     tickets.change(ctx.session, draft, f"resident:{ctx.resident.id}", status="new")
-    ctx.reply(texts.ticket_created(draft.kind, draft.code, ctx.settings.response_working_days),
-              ticket_id=draft.id)
+    ctx.reply(created_reply(ctx.settings, draft), ticket_id=draft.id)
     return True
 
 

@@ -45,6 +45,8 @@ def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: s
     if resident is None or not resident.zalo_user_id:
         return
     status_changed = "status" in changes
+    if status_changed and changes["status"][0] == "waiting_resident":
+        resume_clock(session, settings, ticket, actor)
     answer_changed = "answer" in changes and ticket.answer
     if not status_changed and not answer_changed:
         return
@@ -61,6 +63,20 @@ def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: s
         tickets.audit(session, ticket, "system", "rating_requested", None, "1")
         _queue(session, ticket, resident, build_message(texts.ask_rating(ticket.code)), "rating", "rating")
         residents.set_state(conversation, "rating", {"ticket_id": ticket.id})
+
+
+def resume_clock(session, settings, ticket: Ticket, actor: str) -> None:
+    """Time spent waiting for the resident does not count against the deadline."""
+    from bot.deadlines import extend_for_pause, holidays
+
+    paused_at = session.scalar(select(TicketEvent.at).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.field == "status",
+        TicketEvent.new_value == "waiting_resident").order_by(TicketEvent.id.desc()).limit(1))
+    if paused_at is None:
+        return
+    new_due = extend_for_pause(ticket.due_date, tickets.to_local(paused_at).date(),
+                               tickets.local_now().date(), holidays(settings.holidays_file))
+    tickets.change(session, ticket, actor, due_date=new_due)
 
 
 def _rating_requested(session, ticket: Ticket) -> bool:
@@ -162,6 +178,7 @@ def on_supplement(event: Inbound, ctx: Context) -> bool:
     if not attachments and not event.text.strip():
         return False
     tickets.change(ctx.session, ticket, actor, status="in_progress")
+    resume_clock(ctx.session, ctx.settings, ticket, actor)
     ctx.reply(texts.supplement_received(ticket.code), ticket_id=ticket.id)
     for officer in assignee_zalo_ids(ctx.session, ctx.settings, ticket):
         ctx.notify(officer, f"[BỔ SUNG] {ticket.code}: người dân đã gửi thêm thông tin",

@@ -100,6 +100,9 @@ class OutboundMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_events.id"))
+    # Broadcasts: which announcement run and which route (group_chat | resident | leader).
+    announcement_run_id: Mapped[int | None] = mapped_column(ForeignKey("announcement_runs.id"), index=True)
+    route: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sending_since: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -250,3 +253,58 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     zalo_user_id: Mapped[str | None] = mapped_column(String(64))
     topics: Mapped[str | None] = mapped_column(String(500))
+
+
+# --- Residential groups, announcements (issue 5) -------------------------------------------
+
+class ResidentialGroup(Base):
+    """A tổ dân phố: its Front committee leader, and the OA-created group chat if there is one."""
+
+    __tablename__ = "residential_groups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    leader_zalo_id: Mapped[str | None] = mapped_column(String(64))
+    oa_group_id: Mapped[str | None] = mapped_column(String(64))
+    member_count: Mapped[int | None] = mapped_column(Integer)  # households/residents in the tổ's own group
+
+
+class Announcement(Base):
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    targets: Mapped[list] = mapped_column(JSON, default=list)  # group codes, or ["*"] for all
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC; None = finished
+    repeat: Mapped[str | None] = mapped_column(String(64))  # e.g. "monthly:15:08:00"
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled|done|cancelled
+    source_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # sheet row id
+    created_by: Mapped[str] = mapped_column(String(200), default="cli")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AnnouncementRun(Base):
+    """One sending of an announcement. Planned in one transaction: every recipient's outbox row
+    exists, or none does, so a crash mid-broadcast resumes and never sends twice."""
+
+    __tablename__ = "announcement_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    run_at: Mapped[datetime] = mapped_column(DateTime)
+    planned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("announcement_id", "run_at", name="uq_announcement_run"),)
+
+
+class LeaderConfirmation(Base):
+    """A tổ leader tapped "Đã chuyển vào nhóm tổ": the announcement reached the tổ's own group."""
+
+    __tablename__ = "leader_confirmations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("announcement_runs.id"))
+    group_code: Mapped[str] = mapped_column(String(32))
+    leader_zalo_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("run_id", "group_code", name="uq_confirmation"),)

@@ -25,6 +25,8 @@ def enqueue(
     event_id: int | None = None,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    announcement_run_id: int | None = None,
+    route: str | None = None,
 ) -> OutboundMessage:
     row = OutboundMessage(
         channel=channel,
@@ -37,6 +39,8 @@ def enqueue(
         ticket_id=ticket_id,
         event_id=event_id,
         dedupe_key=dedupe_key,
+        announcement_run_id=announcement_run_id,
+        route=route,
     )
     session.add(row)
     session.flush()

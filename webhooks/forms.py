@@ -120,8 +120,7 @@ def receive():
 
 def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
     from handlers.intake import alert_officers
-    from bot.workdays import add_working_days
-    from datetime import datetime
+    from bot.deadlines import due_for
 
     with session_scope() as session:
         existing = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref))
@@ -131,7 +130,7 @@ def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
                           user_key=None, payload=raw.decode("utf-8", "replace"), status="done")
         kind, c = _kind(fields.get("kind"), content)
         address = fields.get("address")
-        due = add_working_days(ticket_store.local_now().date(), settings.response_working_days)
+        due = due_for(settings, ticket_store.local_now().date(), c.topic, c.urgent)
         ticket = ticket_store.create_ticket(
             session, kind=kind, text=content[:4000], actor="form", status="new", channel="form",
             topic=c.topic, urgent=c.urgent, confidence=c.confidence, source_ref=ref,
@@ -139,7 +138,7 @@ def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
             group_code=_group(fields.get("group"), f"{address or ''} {content}"),
             reporter_name=fields.get("name"), reporter_phone=fields.get("phone"),
             reporter_email=str(body.get("email") or "")[:200] or None,
-            due_date=datetime(due.year, due.month, due.day),
+            due_date=due,
         )
         if ticket.urgent:
             alert_officers(session, settings, ticket)
