@@ -41,7 +41,8 @@ class Runtime:
         self.client = client or build_client(settings)
         self.nlu = nlu or NluService(settings)
         self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts,
-                                   stale_after=timedelta(seconds=settings.outbox_stale_seconds))
+                                   stale_after=timedelta(seconds=settings.outbox_stale_seconds),
+                                   per_minute=settings.zalo_rate_limit_per_minute)
         self.event_wakeup = threading.Event()
         self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
         self._stop = threading.Event()

@@ -7,7 +7,7 @@ to the entry points below it, so a resident can always change their mind.
 """
 from __future__ import annotations
 
-from handlers import faq, intake, lookup, menu, referral, ticket_updates, welcome
+from handlers import faq, groups, intake, lookup, menu, referral, ticket_updates, welcome
 from handlers.context import Context
 from webhooks.events import Inbound
 
@@ -40,6 +40,8 @@ HANDLERS = (
     ("menu", menu.on_menu),
     ("menu_ask", faq.on_menu_ask),
     ("resume_draft", intake.on_submit_draft),
+    ("group_choice", groups.on_group_choice),
+    ("forwarded", groups.on_forwarded),
     ("not_done", ticket_updates.on_not_done),
     ("denunciation", referral.on_denunciation),
     ("report", intake.on_new_report),

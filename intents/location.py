@@ -54,3 +54,15 @@ def extract_group(text: str) -> str | None:
     """The residential group (tổ dân phố) number, e.g. "tổ 5" -> "5"."""
     m = _GROUP.search(_fold_aligned(unicodedata.normalize("NFC", text or "")))
     return m.group(1).upper() if m else None
+
+
+_GROUP_CHOICE = re.compile(
+    r"^(?:(?:toi|em|chau|minh|nha toi|gia dinh toi)\s+)?(?:o|thuoc|song o)?\s*"
+    r"(?:to dan pho|tdp|to)\s+(?:so\s+)?([0-9]{1,3}[a-z]?)\s*(?:a|nhe|nha)?$")
+
+
+def parse_group_choice(text: str) -> str | None:
+    """A whole message naming the resident's own tổ ("tổ 5", "to 5", "tôi ở tổ 12")."""
+    folded = " ".join(_fold_aligned(unicodedata.normalize("NFC", text or "")).replace(".", " ").split())
+    m = _GROUP_CHOICE.match(folded)
+    return m.group(1).upper() if m else None
