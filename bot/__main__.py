@@ -191,10 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    from bot import cli_desk, cli_nlu
+    from bot import cli_announce, cli_desk, cli_nlu
 
     cli_nlu.register(sub)
     cli_desk.register(sub)
+    cli_announce.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

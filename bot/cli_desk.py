@@ -64,12 +64,10 @@ def cmd_jobs(args) -> int:
     from bot.scheduler import build_scheduler
 
     settings = _settings()
-    fake_runtime = SimpleNamespace(settings=settings, client=None,
-                                   worker=SimpleNamespace(expire_stalled_conversations=lambda: 0))
-    scheduler = build_scheduler(fake_runtime)
-    scheduler.start(paused=True)
+    scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
     for job in scheduler.get_jobs():
-        print(f"{job.id:<24} {str(job.trigger):<28} {job.name}")
+        when = job.next_run_time.strftime("%d/%m/%Y %H:%M") if job.next_run_time else "-"
+        print(f"{job.id:<22} {when:<17} {str(job.trigger):<40} {job.name}")
     scheduler.shutdown(wait=False)
     return 0
 

@@ -68,7 +68,7 @@ class Runtime:
             from bot.scheduler import build_scheduler
 
             self.scheduler = build_scheduler(self)
-            self.scheduler.start()
+            self.scheduler.resume()
         log.info("worker started (%s)", "with scheduler" if self._with_scheduler else "no scheduler")
         return self
 

@@ -1,46 +1,76 @@
 """The one scheduler (APScheduler 3.x cannot coordinate several processes): it runs in the
 worker process only (`serve`, or `worker` without --no-scheduler). Every job is registered
-here with an id, in Asia/Ho_Chi_Minh time, coalesced, with a misfire grace."""
+here, with an id, in Asia/Ho_Chi_Minh time, coalesced, with a misfire grace.
+
+Jobs live in the project's database (SQLAlchemyJobStore), and a job already stored keeps its
+next run time across restarts: a worker down at Friday 15:30 and back at 15:50 sends the
+report once when it starts, not never and not twice.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import jobs
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 300, "max_instances": 1}
+DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 
-def _sheet_sync(runtime) -> None:
-    from sheets_sync.sync import run_cycle_if_configured
-
-    try:
-        run_cycle_if_configured(runtime.settings)
-    except Exception as exc:  # the Sheets API down must not kill the scheduler; next cycle retries
-        log.error("sheet sync failed: %s: %s", type(exc).__name__, exc)
-
-
-def _token_refresh(runtime) -> None:
-    if runtime.client.refresh_if_expiring(within=timedelta(hours=3)):
-        log.info("zalo tokens refreshed ahead of expiry")
+def _at(spec: str) -> dict:
+    """"fri 15:30" -> cron fields; "07:30" -> daily."""
+    parts = spec.split()
+    day = parts[0].lower() if len(parts) == 2 and parts[0].lower() in DAYS else None
+    hour, minute = parts[-1].split(":")
+    fields = {"hour": int(hour), "minute": int(minute)}
+    if day:
+        fields["day_of_week"] = day
+    return fields
 
 
-def job_specs(runtime) -> list[dict]:
-    """Each job: id, function, trigger and its arguments. Listed by `python -m bot jobs`."""
+def job_specs(settings) -> list[dict]:
+    """Each job: id, function reference, trigger. Listed by `python -m bot jobs`."""
     return [
-        dict(id="sheet_sync", func=_sheet_sync, args=(runtime,), trigger="interval", seconds=30,
+        dict(id="sheet_sync", func="bot.jobs:sheet_sync", trigger="interval", seconds=30,
              name="Đồng bộ bảng Phiếu với Google Sheets"),
-        dict(id="conversation_timeouts", func=runtime.worker.expire_stalled_conversations,
-             trigger="interval", seconds=60, name="Lưu nháp hội thoại quá hạn"),
-        dict(id="token_refresh", func=_token_refresh, args=(runtime,), trigger="interval",
-             minutes=30, name="Làm mới token Zalo trước khi hết hạn"),
+        dict(id="announcements", func="bot.jobs:announcements", trigger="interval", seconds=60,
+             name="Gửi thông báo đến hạn"),
+        dict(id="conversation_timeouts", func="bot.jobs:conversation_timeouts", trigger="interval",
+             seconds=60, name="Lưu nháp hội thoại quá hạn"),
+        dict(id="token_refresh", func="bot.jobs:token_refresh", trigger="interval", minutes=30,
+             name="Làm mới token Zalo trước khi hết hạn"),
+        dict(id="daily_reminder", func="bot.jobs:daily_reminder", trigger="cron",
+             misfire_grace_time=4 * 3600, name="Nhắc cán bộ phiếu sắp/quá hạn",
+             **_at(settings.daily_reminder_time)),
+        dict(id="weekly_report", func="bot.jobs:weekly_report", trigger="cron",
+             misfire_grace_time=6 * 3600, name="Báo cáo tuần", **_at(settings.weekly_report_time)),
     ]
 
 
-def build_scheduler(runtime) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
-    for spec in job_specs(runtime):
-        scheduler.add_job(replace_existing=True, **spec)
+def build_scheduler(runtime, *, persistent: bool = True) -> BackgroundScheduler:
+    from storage.db import get_engine
+
+    jobs.RUNTIME = runtime
+    stores = {"default": SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")} \
+        if persistent else {}
+    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS, jobstores=stores)
+    scheduler.start(paused=True)
+    for spec in job_specs(runtime.settings):
+        existing = scheduler.get_job(spec["id"])
+        if existing is None or str(existing.trigger) != str(_trigger_of(scheduler, spec)):
+            scheduler.add_job(replace_existing=True, **spec)
     return scheduler
+
+
+def _trigger_of(scheduler, spec):
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    args = {k: v for k, v in spec.items() if k in ("seconds", "minutes", "hour", "minute", "day_of_week")}
+    if spec["trigger"] == "interval":
+        return IntervalTrigger(timezone=scheduler.timezone, **args)
+    return CronTrigger(timezone=scheduler.timezone, **args)

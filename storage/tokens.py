@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.zalo_client import Tokens
 from storage.db import session_scope
@@ -40,17 +41,15 @@ class DbTokenStore:
         ).scalar_one_or_none()
         env_digest = _digest(self._env.refresh_token) if self._env.refresh_token else None
         if row is None:
-            row = OAToken(
-                id=ROW_ID,
-                access_token=self._env.access_token,
-                refresh_token=self._env.refresh_token,
-                expires_at=self._env.expires_at,
-                seeded_from=env_digest,
-                rotations=0,
-                updated_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
+            # Several threads or processes may start at once: insert-if-absent, then lock it.
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            session.execute(insert(OAToken).values(
+                id=ROW_ID, access_token=self._env.access_token, refresh_token=self._env.refresh_token,
+                expires_at=self._env.expires_at, seeded_from=env_digest, rotations=0,
+                updated_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
+            row = session.execute(
+                select(OAToken).where(OAToken.id == ROW_ID).with_for_update()
+            ).scalar_one()
         elif env_digest and row.seeded_from != env_digest:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
             log.warning("zalo tokens: new pair found in the environment, replacing the stored one")

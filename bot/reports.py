@@ -1,0 +1,236 @@
+"""The weekly report (Friday 15:30 by default, and on demand) and the daily reminder.
+
+Numbers: tickets received, resolved and overdue by topic, channel and tổ; on-time rate;
+average rating; announcements and reach. Written to the sheet's "Báo cáo tuần" tab and sent
+to the officers on Zalo as a short summary plus a PNG chart of the week.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+
+from bot import texts
+from bot.announcements import reach, to_utc
+from intents.taxonomy import TOPICS
+from storage.models import AnnouncementRun, Officer, Ticket, TicketEvent
+from storage.tickets import local_now
+from storage.vocab import CHANNELS, DONE_STATUSES, OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+REPORT_TAB = "Báo cáo tuần"
+
+
+@dataclass
+class WeeklyReport:
+    start: date
+    end: date  # inclusive
+    received: int = 0
+    resolved: int = 0
+    overdue: int = 0
+    on_time_rate: float | None = None
+    average_rating: float | None = None
+    by_topic: dict = field(default_factory=dict)    # topic -> {received, resolved, overdue}
+    by_channel: dict = field(default_factory=dict)
+    by_group: dict = field(default_factory=dict)
+    daily_received: list = field(default_factory=list)
+    announcements: int = 0
+    reach: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        rate = f"{self.on_time_rate:.0%}" if self.on_time_rate is not None else "—"
+        rating = f"{self.average_rating:.1f}/5" if self.average_rating is not None else "—"
+        top = sorted(self.by_topic.items(), key=lambda kv: -kv[1]["received"])[:3]
+        tops = ", ".join(f"{TOPICS.get(k, 'Chưa phân loại')} {v['received']}" for k, v in top)
+        return (f"BÁO CÁO TUẦN {self.start:%d/%m}–{self.end:%d/%m/%Y}\n"
+                f"Tiếp nhận {self.received} phiếu, đã giải quyết/trả lời {self.resolved}, quá hạn {self.overdue}.\n"
+                f"Đúng hạn: {rate}. Hài lòng trung bình: {rating}.\n"
+                f"Nhiều nhất: {tops or '—'}.\n"
+                f"Thông báo đã gửi: {self.announcements}; cư dân nhận trực tiếp: "
+                f"{self.reach.get('residents_reached', 0)}, qua nhóm tổ đã xác nhận: "
+                f"{self.reach.get('members_via_confirmed_groups', 0)}.")
+
+
+def _finished_at(session, ticket_ids: list[int]) -> dict[int, datetime]:
+    rows = session.execute(select(TicketEvent.ticket_id, TicketEvent.at).where(
+        TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.field == "status",
+        TicketEvent.new_value.in_(("resolved", "answered"))).order_by(TicketEvent.id))
+    first: dict[int, datetime] = {}
+    for tid, at in rows:
+        first.setdefault(tid, at)
+    return first
+
+
+def weekly(session, end_day: date | None = None) -> WeeklyReport:
+    end_day = end_day or local_now().date()
+    start_day = end_day - timedelta(days=end_day.weekday())  # Monday of that week
+    start, end = to_utc(datetime.combine(start_day, datetime.min.time())), \
+        to_utc(datetime.combine(end_day + timedelta(days=1), datetime.min.time()))
+    rep = WeeklyReport(start_day, end_day)
+    rows = list(session.scalars(select(Ticket).where(Ticket.status != "draft")))
+    finished = _finished_at(session, [t.id for t in rows])
+    topic, channel, group = Counter(), Counter(), Counter()
+    resolved_t, overdue_t = Counter(), Counter()
+    daily = Counter()
+    on_time = late = 0
+    ratings = []
+    for t in rows:
+        done = finished.get(t.id)
+        key = t.topic or "unknown"
+        if start <= t.created_at < end:
+            rep.received += 1
+            topic[key] += 1
+            channel[CHANNELS.get(t.channel, t.channel)] += 1
+            group[t.group_code or "—"] += 1
+            daily[(t.created_at + timedelta(hours=7)).date()] += 1
+        if done is not None and start <= done < end:
+            rep.resolved += 1
+            resolved_t[key] += 1
+            if t.due_date is not None:
+                if done.date() <= t.due_date.date():
+                    on_time += 1
+                else:
+                    late += 1
+        if t.status in OPEN_STATUSES and t.due_date is not None and t.due_date.date() < end_day:
+            rep.overdue += 1
+            overdue_t[key] += 1
+        if t.rating and t.updated_at >= start - timedelta(days=7):
+            ratings.append(t.rating)
+    rep.on_time_rate = on_time / (on_time + late) if on_time + late else None
+    rep.average_rating = sum(ratings) / len(ratings) if ratings else None
+    for k in set(topic) | set(resolved_t) | set(overdue_t):
+        rep.by_topic[k] = {"received": topic[k], "resolved": resolved_t[k], "overdue": overdue_t[k]}
+    rep.by_channel, rep.by_group = dict(channel), dict(group)
+    rep.daily_received = [daily[start_day + timedelta(days=i)] for i in range(7)]
+    run_ids = list(session.scalars(select(AnnouncementRun.id).where(
+        AnnouncementRun.run_at >= start, AnnouncementRun.run_at < end)))
+    rep.announcements = len(run_ids)
+    rep.reach = reach(session, run_ids)
+    return rep
+
+
+def _font(size: int):
+    for path in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                 "/usr/share/fonts/dejavu/DejaVuSans.ttf"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)  # Pillow's own font: covers Vietnamese too
+
+
+def chart_png(rep: WeeklyReport, width: int = 800, height: int = 450) -> bytes:
+    """Bars: tickets received per day of the week; footer: the week's headline numbers."""
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    title, small = _font(22), _font(16)
+    draw.text((20, 15), f"Phiếu tiếp nhận tuần {rep.start:%d/%m}–{rep.end:%d/%m/%Y}", fill="black", font=title)
+    left, bottom, top = 60, height - 90, 70
+    peak = max(rep.daily_received + [1])
+    bar_w = (width - left - 40) // 7
+    for i, n in enumerate(rep.daily_received):
+        h = int((bottom - top) * n / peak)
+        x = left + i * bar_w
+        draw.rectangle([x + 8, bottom - h, x + bar_w - 8, bottom], fill=(46, 117, 182))
+        draw.text((x + bar_w // 2 - 6, bottom - h - 22), str(n), fill="black", font=small)
+        draw.text((x + bar_w // 2 - 12, bottom + 6), ("T2", "T3", "T4", "T5", "T6", "T7", "CN")[i],
+                  fill="black", font=small)
+    draw.line([left, bottom, width - 30, bottom], fill="black", width=2)
+    rate = f"{rep.on_time_rate:.0%}" if rep.on_time_rate is not None else "—"
+    draw.text((20, height - 50), f"Tiếp nhận {rep.received} · Giải quyết {rep.resolved} · "
+                                 f"Quá hạn {rep.overdue} · Đúng hạn {rate}", fill="black", font=small)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def sheet_rows(rep: WeeklyReport) -> list[list[str]]:
+    rows = [[f"Tuần {rep.start:%d/%m}–{rep.end:%d/%m/%Y}", "Tiếp nhận", "Giải quyết", "Quá hạn"]]
+    rows.append(["Tổng", str(rep.received), str(rep.resolved), str(rep.overdue)])
+    for k, v in sorted(rep.by_topic.items()):
+        rows.append([TOPICS.get(k, "Chưa phân loại"), str(v["received"]), str(v["resolved"]), str(v["overdue"])])
+    for k, v in sorted(rep.by_channel.items()):
+        rows.append([f"Kênh: {k}", str(v), "", ""])
+    for k, v in sorted(rep.by_group.items()):
+        rows.append([f"Tổ {k}", str(v), "", ""])
+    rows.append(["Tỷ lệ đúng hạn", f"{rep.on_time_rate:.0%}" if rep.on_time_rate is not None else "—", "", ""])
+    rows.append(["Hài lòng trung bình", f"{rep.average_rating:.1f}" if rep.average_rating else "—", "", ""])
+    rows.append(["Thông báo / cư dân nhận", str(rep.announcements), str(rep.reach.get("residents_reached", 0)), ""])
+    rows.append(["", "", "", ""])
+    return rows
+
+
+def reminders(session, settings, today: date | None = None) -> dict[str, str]:
+    """Per officer Zalo id: what is overdue or due within a working day."""
+    today = today or local_now().date()
+    soon_limit = today + timedelta(days=1 if today.weekday() < 4 else 3)
+    officers = {o.name: o.zalo_user_id for o in session.scalars(select(Officer)) if o.zalo_user_id}
+    per: dict[str, tuple[list, list, str]] = {}
+    for t in session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_date.is_not(None))):
+        due = t.due_date.date()
+        if due > soon_limit:
+            continue
+        targets = [officers[t.assignee]] if t.assignee in officers else list(settings.officer_zalo_ids)
+        for zid in targets:
+            name = t.assignee if t.assignee in officers else "cán bộ trực"
+            overdue, soon, _ = per.setdefault(zid, ([], [], name))
+            (overdue if due < today else soon).append(t.code)
+    return {zid: texts.reminder(name, o, s) for zid, (o, s, name) in per.items() if o or s}
+
+
+def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:
+    """Compute, write to the sheet, and send to officers — once per week unless forced."""
+    from bot.texts import Reply
+    from handlers.context import build_message
+    from storage import outbox
+    from storage.db import session_scope
+    from storage.models import Flag, utcnow
+
+    end_day = end_day or local_now().date()
+    week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
+    with session_scope() as session:
+        if not force and session.get(Flag, week) is not None:
+            log.info("weekly report %s already sent", week)
+            return None
+        rep = weekly(session, end_day)
+    _write_sheet(settings, rep)
+    attachment_id = None
+    if client is not None and settings.officer_zalo_ids:
+        try:
+            attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
+        except Exception as exc:  # the summary still goes out without the chart
+            log.error("weekly report: chart upload failed: %s", exc)
+    with session_scope() as session:
+        for officer in settings.officer_zalo_ids:
+            outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
+                           dedupe_key=f"{week}:text:{officer}" if not force else None)
+            if attachment_id:
+                from bot.zalo_client import image_message
+
+                outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
+                               dedupe_key=f"{week}:chart:{officer}" if not force else None)
+        if session.get(Flag, week) is None:
+            session.add(Flag(name=week, value=utcnow().isoformat()))
+    return rep
+
+
+def _write_sheet(settings, rep: WeeklyReport) -> None:
+    from sheets_sync.client import is_configured, open_spreadsheet
+
+    if not is_configured(settings):
+        return
+    try:
+        ss = open_spreadsheet(settings)
+        titles = {s["properties"]["title"] for s in ss.fetch_sheet_metadata()["sheets"]}
+        if REPORT_TAB not in titles:
+            ss.batch_update({"requests": [{"addSheet": {"properties": {"title": REPORT_TAB}}}]})
+        ss.values_append(f"'{REPORT_TAB}'!A1:D", params={"valueInputOption": "RAW",
+                                                        "insertDataOption": "INSERT_ROWS"},
+                         body={"values": sheet_rows(rep)})
+    except Exception as exc:
+        log.error("weekly report: could not write the sheet tab: %s", exc)
