@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from sheets_sync import layout
+from sheets_sync import layout, tabs_announce
 from sheets_sync.client import is_configured, open_spreadsheet, request_count
 from sheets_sync.layout import BOARD, BOARD_RANGE, COL, COLUMNS, LAST_COL, OFFICERS, OFFICERS_RANGE
 from sheets_sync.rows import TicketView, officer_edits, padded, ticket_row
@@ -75,17 +75,20 @@ class SheetSync:
     def _ensure_layout(self, ss, report: SyncReport) -> None:
         meta = ss.fetch_sheet_metadata()
         titles = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta["sheets"]}
-        missing = [t for t in (BOARD, OFFICERS) if t not in titles]
+        missing = [t for t in (BOARD, OFFICERS, tabs_announce.GROUPS, tabs_announce.ANNOUNCEMENTS)
+                   if t not in titles]
         if not missing:
             return
         replies = ss.batch_update({"requests": [{"addSheet": {"properties": {"title": t}}}
                                                 for t in missing]})["replies"]
         for title, reply in zip(missing, replies):
             titles[title] = reply["addSheet"]["properties"]["sheetId"]
-        ss.batch_update({"requests": layout.board_requests(titles[BOARD], titles[OFFICERS])})
+        if BOARD in missing:
+            ss.batch_update({"requests": layout.board_requests(titles[BOARD], titles[OFFICERS])})
         ss.values_batch_update({"valueInputOption": "RAW", "data": [
             {"range": f"'{BOARD}'!A1:{LAST_COL}1", "values": [list(COLUMNS)]},
             {"range": f"'{OFFICERS}'!A1:C1", "values": [list(layout.OFFICER_COLUMNS)]},
+            *tabs_announce.headers(),
         ]})
         report.problems.append(f"đã tạo tab: {', '.join(missing)}")
 
@@ -97,7 +100,8 @@ class SheetSync:
         ss = self.spreadsheet
         before = request_count(ss)
         self._ensure_layout(ss, report)
-        data = ss.values_batch_get([BOARD_RANGE, OFFICERS_RANGE])["valueRanges"]
+        data = ss.values_batch_get([BOARD_RANGE, OFFICERS_RANGE, tabs_announce.GROUPS_RANGE,
+                                    tabs_announce.ANN_RANGE])["valueRanges"]
         board = data[0].get("values", [])
         officer_rows = [padded(r, 3) for r in data[1].get("values", []) if r and str(r[0]).strip()]
         officer_names = {r[0].strip() for r in officer_rows}
@@ -105,11 +109,13 @@ class SheetSync:
         # 1. Read the database and the sheet; work out officers' edits.
         with session_scope() as session:
             report.officers = self._sync_officers(session, officer_rows)
+            tab_updates = tabs_announce.sync_groups(session, data[2].get("values", [])) + \
+                tabs_announce.sync_announcements(session, data[3].get("values", []))
             views = _views(session)
             pushed = {row.ticket_id: row.values for row in session.scalars(select(SheetRow))}
             by_id = {v.ticket.id: v for v in views.values()}
             in_sheet: dict[str, tuple[int, list[str]]] = {}
-            updates: list[dict] = []
+            updates: list[dict] = list(tab_updates)
             for i, raw in enumerate(board[1:], start=2):
                 row = padded(raw)
                 code = row[0].strip().upper()

@@ -192,3 +192,29 @@ def test_429_is_retried_boundedly_and_persistent_500_fails_cleanly(syncer, fake_
         assert s.scalar(select(Ticket.status)) == "new"  # nothing half-applied
     fake_sheets.state.failures.clear()
     assert syncer.run_cycle().edits_applied == 1
+
+
+def test_groups_and_announcements_tabs_are_read_and_answered(syncer, fake_sheets):
+    from sheets_sync.tabs_announce import ANNOUNCEMENTS, GROUPS
+    from storage.models import Announcement, ResidentialGroup
+
+    syncer.run_cycle()
+    st = fake_sheets.state
+    for col, value in enumerate(["5", "Tổ dân phố 5", "800000000000000001", "", "120"]):
+        st.set_cell(GROUPS, 1, col, value)
+    for col, value in enumerate(["", "Tiêm chủng", "Thứ Bảy tiêm chủng tại trạm y tế", "", "5",
+                                 "01/12/2026 08:00", "monthly:1:08:00"]):
+        st.set_cell(ANNOUNCEMENTS, 1, col, value)
+    for col, value in enumerate(["", "Họp tổ", "Họp tổ dân phố tối thứ Sáu", "", "", "sáng mai"]):
+        st.set_cell(ANNOUNCEMENTS, 2, col, value)
+    report = syncer.run_cycle()
+    assert report.requests <= 4
+    with session_scope() as s:
+        group = s.scalar(select(ResidentialGroup))
+        assert (group.code, group.leader_zalo_id, group.member_count) == ("5", "800000000000000001", 120)
+        [ann] = s.scalars(select(Announcement)).all()
+        assert ann.targets == ["5"] and ann.repeat == "monthly:1:08:00"
+    rows = st.rows(ANNOUNCEMENTS)
+    assert rows[1][0] == f"TB-{ann.id}" and rows[1][7].startswith("Đã lên lịch")
+    assert rows[2][7].startswith("Lỗi") and rows[2][0] == ""
+    assert syncer.run_cycle().requests == 2  # nothing new: steady again
