@@ -23,6 +23,15 @@ def cmd_sheets(args) -> int:
         settings = settings.with_overrides(google_sheets_api_base=args.api_base,
                                            sheet_id=args.sheet_id or settings.sheet_id or "sandbox-sheet")
     if not is_configured(settings):
+        from bot import sandbox
+
+        try:  # the running sandbox's fake sheet
+            url = sandbox.read_info(settings.sandbox_file).get("fake_sheets_url")
+        except FileNotFoundError:
+            url = None
+        if url:
+            settings = settings.with_overrides(google_sheets_api_base=url, sheet_id="sandbox-sheet")
+    if not is_configured(settings):
         sys.stderr.write("Chưa cấu hình SHEET_ID và tài khoản dịch vụ Google (xem docs/sheets.md).\n")
         return 2
     syncer = SheetSync(settings)

@@ -63,5 +63,10 @@ def start_sheets(settings: Settings):
     from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
 
     server = FakeSheetsServer(FakeSheetsState("sandbox-sheet")).start()
+    path = Path(settings.sandbox_file)
+    info = json.loads(path.read_text()) if path.exists() else {}
+    info["fake_sheets_url"] = server.base_url  # so `sheets show` in another terminal finds it
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=2))
     return settings.with_overrides(sheet_id="sandbox-sheet",
                                    google_sheets_api_base=server.base_url), server

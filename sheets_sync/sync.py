@@ -134,6 +134,7 @@ class SheetSync:
                 in_sheet[code] = (i, row)
 
             notes: dict[str, str] = {}
+            editors = _recent_editors(session)
             for code, (i, row) in in_sheet.items():
                 ticket = views[code].ticket
                 snapshot = pushed.get(ticket.id)
@@ -145,7 +146,8 @@ class SheetSync:
                     report.edits_rejected += len(problems)
                 if not edits:
                     continue
-                actor = f"sheet:{ticket.assignee or 'cán bộ'}"
+                editor = next((editors[(code, e.column)] for e in edits if (code, e.column) in editors), None)
+                actor = f"sheet:{editor or ticket.assignee or 'cán bộ'}"
                 changes = ticket_store.change(session, ticket, actor, **{e.field: e.value for e in edits})
                 if not changes:
                     continue
@@ -219,6 +221,28 @@ class SheetSync:
         from storage.learning import add_example
 
         add_example(session, ticket.text, ticket.kind, ticket.topic, source="sheet", ticket_id=ticket.id)
+
+
+def _recent_editors(session) -> dict[tuple[str, str], str]:
+    """Who made an edit, from the onEdit hook's recent reports: (code, column) -> e-mail.
+    The Sheets API itself does not say who changed a cell; without the hook the audit names
+    the assignee (or "cán bộ")."""
+    import json
+    from datetime import timedelta
+
+    from storage.models import InboundEvent
+
+    since = utcnow() - timedelta(minutes=15)
+    out: dict[tuple[str, str], str] = {}
+    for payload in session.scalars(select(InboundEvent.payload).where(
+            InboundEvent.source == "sheet", InboundEvent.received_at >= since).order_by(InboundEvent.id)):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(body, dict) and body.get("user") and body.get("code") and body.get("column"):
+            out[(str(body["code"]).strip().upper(), str(body["column"]))] = str(body["user"])[:150]
+    return out
 
 
 _syncers: dict[tuple, SheetSync] = {}

@@ -218,3 +218,27 @@ def test_groups_and_announcements_tabs_are_read_and_answered(syncer, fake_sheets
     assert rows[1][0] == f"TB-{ann.id}" and rows[1][7].startswith("Đã lên lịch")
     assert rows[2][7].startswith("Lỗi") and rows[2][0] == ""
     assert syncer.run_cycle().requests == 2  # nothing new: steady again
+
+
+def test_the_onedit_hook_names_the_editor_in_the_audit_trail(syncer, fake_sheets, sheet_settings):
+    import json
+    import time
+
+    from bot.app import create_app
+    from webhooks.signature import hmac_sha256
+
+    code = make_ticket()
+    syncer.run_cycle()
+    i = find_row_index(fake_sheets, code)
+    fake_sheets.state.set_cell(BOARD, i, COL["Trạng thái"], "Đang xử lý")
+    client = create_app(sheet_settings.with_overrides(sheets_webhook_secret="s3")).test_client()
+    raw = json.dumps({"code": code, "column": "Trạng thái", "new_value": "Đang xử lý",
+                      "user": "hoa.mttq@example.com"}).encode()
+    stamp = str(int(time.time()))
+    resp = client.post("/webhooks/sheets", data=raw, headers={
+        "X-Hts-Timestamp": stamp, "X-Hts-Signature": hmac_sha256("s3", stamp.encode(), b".", raw)})
+    assert resp.status_code == 202
+    syncer.run_cycle()
+    with session_scope() as s:
+        actors = {e.actor for e in s.scalars(select(TicketEvent).where(TicketEvent.field == "status"))}
+    assert "sheet:hoa.mttq@example.com" in actors
