@@ -13,7 +13,7 @@ from bot import texts
 from handlers.context import Context, build_message
 from intents.normalize import fold, normalize
 from storage import outbox, residents, tickets
-from storage.models import Officer, Resident, Ticket, TicketEvent, utcnow
+from storage.models import Officer, OutboundMessage, Resident, Ticket, TicketEvent
 from webhooks.events import Inbound
 
 REOPEN_WINDOW = timedelta(days=7)
@@ -31,7 +31,7 @@ def _dedupe(ticket: Ticket, what: str) -> str:
 
 def _queue(session, ticket: Ticket, resident: Resident, message: dict, purpose: str, what: str) -> None:
     key = _dedupe(ticket, what)
-    if session.scalar(select(outbox.OutboundMessage.id).where(outbox.OutboundMessage.dedupe_key == key)):
+    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
         return  # a replayed sync: already queued once
     outbox.enqueue(session, resident.zalo_user_id, message, purpose=purpose, ticket_id=ticket.id,
                    dedupe_key=key)
@@ -191,8 +191,8 @@ def undeliverable_counts(session) -> dict[str, int]:
     from sqlalchemy import func
 
     rows = session.execute(
-        select(outbox.OutboundMessage.reason, func.count())
-        .where(outbox.OutboundMessage.purpose.in_(("status_update", "rating")),
-               outbox.OutboundMessage.status == "failed")
-        .group_by(outbox.OutboundMessage.reason))
+        select(OutboundMessage.reason, func.count())
+        .where(OutboundMessage.purpose.in_(("status_update", "rating")),
+               OutboundMessage.status == "failed")
+        .group_by(OutboundMessage.reason))
     return {reason or "unknown": n for reason, n in rows}

@@ -1,6 +1,10 @@
 """The durable inbox: insert once per event key, claim in arrival order per resident."""
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
+
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
@@ -113,9 +117,6 @@ class InboxWriter:
     MAX_BATCH = 500
 
     def __init__(self, engine_getter, writers: int | None = None):
-        import threading
-        from collections import deque
-
         self._engine_getter = engine_getter
         self._queue: deque = deque()
         self._cv = threading.Condition()
@@ -125,9 +126,6 @@ class InboxWriter:
         self._table = InboundEvent.__table__
 
     def _ensure_thread(self) -> None:
-        import os
-        import threading
-
         # Started lazily and per process: a thread does not survive a fork (gunicorn --preload).
         if self._pid == os.getpid() and all(t.is_alive() for t in self._threads):
             return
@@ -142,8 +140,6 @@ class InboxWriter:
 
     def submit(self, row: dict, timeout: float = 1.5) -> None:
         """Store one event (once per event_key); returns when it is committed."""
-        import threading
-
         done = threading.Event()
         slot = {"row": row, "done": done, "error": None}
         with self._cv:

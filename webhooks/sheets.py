@@ -14,10 +14,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from storage import inbox
 from storage.db import session_scope
-from webhooks.signature import verify_hmac
+from webhooks.signature import check_timestamped_hmac
 
 bp = Blueprint("sheets_webhook", __name__)
-MAX_SKEW_SECONDS = 300
 
 
 @bp.post("/webhooks/sheets")
@@ -27,12 +26,8 @@ def receive():
     stamp = request.headers.get("X-Hts-Timestamp", "")
     if not settings.sheets_webhook_secret:
         return jsonify({"ok": False, "error": "SHEETS_WEBHOOK_SECRET is not configured"}), 503
-    try:
-        fresh = abs(time.time() - int(stamp)) <= MAX_SKEW_SECONDS
-    except ValueError:
-        fresh = False
-    if not fresh or not verify_hmac(request.headers.get("X-Hts-Signature"),
-                                    settings.sheets_webhook_secret, stamp.encode(), b".", raw):
+    if check_timestamped_hmac(settings.sheets_webhook_secret, stamp,
+                              request.headers.get("X-Hts-Signature"), raw, time.time()):
         return jsonify({"ok": False, "error": "invalid or stale signature"}), 401
     try:
         body = json.loads(raw)

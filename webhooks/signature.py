@@ -40,3 +40,21 @@ def verify_hmac(given: str | None, secret: str, *parts: bytes) -> bool:
     if given.lower().startswith("sha256="):
         given = given[7:]
     return hmac.compare_digest(given.lower().encode(), hmac_sha256(secret, *parts).encode())
+
+
+MAX_SKEW_SECONDS = 300
+
+
+def check_timestamped_hmac(secret: str, stamp: str, signature: str | None, raw: bytes,
+                           now: float, max_skew: int = MAX_SKEW_SECONDS) -> str | None:
+    """Our own hooks (Google Form, Sheet): HMAC-SHA256(secret, timestamp + "." + body), with
+    the timestamp within `max_skew` seconds. Returns what is wrong, or None when it is good."""
+    try:
+        skew = abs(now - int(stamp))
+    except ValueError:
+        return "missing or bad timestamp"
+    if skew > max_skew:
+        return "stale timestamp"
+    if not verify_hmac(signature, secret, stamp.encode(), b".", raw):
+        return "invalid signature"
+    return None
