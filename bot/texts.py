@@ -219,8 +219,11 @@ def referral(kind: str) -> Reply:
 
 
 def faq_answer(answer: str, source: str | None) -> Reply:
-    text = f"Dạ, {answer}"
+    text = f"Dạ, phường xin trả lời:\n{answer}"
     if source:
+        source = source.strip()
+        if source.lower().startswith("nguồn:"):
+            source = source[len("nguồn:"):].strip()
         text += f"\n(Nguồn: {source})"
     return Reply(text, (BTN_TO_OFFICER, BTN_NO_THANKS))
 
