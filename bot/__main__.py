@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--rate", type=float, default=100.0, help="sự kiện/giây cho phép đo đầu-cuối")
     p.add_argument("--database-url", default=None)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers")
     p.set_defaults(func=cmd_bench_ingest)
 
     _register_feature_commands(sub)

@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,27 +56,28 @@ def next_morning(now_utc: datetime) -> datetime:
 
 
 class RateLimiter:
-    """Token bucket shared by the sender's threads: Zalo allows ~4,000 requests a minute per
-    app (-32 beyond); staying a little under it costs nothing and avoids the penalty."""
+    """At most `per_minute` sends in any 60 seconds, shared by the sender's threads: the same
+    sliding window Zalo counts in (~4,000 requests a minute per app, -32 beyond). Replies are
+    never slowed until a broadcast has used up the minute."""
+
+    WINDOW = 60.0
 
     def __init__(self, per_minute: int):
-        self.rate = per_minute / 60.0
-        self.capacity = max(1.0, self.rate)  # at most a second's worth in a burst
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
+        self.limit = max(1, per_minute)
+        self.sent: deque[float] = deque()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         while True:
             with self.lock:
                 now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                while self.sent and now - self.sent[0] >= self.WINDOW:
+                    self.sent.popleft()
+                if len(self.sent) < self.limit:
+                    self.sent.append(now)
                     return
-                wait = (1 - self.tokens) / self.rate
-            time.sleep(wait)
+                wait = self.sent[0] + self.WINDOW - now
+            time.sleep(min(wait, 1.0))
 
 
 class OutboxSender:

@@ -29,8 +29,9 @@ APP_ID = "360846524940903967"
 OA_ID = "388613280878808645"
 OA_SECRET = "bench-oa-secret"
 APP_SECRET = "bench-app-secret"
-GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "16", "--backlog", "2048",
-            "--keep-alive", "30", "--log-level", "warning"]
+GUNICORN = ["-k", "gthread", "--threads", "16", "--backlog", "2048", "--keep-alive", "30",
+            "--log-level", "warning"]
+WORKERS = 2  # both cores; set by --workers
 
 
 def free_port() -> int:
@@ -75,7 +76,7 @@ def app_env(database_url: str, fake_url: str = "http://127.0.0.1:9") -> dict:
 
 
 def gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "-b",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), *GUNICORN, "-b",
                              f"127.0.0.1:{port}", target], cwd=ROOT, env=env)
     wait_port(port)
     return proc
@@ -191,8 +192,10 @@ def end_to_end(database_url: str, rate: float, seconds: float) -> dict:
 
 
 def main(args) -> int:
+    global WORKERS
     from storage.migrate import upgrade
 
+    WORKERS = args.workers
     tmp = tempfile.mkdtemp(prefix="hts-bench-")
     database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
     upgrade(database_url)
@@ -213,6 +216,7 @@ def main(args) -> int:
     figures = {
         "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
         "concurrency": args.concurrency,
+        "gunicorn_workers": WORKERS,
         "ingest_rate": round(app_rate, 1),
         "bare_flask_rate": round(bare_rate, 1),
         "ingest_ratio": round(app_rate / bare_rate, 3),
