@@ -82,11 +82,13 @@ class RateLimiter:
 
 class OutboxSender:
     def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
-                 batch: int = 32, stale_after: timedelta = timedelta(seconds=30),
+                 batch: int = 8, stale_after: timedelta = timedelta(seconds=30),
                  per_minute: int = 3600):
         self.client = client
         self.limiter = RateLimiter(per_minute)
         self.max_attempts = max_attempts
+        # One wave of sends per claim: a crash can then leave at most `batch` rows in flight
+        # (ended `interrupted_during_send`, never resent).
         self.batch = batch
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="send")
         self.wakeup = threading.Event()

@@ -49,6 +49,7 @@ def welcome(ward: str) -> Reply:
         f"Về thông tin cá nhân: phường chỉ lưu nội dung {YOU} gửi và số điện thoại, địa chỉ khi {YOU} "
         f"cung cấp, để cán bộ xử lý và trả lời. Chỉ cán bộ phụ trách được xem; khi chuyển cơ quan khác, "
         f"danh tính của {YOU} được giữ kín.\n"
+        f"Để nhận thông báo của tổ dân phố, {YOU} nhắn số tổ, ví dụ \"tổ 5\".\n"
         f"{You} cần gì ạ?",
         MENU,
     )
