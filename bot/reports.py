@@ -20,7 +20,7 @@ from bot.announcements import reach, to_utc
 from intents.taxonomy import TOPICS
 from storage.models import AnnouncementRun, Officer, Ticket, TicketEvent
 from storage.tickets import local_now
-from storage.vocab import CHANNELS, DONE_STATUSES, OPEN_STATUSES
+from storage.vocab import CHANNELS, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 REPORT_TAB = "Báo cáo tuần"

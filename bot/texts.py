@@ -128,7 +128,7 @@ def cancelled() -> Reply:
 
 
 def nothing_to_cancel() -> Reply:
-    return Reply(f"Dạ, hiện không có việc gì đang làm dở để hủy ạ.", MENU)
+    return Reply("Dạ, hiện không có việc gì đang làm dở để hủy ạ.", MENU)
 
 
 def ticket_created(kind: str, code: str, working_days: int, due=None) -> Reply:

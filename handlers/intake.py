@@ -7,7 +7,7 @@ officers are alerted. State lives in the conversation row (state + data), never 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot import texts
 from bot.deadlines import due_for, rules, working_days_for

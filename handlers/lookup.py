@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
-from storage import residents, tickets
+from storage import tickets
 from storage.vocab import STATUSES
 from webhooks.events import Inbound
 

@@ -113,7 +113,6 @@ class SheetSync:
                 tabs_announce.sync_announcements(session, data[3].get("values", []))
             views = _views(session)
             pushed = {row.ticket_id: row.values for row in session.scalars(select(SheetRow))}
-            by_id = {v.ticket.id: v for v in views.values()}
             in_sheet: dict[str, tuple[int, list[str]]] = {}
             updates: list[dict] = list(tab_updates)
             for i, raw in enumerate(board[1:], start=2):

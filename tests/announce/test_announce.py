@@ -5,14 +5,13 @@ import io
 from datetime import date, datetime, timedelta
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import announcements as ann_mod
 from bot import deadlines, reports
 from storage import tickets
 from storage.db import session_scope
-from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, Ticket,
-                            TicketEvent, utcnow)
+from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, TicketEvent, utcnow)
 from tests.support import message_buttons, message_text
 
 OFF = deadlines.holidays()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from storage.db import session_scope
 from storage.models import InboundEvent, Ticket
-from tests.support import message_text, post_event, text_event
+from tests.support import message_text
 
 
 def test_failing_handler_is_retried_boundedly_then_failed_with_apology(bot, monkeypatch, settings):

@@ -9,7 +9,7 @@ from sheets_sync.layout import BOARD, COL, OFFICERS
 from sheets_sync.sync import SheetSync
 from storage import tickets
 from storage.db import session_scope
-from storage.models import LearnedExample, OutboundMessage, Resident, Ticket, TicketEvent
+from storage.models import LearnedExample, Ticket, TicketEvent
 from tests.support import message_text
 
 
