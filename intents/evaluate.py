@@ -220,18 +220,20 @@ def run_all(splits: str = "both", show_errors: bool = False,
 
     clf = clf or Classifier()
     index = index or load_faq(None)
-    names = ["test", "dev"] if splits == "both" else [splits]
+    names = ["test", "test2", "dev"] if splits == "both" else [splits]
     text = []
     figs: dict = {}
     for name in names:
         r = run(name, clf, index)
-        label = "TEST (held out, written before tuning)" if name == "test" else "DEV (used for tuning)"
+        label = {"test": "TEST (held out, written before tuning)",
+                 "test2": "TEST2 (second held-out set, written after TEST was seen, before any further tuning)",
+                 "dev": "DEV (used for tuning)"}[name]
         text.append(format_split(label, r, show_errors))
         if name == "test" or splits != "both":
             figs.update(figures(r))
             figs["split"] = name
         else:
-            figs["dev"] = figures(r)
+            figs[name] = figures(r)
     return "\n".join(text), figs
 
 
