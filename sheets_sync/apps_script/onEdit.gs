@@ -1,6 +1,6 @@
 /**
  * Hộp thư số — báo máy chủ ngay khi cán bộ sửa bảng "Phiếu" (không bắt buộc: máy chủ vẫn tự
- * đọc bảng mỗi 30 giây). Cài đặt: xem docs/sheets.md. Thuộc tính tập lệnh:
+ * đọc bảng mỗi 30 giây). Cài đặt: xem README, mục "Bàn làm việc trên Google Sheets". Thuộc tính tập lệnh:
  *   HTS_URL    = https://<tên-miền-của-phường>/webhooks/sheets
  *   HTS_SECRET = giá trị SHEETS_WEBHOOK_SECRET trong .env của máy chủ
  * Trigger: From spreadsheet > On edit > onEditHook (trigger cài đặt, để được gọi UrlFetchApp)

@@ -1,6 +1,6 @@
 /**
  * Hộp thư số — gửi mỗi câu trả lời Google Form về máy chủ của phường.
- * Cài đặt: xem docs/forms.md. Cần đặt 2 thuộc tính tập lệnh (Project Settings > Script properties):
+ * Cài đặt: xem README, mục "Nhận ý kiến qua Google Form". Cần đặt 2 thuộc tính tập lệnh (Project Settings > Script properties):
  *   HTS_URL     = https://<tên-miền-của-phường>/webhooks/forms
  *   HTS_SECRET  = giá trị FORMS_SHARED_SECRET trong .env của máy chủ
  * Trigger: From form > On form submit > onFormSubmit
