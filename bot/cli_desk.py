@@ -32,7 +32,7 @@ def cmd_sheets(args) -> int:
         if url:
             settings = settings.with_overrides(google_sheets_api_base=url, sheet_id="sandbox-sheet")
     if not is_configured(settings):
-        sys.stderr.write("Chưa cấu hình SHEET_ID và tài khoản dịch vụ Google (xem README, mục "Bàn làm việc trên Google Sheets").\n")
+        sys.stderr.write("Chưa cấu hình SHEET_ID và tài khoản dịch vụ Google (xem README, mục «Bàn làm việc trên Google Sheets»).\n")
         return 2
     syncer = SheetSync(settings)
     if args.action == "sync":
