@@ -237,20 +237,3 @@ def register(subparsers) -> None:
     p.add_argument("--learned", type=int, default=20000)
     p.add_argument("--faq-entries", type=int, default=500)
     p.set_defaults(func=bench_nlu)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (`python -m bot.cli_nlu ...`) until bot/__main__.py registers us."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 1
-    return args.func(args) or 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

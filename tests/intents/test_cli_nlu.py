@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from bot import cli_nlu
+from bot.__main__ import main as bot_main
 
 
 def run(monkeypatch, capsys, argv, stdin=""):
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = cli_nlu.main(argv)
+    code = bot_main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 
