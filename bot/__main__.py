@@ -193,8 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
     from bot import cli_announce, cli_desk, cli_nlu
+    from sheets_sync import cli as cli_sheets
 
     cli_nlu.register(sub)
+    cli_sheets.register(sub)
     cli_desk.register(sub)
     cli_announce.register(sub)
 

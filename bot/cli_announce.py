@@ -19,6 +19,9 @@ def cmd_groups(args) -> int:
 
     _db()
     with session_scope() as s:
+        if args.action in ("add", "set-leader") and not args.code:
+            print("Cần --code (mã tổ)")
+            return 2
         if args.action == "add":
             group = s.scalar(select(ResidentialGroup).where(ResidentialGroup.code == args.code.upper()))
             group = group or ResidentialGroup(code=args.code.upper(), name=args.name or f"Tổ dân phố {args.code}")
@@ -30,6 +33,17 @@ def cmd_groups(args) -> int:
             s.add(group)
             print(f"Đã lưu tổ {group.code}: {group.name}")
             return 0
+        if args.action == "set-leader":
+            if not args.leader:
+                print("Cần --leader (Zalo user id của tổ trưởng Mặt trận)")
+                return 2
+            group = s.scalar(select(ResidentialGroup).where(ResidentialGroup.code == args.code.upper()))
+            if group is None:
+                print(f"Chưa có tổ {args.code.upper()}: thêm bằng `groups add --code {args.code}`")
+                return 1
+            group.leader_zalo_id = args.leader
+            print(f"Đã đặt tổ trưởng Mặt trận cho tổ {group.code}")
+            return 0
         for g in s.scalars(select(ResidentialGroup).order_by(ResidentialGroup.code)):
             n = len(s.scalars(select(Resident.id).where(Resident.group_code == g.code)).all())
             print(f"{g.code:<6} {g.name:<28} tổ trưởng MT: {g.leader_zalo_id or '-':<20} "
@@ -38,7 +52,7 @@ def cmd_groups(args) -> int:
 
 
 def cmd_announce(args) -> int:
-    from bot.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_utc
+    from bot.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
     from storage.db import session_scope
     from storage.models import Announcement, utcnow
 
@@ -53,7 +67,7 @@ def cmd_announce(args) -> int:
                                next_run_at=first, repeat=args.repeat, status="scheduled", created_by="cli")
             s.add(ann)
             s.flush()
-            print(f"Đã tạo thông báo #{ann.id}, gửi lúc {first:%d/%m/%Y %H:%M} (UTC)")
+            print(f"Đã tạo thông báo #{ann.id}, gửi lúc {to_local(first):%d/%m/%Y %H:%M} (giờ Việt Nam)")
         elif args.action == "list":
             for a in s.scalars(select(Announcement).order_by(Announcement.id)):
                 print(f"#{a.id:<4} {a.status:<10} {a.next_run_at or '-'!s:<20} {a.repeat or '-':<18} "
@@ -98,8 +112,8 @@ def cmd_bench_broadcast(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("groups", help="tổ dân phố: list | add")
-    p.add_argument("action", choices=("list", "add"))
+    p = sub.add_parser("groups", help="tổ dân phố: list | add | set-leader")
+    p.add_argument("action", choices=("list", "add", "set-leader"))
     p.add_argument("--code")
     p.add_argument("--name")
     p.add_argument("--leader", help="Zalo user id của tổ trưởng Mặt trận")

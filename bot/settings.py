@@ -79,6 +79,8 @@ class Settings:
     sheets_webhook_secret: str = ""
     # Where `serve` (sandbox) tells `chat` how to reach it.
     sandbox_file: str = str(INSTANCE_DIR / "sandbox.json")
+    # Officers' sheet: "strict" protects service-owned columns; "warning" only warns (plain sorting allowed)
+    sheets_protection: str = "strict"
 
     @property
     def zalo_configured(self) -> bool:

@@ -40,6 +40,10 @@ def _queue(session, ticket: Ticket, resident: Resident, message: dict, purpose: 
 def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: str) -> None:
     """Tell the resident (Zalo tickets only) about a status change or a new answer."""
     if ticket.channel != "zalo" or ticket.resident_id is None:
+        if "status" in changes or ("answer" in changes and ticket.answer):
+            # Form tickets: no Zalo conversation to write to; say so in the audit trail.
+            tickets.audit(session, ticket, "system", "resident_notified", None, "no",
+                          note=f"kênh {ticket.channel}: không gửi tin Zalo")
         return
     resident = session.get(Resident, ticket.resident_id)
     if resident is None or not resident.zalo_user_id:
@@ -149,16 +153,39 @@ def on_rating(event: Inbound, ctx: Context) -> bool:
     return False
 
 
-def on_not_done(event: Inbound, ctx: Context) -> bool:
-    """"chưa xong" typed later: reopen the resident's most recently finished ticket."""
-    if event.kind != "text" or not is_not_done(event.text) or len(event.text) > 200:
-        return False
-    ticket = ctx.session.scalar(
+def _latest_finished(ctx: Context) -> Ticket | None:
+    return ctx.session.scalar(
         select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.status.in_(RATE_STATUSES))
         .order_by(Ticket.updated_at.desc()).limit(1))
-    if ticket is None:
+
+
+def on_not_done(event: Inbound, ctx: Context) -> bool:
+    """Idle follow-ups on a finished ticket: "chưa xong" reopens the resident's most recently
+    finished ticket; a star button tapped again ("5 ⭐", "4 sao") after the rating state ended
+    is answered (a late first rating is stored, a second one politely refused)."""
+    if event.kind != "text" or len(event.text) > 200:
         return False
-    reopen(ctx, ticket, event.text)
+    if is_not_done(event.text):
+        ticket = _latest_finished(ctx)
+        if ticket is None:
+            return False
+        reopen(ctx, ticket, event.text)
+        return True
+    folded = fold(event.text)
+    stars = parse_stars(event.text) if ("sao" in folded or "⭐" in event.text) else None
+    if stars is None:
+        return False
+    ticket = _latest_finished(ctx)
+    if ticket is None or not _rating_requested(ctx.session, ticket):
+        return False
+    finished = _finished_at(ctx.session, ticket) or ticket.updated_at
+    if ctx.now - finished > REOPEN_WINDOW:
+        return False
+    if ticket.rating is not None:
+        ctx.reply(texts.rating_already(ticket.code), ticket_id=ticket.id)
+    else:
+        tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", rating=stars)
+        ctx.reply(texts.rating_thanks(stars), ticket_id=ticket.id)
     return True
 
 

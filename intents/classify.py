@@ -43,6 +43,14 @@ TOPIC_KIND_PRIOR = {
     "social_welfare": ("question", 0.8),
 }
 DEFAULT_TOPIC_KIND_PRIOR = ("complaint", 1.0)
+# Where a cue sits matters. A message that *ends* on a question phrase ("... ở đâu ạ",
+# "... gọi số nào") is asking, whatever problem words it mentions; one that *opens* with
+# "đề xuất", "kiến nghị" is proposing, even when what it proposes sounds like a question.
+TAIL_QUESTION_BONUS = 1.5
+LEAD_CUE_BONUS = 1.5
+LEAD_CUE_KINDS = ("suggestion", "denunciation")
+_TAIL_PARTICLES = frozenset("a ah ad admin vay nhi the voi nha nhe oi z zay ha khong ko ?".split())
+_LEAD_WORDS = frozenset("em toi minh chau con xin kinh da vang chung ad admin oi".split())
 
 # Words too common to say anything alone (bigrams containing them still count).
 STOPWORDS = frozenset(
@@ -89,6 +97,37 @@ class Lexicon:
                     check_topic(label)
                 table[phrase].append((dim, label, float(row.get("weight") or 1)))
         return cls({p: tuple(v) for p, v in table.items()})
+
+    def _best_cue(self, grams: Iterable[str], label_ok) -> tuple[str, float] | None:
+        best = None
+        for g in grams:
+            for dim, label, w in self.phrases.get(g, ()):
+                if dim == "kind" and label_ok(label, w) and (best is None or w > best[1]):
+                    best = (label, w)
+        return best
+
+    def position_cues(self, toks: list[str]) -> dict[str, float]:
+        """Bonuses for a question phrase closing the message and a suggestion/denunciation
+        phrase opening it (politeness words and particles around them skipped)."""
+        out: dict[str, float] = {}
+        end = len(toks)
+        while end > 1 and toks[end - 1] in _TAIL_PARTICLES:
+            end -= 1
+        tail = [" ".join(toks[i:end]) for i in range(max(0, end - 3), end)]
+        # A closing "khong" counts when it is the question itself ("... được không").
+        if end < len(toks) and toks[end] in ("khong", "ko"):
+            tail.append(" ".join(toks[max(0, end - 1): end + 1]))
+        hit = self._best_cue(tail, lambda label, w: label == "question" and w >= 2)
+        if hit:
+            out["question"] = TAIL_QUESTION_BONUS
+        start = 0
+        while start < len(toks) - 1 and toks[start] in _LEAD_WORDS:
+            start += 1
+        head = [" ".join(toks[start:j]) for j in range(start + 1, min(len(toks), start + 3) + 1)]
+        hit = self._best_cue(head, lambda label, w: label in LEAD_CUE_KINDS and w >= 2)
+        if hit:
+            out[hit[0]] = out.get(hit[0], 0.0) + LEAD_CUE_BONUS
+        return out
 
     def score(self, toks: list[str]) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
@@ -263,6 +302,9 @@ class Classifier:
         toks = prepare(text).split()
         lex = self.lexicon.score(toks)
         kind_scores = dict(lex["kind"])
+        cues = self.lexicon.position_cues(toks)
+        for label, bonus in cues.items():
+            kind_scores[label] = kind_scores.get(label, 0.0) + bonus
         topic_scores = dict(lex["topic"])
 
         # Nearest examples vote, weighted by similarity.
@@ -308,7 +350,8 @@ class Classifier:
         kind_conf = probs[kind]
 
         # A question about nothing the ward handles ("xem phim gì hay không") is small talk.
-        if kind == "question" and topic is None and kind_scores.get("question", 0.0) < 4.0:
+        if (kind == "question" and topic is None
+                and kind_scores.get("question", 0.0) - cues.get("question", 0.0) < 4.0):
             kind, kind_conf = "other", max(probs["other"], 0.5)
         if kind in ("greeting", "other"):
             topic, topic_conf = None, 0.0

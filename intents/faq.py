@@ -37,6 +37,21 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# Words and phrases residents put around *any* request: sharing only these with an entry says
+# nothing about the subject ("số điện thoại taxi" is not "Số điện thoại Công an phường";
+# "thủ tục mở tài khoản ngân hàng" is not "Thủ tục đăng ký thường trú"). Folded, expanded form;
+# phrases are removed longest first before the query's distinctive words are taken.
+GENERIC_PHRASES = tuple(sorted((
+    "so dien thoai", "dien thoai", "so dt", "o dau", "cho nao", "noi nao", "thu tuc",
+    "thu tuc hanh chinh", "dang ki", "giay to", "ho so", "bao nhieu", "bao nhieu tien", "tien",
+    "lien he", "phuong", "ubnd", "uy ban", "nhan dan", "can bo", "nguoi", "nguoi dan", "nha",
+    "cap", "moi", "viec", "lam viec", "kieu", "ntn", "the nao", "nhu nao", "online",
+    "truc tuyen", "o phuong", "het", "bi", "duoc", "hien nay", "bay gio", "hom nay",
+    "cu", "mang", "nop", "can gi", "dia chi", "ngay", "thang", "nam",
+), key=lambda p: -len(p.split())))
+MIN_DISTINCT_COVER = 0.25  # share of the query's distinctive weight an entry must cover
+
+
 class FaqError(ValueError):
     """A knowledge-base file that cannot be used, with the row that is wrong."""
 
@@ -63,6 +78,27 @@ def _clean_query(text: str) -> list[str]:
     return [t for t in strip_fillers(prepare(text)).split() if t != "?"]
 
 
+_GENERIC_SPLIT = tuple(p.split() for p in GENERIC_PHRASES)
+
+
+def _distinctive(toks: list[str]) -> list[str]:
+    """The words that say what a query is about: not question framing, not numbers, not the
+    generic phrases every request carries."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for p in _GENERIC_SPLIT:
+            if toks[i: i + len(p)] == p:
+                i += len(p)
+                break
+        else:
+            t = toks[i]
+            if t not in QUESTION_WORDS and not any(c.isdigit() for c in t):
+                out.append(t)
+            i += 1
+    return out
+
+
 def _feats(toks: list[str]) -> dict[str, None]:
     """Ordered set: content words, and adjacent pairs of all words (pairs keep "căn cước"
     and "khai sinh" apart from lone syllables)."""
@@ -82,6 +118,7 @@ class FaqIndex:
         self.entries: tuple[FaqEntry, ...] = tuple(entries)
         self.threshold = threshold
         self._keys: list[tuple[int, str, dict[str, None]]] = []  # (entry no, text, feats)
+        self._key_dist: list[frozenset[str]] = []  # distinctive words of each key
         self._postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
         for n, entry in enumerate(self.entries):
@@ -92,6 +129,7 @@ class FaqIndex:
                 feats = _feats(toks)
                 kid = len(self._keys)
                 self._keys.append((n, " ".join(toks), feats))
+                self._key_dist.append(frozenset(_distinctive(toks)))
                 for f in feats:
                     self._postings[f].append(kid)
                     df[f] += 1
@@ -108,7 +146,9 @@ class FaqIndex:
         read as a subject the knowledge base knows nothing about. Cached: residents repeat."""
         out = []
         for t in toks:
-            if len(t) >= 4 and t not in self._idf and not any(c.isdigit() for c in t):
+            # Question framing is never a typo of a subject word ("khong" is not "hong").
+            if (len(t) >= 4 and t not in self._idf and t not in QUESTION_WORDS
+                    and not any(c.isdigit() for c in t)):
                 fixed = self._typo_cache.get(t)
                 if fixed is None:
                     hit = process.extractOne(t, self._vocab, scorer=fuzz.ratio, score_cutoff=80)
@@ -159,6 +199,10 @@ class FaqIndex:
         if not acc:
             return None
         qtext = " ".join(toks)
+        # Distinctive words: an entry that covers too little of them is about something else,
+        # however many generic words ("số điện thoại", "ở đâu", "thủ tục") it shares.
+        dweights = {t: self._idf.get(t, self._unknown) for t in _distinctive(toks)}
+        dtotal = sum(dweights.values())
         best_per_entry: dict[int, float] = {}
         for kid, overlap in sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:25]:
             n, ktext, kfeats = self._keys[kid]
@@ -167,6 +211,11 @@ class FaqIndex:
             cov_k = matched_key / self._key_norm[kid]
             fz = fuzz.token_set_ratio(qtext, ktext) / 100.0
             score = 0.5 * cov_q + 0.25 * cov_k + 0.25 * fz
+            if dtotal:
+                kdist = self._key_dist[kid]
+                dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal
+                if dcov < MIN_DISTINCT_COVER:
+                    score *= 0.5
             if score > best_per_entry.get(n, -1.0):
                 best_per_entry[n] = score
         n, score = max(best_per_entry.items(), key=lambda kv: kv[1])

@@ -1,15 +1,28 @@
 """The real gspread client, with a bounded retry, a request timeout and a request counter.
 
 gspread 6.2.1's own BackOffHTTPClient can retry for hours; ours gives up after a few tries
-and the sync cycle ends with a named error instead. GOOGLE_SHEETS_API_BASE (tests, sandbox)
-redirects every request to another Sheets v4 endpoint: patching gspread.urls would not work,
-because its HTTP client copies the URLs at import, so the rewrite happens in `request`.
+(and a time budget) and the sync cycle ends with a named error, `SheetsUnavailable`.
+
+GOOGLE_SHEETS_API_BASE (tests, sandbox) redirects every request to another Sheets v4
+endpoint, without credentials. Patching gspread.urls would not work (its HTTP client copies
+the URLs at import), so the rewrite happens in `BoundedHTTPClient.request`, the one place
+every gspread call goes through.
+
+Retry policy:
+- 429 (quota) means "not done": retried, with back-off, for every request.
+- 5xx and a read timeout mean "maybe done": retried only for idempotent requests (reads,
+  values update / batchUpdate, which write fixed ranges). An append or a structural
+  batchUpdate that may have landed is never sent twice: the cycle fails, and the next cycle
+  reads the sheet first, so it sees whatever did land.
+- A connection that never opened is retried for every request.
 """
 from __future__ import annotations
 
 import json
 import logging
+import random
 import time
+from collections import Counter
 
 import gspread
 import requests
@@ -21,11 +34,38 @@ GOOGLE_BASE = "https://sheets.googleapis.com"
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_TRIES = 4
-TIMEOUT = (5, 30)
+MAX_ELAPSED = 45.0      # seconds spent on one call, retries included
+TIMEOUT = (5, 20)       # (connect, read) seconds per HTTP request
+BACKOFF = (0.5, 1.0, 2.0, 4.0)
 
 
 class SheetsUnavailable(RuntimeError):
-    """The Sheets API kept failing (quota, server errors): the cycle stops, nothing half-applied."""
+    """The Sheets API kept failing (quota, server errors, timeouts): the cycle stops.
+
+    Nothing is half-applied: officers' edits are committed only together with their audit
+    rows, and whatever did not reach the sheet is written by the next cycle."""
+
+
+def _kind(method: str, url: str) -> str:
+    """A short name for the request, e.g. values.batchGet, for counters and logs."""
+    path = url.split("?", 1)[0]
+    if "/values:batchGet" in path:
+        return "values.batchGet"
+    if "/values:batchUpdate" in path:
+        return "values.batchUpdate"
+    if "/values/" in path:
+        if path.endswith(":append"):
+            return "values.append"
+        if path.endswith(":clear"):
+            return "values.clear"
+        return "values.get" if method.upper() == "GET" else "values.update"
+    if path.endswith(":batchUpdate"):
+        return "batchUpdate"
+    return "get" if method.upper() == "GET" else method.lower()
+
+
+IDEMPOTENT = {"get", "values.get", "values.batchGet", "values.update", "values.batchUpdate",
+              "values.clear"}
 
 
 class BoundedHTTPClient(gspread.HTTPClient):
@@ -35,26 +75,51 @@ class BoundedHTTPClient(gspread.HTTPClient):
     def __init__(self, auth, session=None):
         super().__init__(auth, session)
         self.timeout = TIMEOUT
-        self.count = 0
+        self.count = 0            # HTTP requests sent, retries included
+        self.retries = 0
+        self.by_kind: Counter[str] = Counter()
 
     def request(self, method, endpoint, *args, **kwargs):
         if self.base_url and endpoint.startswith(GOOGLE_BASE):
             endpoint = self.base_url.rstrip("/") + endpoint[len(GOOGLE_BASE):]
+        kind = _kind(method, endpoint)
+        idempotent = kind in IDEMPOTENT
+        started = time.monotonic()
         for attempt in range(1, MAX_TRIES + 1):
             self.count += 1
+            self.by_kind[kind] += 1
             try:
                 return super().request(method, endpoint, *args, **kwargs)
             except APIError as err:
                 status = err.response.status_code
-                if status not in RETRY_STATUSES or attempt == MAX_TRIES:
-                    if status in RETRY_STATUSES:
-                        raise SheetsUnavailable(f"Sheets API {status} after {attempt} tries") from err
+                if status not in RETRY_STATUSES:
                     raise
-            except (requests.ConnectionError, requests.Timeout) as err:
-                if attempt == MAX_TRIES:
-                    raise SheetsUnavailable(f"Sheets API unreachable: {type(err).__name__}") from err
-            self.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+                retry = status == 429 or idempotent
+                why = f"HTTP {status}"
+            except requests.ConnectionError as err:
+                # A refused/failed connection sent nothing; a dropped one may have.
+                retry = idempotent or isinstance(err, requests.ConnectTimeout) or _never_sent(err)
+                why = type(err).__name__
+            except requests.Timeout as err:  # read timeout: the request may have landed
+                retry = idempotent
+                why = type(err).__name__
+            elapsed = time.monotonic() - started
+            pause = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)] * (0.8 + 0.4 * random.random())
+            if not retry or attempt == MAX_TRIES or elapsed + pause > MAX_ELAPSED:
+                raise SheetsUnavailable(
+                    f"Sheets API {kind}: {why} after {attempt} "
+                    f"{'try' if attempt == 1 else 'tries'}"
+                    + ("" if retry else " (not retried: the request may have been applied)"))
+            log.warning("sheets %s: %s, retry %d in %.1f s", kind, why, attempt, pause)
+            self.retries += 1
+            self.sleep(pause)
         raise AssertionError("unreachable")
+
+
+def _never_sent(err: Exception) -> bool:
+    text = str(err)
+    return "Connection refused" in text or "Name or service not known" in text \
+        or "Failed to establish a new connection" in text
 
 
 def make_client(settings) -> gspread.Client:
@@ -79,8 +144,10 @@ def is_configured(settings) -> bool:
 
 
 def open_spreadsheet(settings) -> gspread.Spreadsheet:
+    """The ward's spreadsheet through the real gspread client (one metadata read)."""
     return make_client(settings).open_by_key(settings.sheet_id)
 
 
 def request_count(spreadsheet: gspread.Spreadsheet) -> int:
+    """HTTP requests this spreadsheet's client has sent so far, retries included."""
     return spreadsheet.client.count

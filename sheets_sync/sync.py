@@ -1,32 +1,50 @@
 """One sync cycle between the database and the officers' sheet.
 
-Requests per cycle, whatever the number of tickets: one metadata read, one batchGet (board +
-officers), then at most one append (new or restored rows) and one values batchUpdate (changed
-rows, flags). The layout is created once, when a tab is missing.
+Requests per cycle, whatever the number of tickets:
+  1 metadata read (layout check: tabs, frozen header, protections), then
+  1 values batchGet (board + officers tab + the announcement tabs), then, only if needed,
+  1 values append (new or restored rows) and 1 values batchUpdate (changed rows, flags, notes).
+Steady state, nothing changed: 2. The layout is created or repaired in one extra batchUpdate
+only when something is missing.
 
-Order, so a crash anywhere is harmless: read the sheet; apply officers' valid edits to the
-database (with audit and notifications) and commit; write the rows; record what was written.
-An officer's cell differs from what the service last wrote; a service change is a ticket that
-differs from the sheet. Re-running after a crash finds the same edits and changes nothing twice.
+Order, so a crash or an API failure anywhere is harmless: read the sheet; apply officers'
+valid edits to the database (with audit rows and resident notifications) and work out the
+rows to write, in one transaction; write the rows; record what was written. A cycle that
+fails before its commit changes nothing; one that fails after it leaves edits applied and
+the next cycle finishes the writing (it finds the same edits, and `change` skips what is
+already so, so nothing is applied or notified twice).
 """
 from __future__ import annotations
 
 import logging
+import random
+import threading
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
-
-from sheets_sync import layout, tabs_announce
-from sheets_sync.client import is_configured, open_spreadsheet, request_count
-from sheets_sync.layout import BOARD, BOARD_RANGE, COL, COLUMNS, LAST_COL, OFFICERS, OFFICERS_RANGE
-from sheets_sync.rows import TicketView, officer_edits, padded, ticket_row
-from storage import tickets as ticket_store
+from sheets_sync import layout, pull, push
+from sheets_sync.client import (
+    SheetsUnavailable,
+    is_configured,
+    open_spreadsheet,
+    request_count,
+)
+from sheets_sync.layout import (
+    BOARD,
+    BOARD_RANGE,
+    OFFICER_NOTE,
+    OFFICERS,
+    OFFICERS_RANGE,
+)
 from storage.db import session_scope
-from storage.models import Officer, Resident, SheetRow, Ticket, utcnow
+from storage.models import Flag
+
+try:  # the announcements engineer's tabs ride on the same requests
+    from sheets_sync import tabs_announce
+except ImportError:  # pragma: no cover
+    tabs_announce = None
 
 log = logging.getLogger(__name__)
-NOTE = COL["Ghi chú hệ thống"]
+__all__ = ["SheetSync", "SheetsUnavailable", "SyncReport", "run_cycle", "run_cycle_if_configured"]
 
 
 @dataclass
@@ -37,33 +55,35 @@ class SyncReport:
     flagged: int = 0
     edits_applied: int = 0
     edits_rejected: int = 0
+    learned: int = 0
     officers: int = 0
+    layout_changed: bool = False
     requests: int = 0
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def summary(self) -> str:
+        """One Vietnamese line for the CLI and the log."""
+        return (f"Đã thêm {self.appended} dòng, khôi phục {self.restored}, cập nhật {self.updated}, "
+                f"đánh dấu {self.flagged}; áp dụng {self.edits_applied} sửa đổi của cán bộ, "
+                f"từ chối {self.edits_rejected}; {self.requests} lần gọi API"
+                + ("; đã tạo/sửa định dạng bảng" if self.layout_changed else "") + ".")
 
-def _views(session) -> dict[str, TicketView]:
-    rows = session.scalars(select(Ticket).options(selectinload(Ticket.attachments)).order_by(Ticket.id))
-    residents = {r.id: r for r in session.scalars(select(Resident))}
-    views = {}
-    for t in rows:
-        res = residents.get(t.resident_id)
-        views[t.code] = TicketView(
-            ticket=t,
-            sender_name=t.reporter_name or (res.display_name if res else None),
-            sender_phone=t.reporter_phone or (res.phone if res else None),
-            image_urls=tuple(a.url for a in t.attachments if a.url and a.kind in ("image", "file", "video")),
-        )
-    return views
+
+def _extra_tabs() -> tuple[list[str], list[str]]:
+    if tabs_announce is None:
+        return [], []
+    return [tabs_announce.GROUPS, tabs_announce.ANNOUNCEMENTS], [tabs_announce.GROUPS_RANGE,
+                                                                 tabs_announce.ANN_RANGE]
 
 
 class SheetSync:
     def __init__(self, settings, spreadsheet=None):
         self.settings = settings
         self._spreadsheet = spreadsheet
+        self._lock = threading.Lock()
 
     @property
     def spreadsheet(self):
@@ -72,188 +92,129 @@ class SheetSync:
         return self._spreadsheet
 
     # -- layout --
-    def _ensure_layout(self, ss, report: SyncReport) -> None:
+    def _layout_flag(self) -> str:
+        return f"sheets_layout:{self.settings.sheet_id}"[:64]
+
+    def ensure_layout(self, ss, report: SyncReport) -> list[dict]:
+        """Create missing tabs and (re)apply formatting when needed: one metadata read when all
+        is in place. Returns header writes to add to the cycle's values batchUpdate."""
         meta = ss.fetch_sheet_metadata()
-        titles = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta["sheets"]}
-        missing = [t for t in (BOARD, OFFICERS, tabs_announce.GROUPS, tabs_announce.ANNOUNCEMENTS)
-                   if t not in titles]
-        if not missing:
-            return
-        replies = ss.batch_update({"requests": [{"addSheet": {"properties": {"title": t}}}
-                                                for t in missing]})["replies"]
-        for title, reply in zip(missing, replies):
-            titles[title] = reply["addSheet"]["properties"]["sheetId"]
-        if BOARD in missing:
-            ss.batch_update({"requests": layout.board_requests(titles[BOARD], titles[OFFICERS])})
-        ss.values_batch_update({"valueInputOption": "RAW", "data": [
-            {"range": f"'{BOARD}'!A1:{LAST_COL}1", "values": [list(COLUMNS)]},
-            {"range": f"'{OFFICERS}'!A1:C1", "values": [list(layout.OFFICER_COLUMNS)]},
-            *tabs_announce.headers(),
-        ]})
-        report.problems.append(f"đã tạo tab: {', '.join(missing)}")
+        by_title = {s["properties"]["title"]: s for s in meta["sheets"]}
+        extra_tabs, _ = _extra_tabs()
+        missing = [t for t in (BOARD, OFFICERS, *extra_tabs) if t not in by_title]
+        ids = {t: s["properties"]["sheetId"] for t, s in by_title.items()}
+        used = set(ids.values())
+        requests: list[dict] = []
+        for title in missing:
+            sid = random.randint(10_000, 2_000_000_000)
+            while sid in used:
+                sid += 1
+            used.add(sid)
+            ids[title] = sid
+            requests.append({"addSheet": {"properties": {"title": title, "sheetId": sid}}})
+        with session_scope() as session:
+            flag = session.get(Flag, self._layout_flag())
+            stale = flag is None or flag.value != str(layout.LAYOUT_VERSION)
+        if missing or stale:
+            requests += layout.format_requests(ids[BOARD], ids[OFFICERS])
+            if tabs_announce is not None and tabs_announce.GROUPS in missing:
+                # Zalo ids typed there must stay text, like the officers' ones.
+                requests.append(layout._text_format(ids[tabs_announce.GROUPS], 2, 4))
+        else:
+            frozen = by_title[BOARD]["properties"].get("gridProperties", {}).get("frozenRowCount", 0)
+            if frozen != 1:
+                requests.append(layout._frozen(ids[BOARD]))
+        existing = by_title[BOARD].get("protectedRanges", []) if BOARD in by_title else []
+        warning_only = getattr(self.settings, "sheets_protection", "strict") == "warning"
+        requests += layout.protection_requests(ids[BOARD], existing, warning_only)
+        if requests:
+            ss.batch_update({"requests": requests})
+            report.layout_changed = True
+            with session_scope() as session:
+                flag = session.get(Flag, self._layout_flag()) or Flag(name=self._layout_flag(), value="")
+                flag.value = str(layout.LAYOUT_VERSION)
+                session.add(flag)
+        if missing:
+            report.problems.append(f"đã tạo tab: {', '.join(missing)}")
+        headers = []
+        if OFFICERS in missing:
+            headers += [h for h in layout.header_updates() if h["range"].startswith(f"'{OFFICERS}'")]
+        if tabs_announce is not None and any(t in missing for t in extra_tabs):
+            headers += tabs_announce.headers()
+        return headers
 
     # -- the cycle --
     def run_cycle(self) -> SyncReport:
-        from handlers.ticket_updates import on_ticket_changed
+        with self._lock:  # the scheduler and an onEdit "sync now" never overlap
+            return self._run_cycle()
 
+    def _run_cycle(self) -> SyncReport:
         report = SyncReport()
         ss = self.spreadsheet
         before = request_count(ss)
-        self._ensure_layout(ss, report)
-        data = ss.values_batch_get([BOARD_RANGE, OFFICERS_RANGE, tabs_announce.GROUPS_RANGE,
-                                    tabs_announce.ANN_RANGE])["valueRanges"]
-        board = data[0].get("values", [])
-        officer_rows = [padded(r, 3) for r in data[1].get("values", []) if r and str(r[0]).strip()]
-        officer_names = {r[0].strip() for r in officer_rows}
+        try:
+            extra_updates = self.ensure_layout(ss, report)
+            _, extra_ranges = _extra_tabs()
+            data = ss.values_batch_get([BOARD_RANGE, OFFICERS_RANGE, *extra_ranges])["valueRanges"]
+            board = data[0].get("values", [])
+            officers_header_ok, officers = pull.officer_rows(data[1].get("values", []))
+            if not officers_header_ok and OFFICERS not in {h["range"].split("!")[0].strip("'")
+                                                           for h in extra_updates}:
+                extra_updates += [h for h in layout.header_updates()
+                                  if h["range"].startswith(f"'{OFFICERS}'")]
 
-        # 1. Read the database and the sheet; work out officers' edits.
-        with session_scope() as session:
-            report.officers = self._sync_officers(session, officer_rows)
-            tab_updates = tabs_announce.sync_groups(session, data[2].get("values", [])) + \
-                tabs_announce.sync_announcements(session, data[3].get("values", []))
-            views = _views(session)
-            pushed = {row.ticket_id: row.values for row in session.scalars(select(SheetRow))}
-            in_sheet: dict[str, tuple[int, list[str]]] = {}
-            updates: list[dict] = list(tab_updates)
-            for i, raw in enumerate(board[1:], start=2):
-                row = padded(raw)
-                code = row[0].strip().upper()
-                problem = None
-                if not code:
-                    problem = "Dòng không có Mã phiếu: không được nhập vào hệ thống"
-                elif code not in views:
-                    problem = f"Mã phiếu {code} không có trong hệ thống: dòng này không được nhập"
-                elif code in in_sheet:
-                    problem = f"Mã phiếu {code} bị trùng (dòng {in_sheet[code][0]} là bản chính)"
-                if problem:
-                    if row[NOTE] != problem and any(c.strip() for c in row):
-                        updates.append({"range": f"'{BOARD}'!{LAST_COL}{i}", "values": [[problem]]})
-                        report.flagged += 1
-                    continue
-                in_sheet[code] = (i, row)
+            # 1. One transaction: officers, edits, the rows to write.
+            with session_scope() as session:
+                names, officer_notes = pull.sync_officers(session, officers)
+                report.officers = len(names)
+                for i, note in officer_notes.items():
+                    extra_updates.append({"range": f"'{OFFICERS}'!{chr(65 + OFFICER_NOTE)}{i + 2}",
+                                          "values": [[note]]})
+                if tabs_announce is not None:
+                    extra_updates += tabs_announce.sync_groups(session, data[2].get("values", []))
+                    extra_updates += tabs_announce.sync_announcements(session, data[3].get("values", []))
+                views = push.load_views(session)
+                pushed = push.load_pushed(session)
+                scan = pull.scan_board(board, views.keys())
+                result = pull.apply_edits(session, self.settings, scan, views, pushed, names)
+                report.edits_applied, report.edits_rejected = result.applied, result.rejected
+                report.learned = result.learned
+                plan = push.plan_writes(views, scan, pushed, result.notes, result.edited)
+            # 2. Edits are committed (with their audit rows and queued notifications).
 
-            notes: dict[str, str] = {}
-            editors = _recent_editors(session)
-            for code, (i, row) in in_sheet.items():
-                ticket = views[code].ticket
-                snapshot = pushed.get(ticket.id)
-                if snapshot is None:
-                    continue  # never written by us (e.g. a restored database): ours wins
-                edits, problems = officer_edits(row, padded(snapshot), officer_names)
-                if problems:
-                    notes[code] = "Không áp dụng: " + "; ".join(problems)
-                    report.edits_rejected += len(problems)
-                if not edits:
-                    continue
-                editor = next((editors[(code, e.column)] for e in edits if (code, e.column) in editors), None)
-                actor = f"sheet:{editor or ticket.assignee or 'cán bộ'}"
-                changes = ticket_store.change(session, ticket, actor, **{e.field: e.value for e in edits})
-                if not changes:
-                    continue
-                report.edits_applied += len(changes)
-                self._learn(session, ticket, changes)
-                on_ticket_changed(session, self.settings, ticket, changes, actor)
-            # 2. Edits committed here (with their audit rows and notifications).
+            # 3. Write what differs: at most one append and one batchUpdate.
+            push.execute(ss, plan, extra_updates)
+            report.appended, report.restored = plan.appended, plan.restored
+            report.updated, report.flagged = plan.updated, plan.flagged
 
-        # 3. Write what differs: changed rows in place, missing rows appended.
-        with session_scope() as session:
-            views = _views(session)
-            pushed_ids = {tid for (tid,) in session.execute(select(SheetRow.ticket_id))}
-        appends: list[list[str]] = []
-        written: dict[int, list[str]] = {}
-        if not board or padded(board[0])[: len(COLUMNS)] != list(COLUMNS):
-            updates.append({"range": f"'{BOARD}'!A1:{LAST_COL}1", "values": [list(COLUMNS)]})
-        for code, view in views.items():
-            desired = ticket_row(view, notes.get(code, ""))
-            found = in_sheet.get(code)
-            if found is None:
-                appends.append(desired)
-                if view.ticket.id in pushed_ids:
-                    report.restored += 1
-                else:
-                    report.appended += 1
-            elif found[1] != desired:
-                updates.append({"range": f"'{BOARD}'!A{found[0]}:{LAST_COL}{found[0]}",
-                                "values": [desired]})
-                report.updated += 1
-            written[view.ticket.id] = desired
-        if appends:
-            ss.values_append(f"'{BOARD}'!A1:{LAST_COL}", params={"valueInputOption": "RAW",
-                                                                 "insertDataOption": "INSERT_ROWS"},
-                             body={"values": appends})
-        if updates:
-            ss.values_batch_update({"valueInputOption": "RAW", "data": updates})
-
-        # 4. Remember what we wrote (only rows that changed, to keep the cycle cheap).
-        with session_scope() as session:
-            current = {row.ticket_id: row for row in session.scalars(select(SheetRow))}
-            now = utcnow()
-            for tid, values in written.items():
-                row = current.get(tid)
-                if row is None:
-                    session.add(SheetRow(ticket_id=tid, values=values, pushed_at=now))
-                elif row.values != values:
-                    row.values = values
-                    row.pushed_at = now
-        report.requests = request_count(ss) - before
+            # 4. Remember what the sheet now shows.
+            with session_scope() as session:
+                push.record_written(session, plan.written, pushed)
+        finally:
+            report.requests = request_count(ss) - before
         return report
 
-    def _sync_officers(self, session, rows: list[list[str]]) -> int:
-        existing = {o.name: o for o in session.scalars(select(Officer))}
-        names = set()
-        for name, zalo_id, topics in rows:
-            name = name.strip()
-            names.add(name)
-            officer = existing.get(name) or Officer(name=name)
-            officer.zalo_user_id = zalo_id.strip() or None
-            officer.topics = topics.strip() or None
-            session.add(officer)
-        if existing.keys() - names:
-            session.execute(delete(Officer).where(Officer.name.in_(existing.keys() - names)))
-        return len(names)
 
-    @staticmethod
-    def _learn(session, ticket, changes) -> None:
-        """An officer's correction of Loại / Lĩnh vực teaches the classifier."""
-        if "kind" not in changes and "topic" not in changes:
-            return
-        from storage.learning import add_example
-
-        add_example(session, ticket.text, ticket.kind, ticket.topic, source="sheet", ticket_id=ticket.id)
-
-
-def _recent_editors(session) -> dict[tuple[str, str], str]:
-    """Who made an edit, from the onEdit hook's recent reports: (code, column) -> e-mail.
-    The Sheets API itself does not say who changed a cell; without the hook the audit names
-    the assignee (or "cán bộ")."""
-    import json
-    from datetime import timedelta
-
-    from storage.models import InboundEvent
-
-    since = utcnow() - timedelta(minutes=15)
-    out: dict[tuple[str, str], str] = {}
-    for payload in session.scalars(select(InboundEvent.payload).where(
-            InboundEvent.source == "sheet", InboundEvent.received_at >= since).order_by(InboundEvent.id)):
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            continue
-        if isinstance(body, dict) and body.get("user") and body.get("code") and body.get("column"):
-            out[(str(body["code"]).strip().upper(), str(body["column"]))] = str(body["user"])[:150]
-    return out
+def run_cycle(settings, spreadsheet=None) -> SyncReport:
+    """One cycle (the CLI's `sheets sync`). Raises SheetsUnavailable when the API keeps failing."""
+    return SheetSync(settings, spreadsheet).run_cycle()
 
 
 _syncers: dict[tuple, SheetSync] = {}
+_syncers_lock = threading.Lock()
 
 
 def run_cycle_if_configured(settings) -> SyncReport | None:
-    """The scheduler's job: nothing to do when no sheet is configured."""
+    """The scheduler's job ("sheet_sync", every 30 s): nothing to do when no sheet is set up.
+    Keeps one opened spreadsheet per sheet, so a cycle does not pay for opening it again."""
     if not is_configured(settings):
         return None
     key = (settings.sheet_id, settings.google_sheets_api_base)
-    syncer = _syncers.setdefault(key, SheetSync(settings))
+    with _syncers_lock:
+        syncer = _syncers.get(key)
+        if syncer is None:
+            syncer = _syncers[key] = SheetSync(settings)
     report = syncer.run_cycle()
-    if report.appended or report.updated or report.edits_applied or report.flagged:
-        log.info("sheet sync: %s", report.as_dict())
+    if report.appended or report.updated or report.restored or report.edits_applied or report.flagged:
+        log.info("sheet sync: %s", report.summary())
     return report

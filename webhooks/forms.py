@@ -113,8 +113,8 @@ def receive():
 
 
 def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
-    from handlers.intake import alert_officers
     from bot.deadlines import due_for
+    from handlers.intake import alert_officers
 
     with session_scope() as session:
         existing = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref))

@@ -118,7 +118,7 @@ def test_crash_mid_broadcast_resumes_without_duplicates(runtime, fake_zalo, clea
             s.add(Resident(zalo_user_id=uid, group_code="1", last_interaction_at=utcnow()))
             fake_zalo.state.add_user(uid)
         _announce(s, targets=["1"], at=NOON - timedelta(minutes=1))
-        [run_id] = ann_mod.run_due(s, now=NOON)
+        [_run_id] = ann_mod.run_due(s, now=NOON)
     runtime.sender.batch = 10
     runtime.sender.send_due()          # part of the broadcast goes out, then the process "dies"
     from bot.runtime import Runtime
@@ -241,3 +241,20 @@ def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, set
     finally:
         jobs.weekly_report = jobs_weekly
     assert calls == ["weekly"]
+
+
+def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 1  # no such tổ yet
+    assert main(["groups", "add", "--code", "7", "--name", "Tổ 7"]) == 0
+    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 0
+    assert main(["announce", "create", "--title", "T", "--content", "C", "--groups", "7",
+                 "--at", "01/12/2030 08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "01/12/2030 08:00 (giờ Việt Nam)" in out
+    with session_scope() as s:
+        assert s.scalar(select(ResidentialGroup.leader_zalo_id).where(ResidentialGroup.code == "7")) == "L7"
+        ann = s.scalar(select(Announcement))
+        assert ann.targets == ["7"] and ann.next_run_at == datetime(2030, 12, 1, 1, 0)

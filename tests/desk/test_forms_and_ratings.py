@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -158,7 +158,7 @@ def test_not_done_after_7_days_does_not_reopen(bot, settings):
 
 def test_outside_the_window_is_recorded_undeliverable_and_counted(bot, settings, fake_zalo):
     code = _zalo_ticket(bot)
-    fake_zalo.state.add_user(bot.user_id, last_interaction=datetime.now(timezone.utc) - timedelta(days=9))
+    fake_zalo.state.add_user(bot.user_id, last_interaction=datetime.now(UTC) - timedelta(days=9))
     _officer_sets(code, settings, status="in_progress")
     bot.run_until_idle()
     with session_scope() as s:
@@ -176,3 +176,36 @@ def test_sheet_hook_is_signed_and_recorded(forms_client):
     assert forms_client.post("/webhooks/sheets", data=raw, headers={**headers, "X-Hts-Signature": good}).status_code == 202
     with session_scope() as s:
         assert s.scalar(select(InboundEvent.source)) == "sheet"
+
+
+def test_exact_wording_of_a_status_update(bot, settings):
+    code = _zalo_ticket(bot)
+    _officer_sets(code, settings, status="waiting_resident", answer="ảnh chụp cột đèn")
+    bot.run_until_idle()
+    [msg] = bot.new_messages()
+    assert message_text(msg) == (f"Dạ, để xử lý phiếu {code}, cán bộ cần bác bổ sung: ảnh chụp cột đèn. "
+                                 "Bác trả lời ngay tại đây ạ.")
+
+
+def test_second_rating_refused_and_not_done_while_idle_reopens(bot, settings):
+    code = _zalo_ticket(bot)
+    _officer_sets(code, settings, status="resolved")
+    bot.run_until_idle()
+    bot.new_messages()
+    assert "4 sao" in message_text(bot.say("4 sao")[0])
+    [again] = bot.say("5 ⭐")  # tapped again once the rating state is over
+    assert message_text(again) == f"Dạ, bác đã đánh giá phiếu {code} rồi ạ. Cảm ơn bác."
+    with session_scope() as s:
+        assert tickets.by_code(s, code).rating == 4
+    assert "mở lại" in message_text(bot.say("Chưa giải quyết gì cả")[0])  # idle, not in "rating"
+    with session_scope() as s:
+        assert tickets.by_code(s, code).status == "in_progress"
+
+
+def test_form_ticket_changes_send_nothing_and_say_so(forms_client, settings):
+    code = post_form(forms_client, dict(FORM, response_id="r-9")).get_json()["code"]
+    _officer_sets(code, settings, status="resolved", answer="Đã nạo vét cống.")
+    with session_scope() as s:
+        assert s.scalar(select(OutboundMessage).where(OutboundMessage.purpose.in_(("status_update", "rating")))) is None
+        note = s.scalar(select(TicketEvent.note).where(TicketEvent.field == "resident_notified"))
+        assert note == "kênh form: không gửi tin Zalo"

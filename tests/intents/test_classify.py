@@ -99,3 +99,13 @@ def test_learn_rejects_unknown_labels():
 
 def test_module_level_classify():
     assert classify("cho em hỏi làm căn cước ở đâu").kind == "question"
+
+
+def test_position_cues_question_tail_and_suggestion_lead():
+    from intents.classify import default_lexicon
+    from intents.normalize import prepare
+
+    lex = default_lexicon()
+    assert "question" in lex.position_cues(prepare("tiêm phòng dại cho chó ở đâu ạ").split())
+    assert "suggestion" in lex.position_cues(prepare("đề xuất có cán bộ trực tối thứ 7").split())
+    assert lex.position_cues(prepare("đèn đường hỏng 3 hôm nay rồi").split()) == {}

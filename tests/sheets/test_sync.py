@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
 from sheets_sync.layout import BOARD, COL, OFFICERS
 from sheets_sync.sync import SheetSync
 from storage import tickets
@@ -14,19 +13,7 @@ from tests.support import message_text
 
 
 @pytest.fixture()
-def fake_sheets():
-    with FakeSheetsServer(FakeSheetsState("sheet-1")) as server:
-        yield server
-
-
-@pytest.fixture()
-def sheet_settings(settings, fake_sheets):
-    return settings.with_overrides(sheet_id="sheet-1", google_sheets_api_base=fake_sheets.base_url)
-
-
-@pytest.fixture()
-def syncer(sheet_settings, monkeypatch):
-    monkeypatch.setattr("sheets_sync.client.BoundedHTTPClient.sleep", staticmethod(lambda s: None))
+def syncer(sheet_settings, no_backoff):
     return SheetSync(sheet_settings)
 
 
@@ -242,3 +229,228 @@ def test_the_onedit_hook_names_the_editor_in_the_audit_trail(syncer, fake_sheets
     with session_scope() as s:
         actors = {e.actor for e in s.scalars(select(TicketEvent).where(TicketEvent.field == "status"))}
     assert "sheet:hoa.mttq@example.com" in actors
+
+
+# --- batching, layout, robustness ---------------------------------------------------------
+
+def _many(n: int, start: int = 0) -> list[str]:
+    with session_scope() as s:
+        return [tickets.create_ticket(s, kind="complaint", text=f"Ổ gà đường số {i}", actor="test").code
+                for i in range(start, start + n)]
+
+
+def _touch(codes, answer):
+    with session_scope() as s:
+        for code in codes:
+            tickets.change(s, tickets.by_code(s, code), "test", answer=answer)
+
+
+def test_requests_per_cycle_do_not_grow_with_the_number_of_tickets(syncer, fake_sheets):
+    small = _many(10)
+    syncer.run_cycle()
+    steady_small = syncer.run_cycle().requests
+    _touch(small[:5], "Đã chuyển tổ trưởng xem xét")
+    changed_small = syncer.run_cycle().requests
+    big = small + _many(490, start=10)
+    assert syncer.run_cycle().requests == 3  # metadata, batchGet, one append of 490 rows
+    steady_big = syncer.run_cycle().requests
+    _touch(big[-5:], "Đã chuyển tổ trưởng xem xét")
+    changed_big = syncer.run_cycle().requests
+    assert steady_small == steady_big == 2       # nothing changed: metadata + one batchGet
+    assert changed_small == changed_big == 3     # + one values batchUpdate
+    assert len(board(fake_sheets)) == 501
+
+
+def test_layout_dropdowns_protection_and_repair(syncer, fake_sheets):
+    from sheets_sync.layout import COLUMNS, EDITABLE
+    from storage.vocab import STATUSES
+
+    first = syncer.run_cycle()
+    assert first.layout_changed
+    sheet = fake_sheets.state.sheets[BOARD]
+    assert sheet.frozen_rows == 1 and fake_sheets.state.sheets[OFFICERS].frozen_rows == 1
+    assert sheet.validation_values(COL["Trạng thái"]) == list(STATUSES.values())
+    assert sheet.validation_values(COL["Người xử lý"]) == [f"='{OFFICERS}'!$A$2:$A"]
+    protected = sorted(p["range"]["startColumnIndex"] for p in sheet.protected)
+    assert protected == [i for i, name in enumerate(COLUMNS) if name not in EDITABLE]
+    assert all(not p["warningOnly"] for p in sheet.protected)
+    assert not syncer.run_cycle().layout_changed
+    # someone unfreezes the header and removes two protections: the next cycle repairs it once
+    sheet.frozen_rows = 0
+    del sheet.protected[:2]
+    again = syncer.run_cycle()
+    assert again.layout_changed and again.requests == 3
+    assert sheet.frozen_rows == 1 and len(sheet.protected) == len(protected)
+    assert syncer.run_cycle().requests == 2
+
+
+def test_officer_zalo_id_mangled_into_a_number_is_flagged(syncer, fake_sheets):
+    from storage.models import Officer
+
+    syncer.run_cycle()
+    fake_sheets.state.sheets[OFFICERS].text_columns.clear()  # an older sheet, no text format
+    fake_sheets.state.set_cell(OFFICERS, 1, 0, "Trần Thị Hoa")
+    fake_sheets.state.set_cell(OFFICERS, 1, 1, "900000000000000002")
+    add_officer(fake_sheets, "Lê Văn Bình", "'900000000000000003")
+    syncer.run_cycle()
+    rows = fake_sheets.state.rows(OFFICERS)
+    assert rows[1][1] == "9.00E+17" and "dãy số" in rows[1][3]
+    assert len(rows[2]) < 4 or rows[2][3] == ""
+    with session_scope() as s:
+        got = {o.name: o.zalo_user_id for o in s.scalars(select(Officer))}
+    assert got == {"Trần Thị Hoa": None, "Lê Văn Bình": "900000000000000003"}
+
+
+def test_rejection_note_stays_until_a_valid_edit(syncer, fake_sheets):
+    code = make_ticket()
+    syncer.run_cycle()
+    fake_sheets.state.set_cell(BOARD, find_row_index(fake_sheets, code), COL["Trạng thái"], "Xong")
+    syncer.run_cycle()
+    assert "Xong" in row_of(fake_sheets, code)[COL["Ghi chú hệ thống"]]
+    assert syncer.run_cycle().requests == 2          # the note is not rewritten, nor cleared
+    assert "Xong" in row_of(fake_sheets, code)[COL["Ghi chú hệ thống"]]
+    fake_sheets.state.set_cell(BOARD, find_row_index(fake_sheets, code), COL["Trạng thái"], "Đang xử lý")
+    assert syncer.run_cycle().edits_applied == 1
+    assert row_of(fake_sheets, code)[COL["Ghi chú hệ thống"]] == ""
+
+
+def test_duplicate_code_row_is_flagged_and_ignored(syncer, fake_sheets):
+    code = make_ticket()
+    syncer.run_cycle()
+    n = len(fake_sheets.state.sheets[BOARD].rows)
+    fake_sheets.state.set_cell(BOARD, n, 0, code)
+    fake_sheets.state.set_cell(BOARD, n, COL["Trạng thái"], "Đóng")
+    report = syncer.run_cycle()
+    assert report.flagged == 1 and report.edits_applied == 0
+    assert "bị trùng" in board(fake_sheets)[n][COL["Ghi chú hệ thống"]]
+    with session_scope() as s:
+        assert tickets.by_code(s, code).status == "new"
+
+
+def test_write_failure_after_commit_applies_each_edit_exactly_once(syncer, fake_sheets):
+    from sheets_sync.client import SheetsUnavailable
+
+    code = make_ticket()
+    syncer.run_cycle()
+    fake_sheets.state.set_cell(BOARD, find_row_index(fake_sheets, code), COL["Trạng thái"], "Đang xử lý")
+    make_ticket("Nước ngập đường Lê Lợi")                  # so the cycle has an append to make
+    fake_sheets.state.fail(500, times=100, kind="values.append")
+    with pytest.raises(SheetsUnavailable):
+        syncer.run_cycle()
+    fake_sheets.state.failures.clear()
+    report = syncer.run_cycle()
+    assert report.appended == 1 and report.edits_applied == 0
+    with session_scope() as s:
+        t = tickets.by_code(s, code)
+        status_events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
+                                                            TicketEvent.field == "status")).all()
+    assert t.status == "in_progress" and len(status_events) == 1
+
+
+def test_a_timed_out_append_that_landed_is_not_duplicated(syncer, fake_sheets, monkeypatch):
+    from sheets_sync import client
+    from sheets_sync.client import SheetsUnavailable
+
+    monkeypatch.setattr(client, "TIMEOUT", (2, 0.3))
+    syncer.run_cycle()
+    codes = _many(3)
+    fake_sheets.state.hang(1.0, kind="values.append")
+    with pytest.raises(SheetsUnavailable):
+        syncer.run_cycle()
+    import time
+    time.sleep(1.0)  # the fake finishes the append it was answering late
+    report = syncer.run_cycle()
+    assert report.appended == 0 and report.flagged == 0
+    assert sorted(r[0] for r in board(fake_sheets)[1:]) == sorted(codes)
+
+
+def test_service_changes_reach_the_row_in_place(syncer, fake_sheets):
+    code = make_ticket(reporter_phone="0912345678")
+    syncer.run_cycle()
+    fake_sheets.state.sort_by_column(BOARD, COL["Mã phiếu"], reverse=True)
+    with session_scope() as s:
+        tickets.change(s, tickets.by_code(s, code), "system", status="forwarded", forwarded_to="Điện lực")
+    assert syncer.run_cycle().updated == 1
+    row = row_of(fake_sheets, code)
+    assert row[COL["Trạng thái"]] == "Đã chuyển cơ quan có thẩm quyền"
+    assert row[COL["Chuyển đến cơ quan"]] == "Điện lực"
+    assert "0912345678" not in " ".join(row) and "091****678" in row[COL["Người gửi"]]
+
+
+def test_run_cycle_if_configured_skips_without_a_sheet(settings):
+    from sheets_sync.sync import run_cycle_if_configured
+
+    assert run_cycle_if_configured(settings.with_overrides(sheet_id="", google_sheets_api_base="")) is None
+
+
+# --- the onEdit hook ----------------------------------------------------------------------
+
+def _signed(secret: str, raw: bytes, stamp: str | None = None) -> dict:
+    import time
+
+    from webhooks.signature import hmac_sha256
+
+    stamp = stamp or str(int(time.time()))
+    return {"X-Hts-Timestamp": stamp, "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw),
+            "Content-Type": "application/json"}
+
+
+@pytest.fixture()
+def hook(sheet_settings):
+    from bot.app import create_app
+
+    calls = []
+    app = create_app(sheet_settings.with_overrides(sheets_webhook_secret="s3"),
+                     sync_now=lambda: calls.append(1))
+    return app.test_client(), calls
+
+
+def test_hook_with_good_signature_is_stored_and_asks_for_a_sync(hook):
+    from storage.models import InboundEvent
+
+    client, calls = hook
+    raw = b'{"code": "PA-2026-0001", "column": "Tr\\u1ea1ng th\\u00e1i", "user": "a@b.vn"}'
+    assert client.post("/webhooks/sheets", data=raw, headers=_signed("s3", raw)).status_code == 202
+    assert calls == [1]
+    with session_scope() as s:
+        ev = s.scalar(select(InboundEvent))
+    assert ev.source == "sheet" and ev.payload == raw.decode()
+
+
+def test_hook_with_bad_or_stale_signature_is_refused(hook):
+    import time
+
+    from storage.models import InboundEvent
+
+    client, calls = hook
+    raw = b'{"code": "PA-2026-0001"}'
+    bad = dict(_signed("s3", raw), **{"X-Hts-Signature": "0" * 64})
+    assert client.post("/webhooks/sheets", data=raw, headers=bad).status_code == 401
+    assert client.post("/webhooks/sheets", data=raw, headers=_signed("other", raw)).status_code == 401
+    stale = _signed("s3", raw, stamp=str(int(time.time()) - 600))
+    assert client.post("/webhooks/sheets", data=raw, headers=stale).status_code == 401
+    assert client.post("/webhooks/sheets", data=raw + b" ", headers=_signed("s3", raw)).status_code == 401
+    assert calls == []
+    with session_scope() as s:
+        assert s.scalar(select(InboundEvent)) is None
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+def test_cli_sync_and_show(sheet_settings, fake_sheets, monkeypatch, capsys, no_backoff):
+    import argparse
+
+    from sheets_sync import cli
+
+    monkeypatch.setattr("bot.__main__._settings", lambda: sheet_settings)
+    make_ticket(reporter_name="Bác Lan", reporter_phone="0901234567")
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["sheets", "sync"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "Đã thêm 1 dòng" in out and '"appended": 1' in out.splitlines()[-1]
+    args = parser.parse_args(["sheets", "show"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "Mã phiếu" in out and "Bác Lan — 090****567" in out and "0901234567" not in out

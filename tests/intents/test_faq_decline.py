@@ -1,0 +1,74 @@
+"""The FAQ declines a query that shares only generic words ("số điện thoại", "ở đâu",
+"thủ tục") with an entry, and still answers real paraphrases."""
+import pytest
+
+from intents.faq import FaqEntry, FaqIndex, _clean_query, _distinctive, load_faq
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_faq(None)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return FaqIndex.from_entries([
+        FaqEntry("Số điện thoại Công an phường là bao nhiêu?", "Trực ban: [điền].",
+                 ("số điện thoại công an phường", "số điện thoại phường"), "Nguồn: x", "security"),
+        FaqEntry("Thủ tục đăng ký thường trú như thế nào?", "Nộp tại Công an phường.",
+                 ("đăng ký thường trú ở đâu", "thủ tục nhập hộ khẩu"), "Nguồn: y", "admin_procedures"),
+    ])
+
+
+def test_generic_phrases_are_not_distinctive():
+    assert _distinctive(_clean_query("cho em xin số điện thoại taxi ở đâu ạ")) == ["taxi"]
+    assert _distinctive(_clean_query("thủ tục đăng ký ở đâu")) == []
+    # "sổ đỏ" and "căn cước" keep their subject words.
+    assert "do" in _distinctive(_clean_query("làm sổ đỏ ở đâu"))
+    assert "cuoc" in _distinctive(_clean_query("làm căn cước"))
+
+
+@pytest.mark.parametrize("query", [
+    "số điện thoại taxi sân bay",
+    "xin số điện thoại nhà hàng tiệc cưới",
+    "thủ tục mở thẻ tín dụng ở đâu",
+])
+def test_only_generic_overlap_is_declined(small, query):
+    assert small.ask(query) is None
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("sdt cong an phuong la bao nhieu", "Số điện thoại Công an phường là bao nhiêu?"),
+    ("số điện thoại của phường", "Số điện thoại Công an phường là bao nhiêu?"),
+    ("thu tuc nhap ho khau cho con", "Thủ tục đăng ký thường trú như thế nào?"),
+])
+def test_real_paraphrase_still_answered(small, query, expected):
+    m = small.ask(query)
+    assert m is not None and m.question == expected
+
+
+@pytest.mark.parametrize("query,expected_start", [
+    ("cho hỏi làm hộ chiếu ở đâu", "Làm hộ chiếu"),
+    ("doi bang lai xe het han o dau a", "Đổi, cấp lại giấy phép lái xe"),
+    ("bằng lái quốc tế đổi ở đâu", "Đổi, cấp lại giấy phép lái xe"),
+    ("sang ten xe may cu lam o dau", "Đăng ký xe, sang tên xe máy"),
+    ("so dien thoai cong an phuong", "Số điện thoại Công an phường"),
+])
+def test_shipped_kb_answers_new_entries(kb, query, expected_start):
+    m = kb.ask(query)
+    assert m is not None and m.question.startswith(expected_start)
+
+
+@pytest.mark.parametrize("query", [
+    "số điện thoại taxi sân bay",
+    "xin số điện thoại cửa hàng điện máy",
+    "thủ tục mở tài khoản chứng khoán",
+    "đăng ký gói cước internet ở đâu",
+])
+def test_shipped_kb_declines_generic_overlap(kb, query):
+    assert kb.ask(query) is None
+
+
+def test_question_words_are_not_typo_fixed(kb):
+    # "khong" must not become a subject word such as "hong" (sổ hồng).
+    assert kb._fix_typos(["khong", "duoc"]) == ["khong", "duoc"]
