@@ -8,6 +8,7 @@ from flask import Flask, jsonify
 from bot.settings import Settings, load_settings
 from storage import db
 from storage.inbox import InboxWriter
+from storage.spool import SpoolInbox
 
 
 def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) -> Flask:
@@ -22,7 +23,11 @@ def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) 
     # picks the edit up at its next cycle (30 s) anyway.
     app.extensions["hts_sync_now"] = sync_now or (lambda: None)
     db.configure(settings.database_url)
-    app.extensions["hts_inbox"] = InboxWriter(db.get_engine)
+    spool_dir = settings.spool_directory
+    if spool_dir is not None:
+        app.extensions["hts_inbox"] = SpoolInbox(spool_dir, db.get_engine, on_stored=app.extensions["hts_wakeup"])
+    else:
+        app.extensions["hts_inbox"] = InboxWriter(db.get_engine, on_stored=app.extensions["hts_wakeup"])
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from webhooks import forms, sheets, site, zalo

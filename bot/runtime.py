@@ -64,6 +64,8 @@ class Runtime:
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)
         self._spawn("sender", self._send)
+        if self.settings.spool_directory is not None:
+            self._spawn("spool-recovery", self._recover_spools)
         if self._with_scheduler:
             from bot.scheduler import build_scheduler
 
@@ -87,6 +89,21 @@ class Runtime:
                 time.sleep(1)
             self.event_wakeup.wait(IDLE_POLL_SECONDS)
             self.event_wakeup.clear()
+
+    def _recover_spools(self) -> None:
+        """Events a web process acknowledged from its spool file and could not move to the
+        database before it died: the worker takes them over even while no web process runs."""
+        from storage import db
+        from storage.spool import SCAN_SECONDS, recover_orphans
+
+        directory = self.settings.spool_directory
+        while not self._stop.is_set():
+            try:
+                if recover_orphans(directory, db.get_engine):
+                    self.wake()
+            except Exception:
+                log.exception("inbox spool recovery error")
+            self._stop.wait(SCAN_SECONDS)
 
     def _send(self) -> None:
         while not self._stop.is_set():

@@ -53,6 +53,10 @@ class Settings:
     port: int = 8000
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
+    # Webhook inbox: "auto" acknowledges after appending to a local spool file with SQLite and
+    # after the database commit with PostgreSQL; "on"/"off" force it (storage/spool.py says why).
+    inbox_spool: str = "auto"
+    inbox_spool_dir: str = ""  # default: "spool" beside the SQLite file, else instance/spool
     conversation_timeout_minutes: int = 30
     faq_file: str = ""
     officer_zalo_ids: tuple[str, ...] = ()
@@ -93,6 +97,23 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def spool_directory(self) -> Path | None:
+        """Where the webhook inbox spools, or None when it commits to the database directly."""
+        mode = self.inbox_spool.strip().lower()
+        if mode not in ("auto", "on", "off"):
+            raise SettingsError(f"INBOX_SPOOL phải là auto, on hoặc off, đang là {self.inbox_spool!r}")
+        if mode == "off" or (mode == "auto" and not self.is_sqlite):
+            return None
+        if self.inbox_spool_dir:
+            return Path(self.inbox_spool_dir)
+        db_path = self.database_url.split("///", 1)[-1] if self.is_sqlite else ""
+        if self.is_sqlite and db_path in ("", ":memory:"):
+            return None  # a database that dies with the process needs no durable spool
+        if db_path:
+            return Path(db_path).resolve().parent / "spool"
+        return INSTANCE_DIR / "spool"
 
     @property
     def webhook_secret(self) -> str:

@@ -116,8 +116,9 @@ class InboxWriter:
 
     MAX_BATCH = 500
 
-    def __init__(self, engine_getter, writers: int | None = None):
+    def __init__(self, engine_getter, writers: int | None = None, on_stored=None):
         self._engine_getter = engine_getter
+        self._on_stored = on_stored or (lambda: None)
         self._queue: deque = deque()
         self._cv = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -151,6 +152,15 @@ class InboxWriter:
         if slot["error"] is not None:
             raise InboxUnavailable(str(slot["error"])) from slot["error"]
 
+    def backlog_bytes(self) -> int:
+        return 0  # nothing is acknowledged before it is committed
+
+    def flush(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass  # its writer thread only waits; nothing is held back
+
     def _run(self) -> None:
         while True:
             with self._cv:
@@ -165,18 +175,25 @@ class InboxWriter:
             for slot in batch:
                 slot["done"].set()
 
-    # One static statement, executemany: no per-batch SQL compilation on the hot path.
-    _COLUMNS = ("source", "event_key", "event_name", "user_key", "payload", "status")
-
     def _write(self, rows: list[dict]) -> None:
-        engine = self._engine_getter()
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        placeholders = ", ".join([mark] * len(self._COLUMNS))
-        sql = (
-            f"INSERT INTO inbound_events ({', '.join(self._COLUMNS)}, attempts, received_at) "
-            f"VALUES ({placeholders}, 0, {mark}) ON CONFLICT (event_key) DO NOTHING"
-        )
-        now = utcnow()
-        params = [tuple(r[c] for c in self._COLUMNS) + (now,) for r in rows]
-        with engine.begin() as conn:
-            conn.exec_driver_sql(sql, params)
+        insert_rows(self._engine_getter(), rows)
+        self._on_stored()
+
+
+_INSERT_COLUMNS = ("source", "event_key", "event_name", "user_key", "payload", "status")
+
+
+def insert_rows(engine, rows: list[dict]) -> None:
+    """Insert raw events in one transaction, once per event key (a repeat is a no-op).
+
+    One static statement, executemany: no per-batch SQL compilation on the hot path."""
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    placeholders = ", ".join([mark] * len(_INSERT_COLUMNS))
+    sql = (
+        f"INSERT INTO inbound_events ({', '.join(_INSERT_COLUMNS)}, attempts, received_at) "
+        f"VALUES ({placeholders}, 0, {mark}) ON CONFLICT (event_key) DO NOTHING"
+    )
+    now = utcnow()
+    params = [tuple(r[c] for c in _INSERT_COLUMNS) + (now,) for r in rows]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql, params)

@@ -109,7 +109,9 @@ def settings(clean_db, database_url, fake_zalo) -> Settings:
 def app(settings):
     from bot.app import create_app
 
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    app.extensions["hts_inbox"].close()  # stop its spool drainer; drains what is left
 
 
 @pytest.fixture()

@@ -71,9 +71,17 @@ def signed(body: dict, secret: str = OA_SECRET) -> tuple[bytes, dict]:
                  "Content-Type": "application/json"}
 
 
+def post_raw(client, data: bytes, headers: dict | None = None):
+    resp = client.post("/webhooks/zalo", data=data, headers=headers or {})
+    # With the inbox spool (SQLite's default) the event reaches the database a few
+    # milliseconds after the 200; tests look at it at once.
+    client.application.extensions["hts_inbox"].flush()
+    return resp
+
+
 def post_event(client, body: dict, secret: str = OA_SECRET):
     raw, headers = signed(body, secret)
-    return client.post("/webhooks/zalo", data=raw, headers=headers)
+    return post_raw(client, raw, headers)
 
 
 def message_text(message: dict) -> str:

@@ -24,6 +24,8 @@ def healthz():
             "ok": True,
             "database": "ok",
             "queue_depth": depth,
+            # acknowledged by this web process, still in its spool file (storage/spool.py)
+            "spool_backlog_bytes": current_app.extensions["hts_inbox"].backlog_bytes(),
             "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
                        "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
         }

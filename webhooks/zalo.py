@@ -1,8 +1,10 @@
 """POST /webhooks/zalo: verify, persist, answer. Nothing slow happens here.
 
 Zalo retries anything that is not a 200 within ~2 s and may disable a failing webhook, so the
-request does exactly three things: check the signature over the raw bytes, insert the raw
-event into the inbox (once per event key), and return 200. The worker does the rest.
+request does exactly three things: check the signature over the raw bytes, hand the raw event
+to the inbox (storage.inbox.InboxWriter: committed to the database, once per event key; or,
+with SQLite by default, storage.spool.SpoolInbox: appended to a local spool file that a drainer
+moves into the database), and return 200. The inbox wakes the worker once the event is stored.
 """
 from __future__ import annotations
 
@@ -63,6 +65,4 @@ def receive():
     except inbox.InboxUnavailable as exc:
         log.error("zalo webhook: could not store event %s: %s", event.event_key, exc)
         return _error(503, "temporarily unavailable")
-    if status == "pending":
-        current_app.extensions["hts_wakeup"]()
     return Response(OK_BODY, status=200, mimetype="application/json")

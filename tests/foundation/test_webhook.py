@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storage.db import session_scope
 from storage.models import InboundEvent
 from tests.conftest import count
-from tests.support import APP_ID, OA_SECRET, follow_event, post_event, signed, text_event, zalo_event
+from tests.support import APP_ID, OA_SECRET, follow_event, post_event, post_raw, signed, text_event, zalo_event
 
 USER = "246845883529197922"
 
@@ -16,7 +16,7 @@ USER = "246845883529197922"
 def test_signed_event_is_stored_raw_and_answered_200(client):
     body = text_event(USER, "Đèn đường tổ 5 bị hỏng", msg_id="96d3cdf3af150460909")
     raw, headers = signed(body)
-    resp = client.post("/webhooks/zalo", data=raw, headers=headers)
+    resp = post_raw(client, raw, headers)
     assert resp.status_code == 200
     with session_scope() as s:
         row = s.scalar(select(InboundEvent))
@@ -29,7 +29,7 @@ def test_signature_is_checked_over_exact_bytes(client):
     body = text_event(USER, "xin chào")
     raw, headers = signed(body)
     reserialised = json.dumps(json.loads(raw), indent=1).encode()  # same JSON, other bytes
-    resp = client.post("/webhooks/zalo", data=reserialised, headers=headers)
+    resp = post_raw(client, reserialised, headers=headers)
     assert resp.status_code == 401
     assert count("inbound_events") == 0
 
@@ -37,9 +37,9 @@ def test_signature_is_checked_over_exact_bytes(client):
 def test_forged_signature_is_refused_and_nothing_stored(client):
     body = text_event(USER, "hello")
     raw, headers = signed(body, secret="not-the-secret")
-    assert client.post("/webhooks/zalo", data=raw, headers=headers).status_code == 401
+    assert post_raw(client, raw, headers).status_code == 401
     raw, _ = signed(body)
-    assert client.post("/webhooks/zalo", data=raw, headers={"Content-Type": "application/json"}).status_code == 401
+    assert post_raw(client, raw, headers={"Content-Type": "application/json"}).status_code == 401
     assert count("inbound_events") == 0
 
 
@@ -47,7 +47,7 @@ def test_other_app_id_is_refused(client):
     body = text_event(USER, "hello")
     body["app_id"] = "999"
     raw, headers = signed(body)
-    assert client.post("/webhooks/zalo", data=raw, headers=headers).status_code == 401
+    assert post_raw(client, raw, headers).status_code == 401
 
 
 def test_app_secret_can_be_the_signing_secret(settings):
@@ -62,23 +62,23 @@ def test_app_secret_can_be_the_signing_secret(settings):
 
 def test_unsigned_console_ping_without_resident_gets_200_and_is_dropped(client):
     ping = json.dumps({"app_id": APP_ID, "event_name": "test", "timestamp": "1"}).encode()
-    resp = client.post("/webhooks/zalo", data=ping, headers={"Content-Type": "application/json"})
+    resp = post_raw(client, ping, headers={"Content-Type": "application/json"})
     assert resp.status_code == 200
     assert count("inbound_events") == 0
 
 
 def test_malformed_json_is_400(client):
-    resp = client.post("/webhooks/zalo", data=b'{"event_name": "user_send_text",',
+    resp = post_raw(client, b'{"event_name": "user_send_text",',
                        headers={"X-ZEvent-Signature": "mac=00"})
     assert resp.status_code == 400
-    assert client.post("/webhooks/zalo", data=b"[1,2]").status_code == 400
-    assert client.post("/webhooks/zalo", data=b"\xff\xfe").status_code == 400
+    assert post_raw(client, b"[1,2]").status_code == 400
+    assert post_raw(client, b"\xff\xfe").status_code == 400
 
 
 def test_body_over_one_mib_is_413(client):
     body = text_event(USER, "x" * (1024 * 1024))
     raw, headers = signed(body)
-    assert client.post("/webhooks/zalo", data=raw, headers=headers).status_code == 413
+    assert post_raw(client, raw, headers).status_code == 413
     assert count("inbound_events") == 0
 
 
