@@ -54,24 +54,48 @@ def _open_locked(directory: Path) -> tuple[int, Path]:
 
 
 def encode(row: dict) -> bytes:
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """One record, one line: the small fields as JSON, a tab, then the raw payload as it came
+    (re-escaping a whole webhook body as a JSON string costs more than the write itself). A
+    payload with a line break of its own goes inside the JSON instead."""
+    payload = row["payload"]
+    if "\n" in payload:
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t\n"
+    body = payload.encode("utf-8")
+    meta = {k: v for k, v in row.items() if k != "payload"}
+    meta["n"] = len(body)  # a record cut short is recognised, not stored truncated
+    return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + body + b"\n"
+
+
+def decode(line: bytes) -> dict | None:
+    """The row of one record, or None if the line is not one (a write cut short)."""
+    head, tab, rest = line.partition(b"\t")
+    if not tab:
+        return None
+    try:
+        row = json.loads(head)
+        if isinstance(row, dict) and "payload" not in row:
+            if row.pop("n", None) != len(rest):
+                return None
+            row["payload"] = rest.decode("utf-8")
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    if not isinstance(row, dict) or not row.get("event_key") or not isinstance(row.get("payload"), str):
+        return None
+    return row
 
 
 def parse_lines(data: bytes) -> tuple[list[dict], int, int]:
     """Complete lines of `data` as rows. Returns (rows, bytes consumed, lines skipped).
 
-    A line that is not a JSON object (a write cut short by a full disk, which the request
-    answered with 503) is skipped and logged; a trailing line without its newline is left for
-    the next read."""
+    A line that is not a record (a write cut short by a full disk, which the request answered
+    with 503) is skipped and logged; a trailing line without its newline is left for the next
+    read."""
     rows: list[dict] = []
     skipped = 0
     end = data.rfind(b"\n") + 1
     for line in data[:end].split(b"\n")[:-1]:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if isinstance(row, dict) and row.get("event_key"):
+        row = decode(line)
+        if row is not None:
             rows.append(row)
         elif line.strip():
             skipped += 1
@@ -179,6 +203,11 @@ class SpoolInbox:
         except OSError as exc:  # disk full, read-only: Zalo will deliver again
             raise InboxUnavailable(f"spool write failed: {exc}") from exc
         if written != len(line):
+            # End the torn record here, so the next one starts on a line of its own.
+            try:
+                os.write(self._fd, b"\n")
+            except OSError:
+                pass
             raise InboxUnavailable("spool write cut short (disk full?)")
 
     def backlog_bytes(self) -> int:

@@ -92,10 +92,12 @@ def test_events_of_a_killed_web_process_are_recovered(clean_db, database_url, tm
 
 def test_unreadable_and_unfinished_lines_are_skipped(clean_db, tmp_path):
     path = tmp_path / f"inbox-1-dead{spool.SUFFIX}"
-    path.write_bytes(spool.encode(row("a")) + b'{"event_key": "cut sh\n' + b"\xff\xfe\n"
-                     + spool.encode(row("b")) + b'{"event_key": "never finished"')
-    assert recover_orphans(tmp_path, db.get_engine) == 2
-    assert stored_keys() == ["a", "b"]
+    torn = spool.encode(row("torn"))[:-9] + b"\n"  # cut inside the payload, then ended
+    path.write_bytes(spool.encode(row("a")) + b'{"event_key": "cut sh\n' + b"\xff\xfe\n" + torn
+                     + spool.encode(row("b")) + spool.encode({**row("c"), "payload": "{\n}"})
+                     + b'{"event_key": "never finished"')
+    assert recover_orphans(tmp_path, db.get_engine) == 3
+    assert stored_keys() == ["a", "b", "c"]
 
 
 def test_database_outage_keeps_events_in_the_spool(clean_db, tmp_path):
@@ -172,3 +174,34 @@ def test_spool_setting():
     assert Settings(database_url="sqlite:///:memory:").spool_directory is None
     with pytest.raises(SettingsError):
         sqlite.with_overrides(inbox_spool="sometimes").spool_directory
+
+
+def test_a_write_cut_short_is_refused_and_spoils_nothing_after_it(clean_db, tmp_path, monkeypatch):
+    from storage.inbox import InboxUnavailable
+
+    inbox = SpoolInbox(tmp_path, db.get_engine, poll=3600)
+    inbox.submit(row("before"))
+    real_write = os.write
+    calls = []
+
+    def disk_full_once(fd, data):
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, data[: len(data) // 2])  # the disk filled up mid-record
+        return real_write(fd, data)
+
+    monkeypatch.setattr(spool.os, "write", disk_full_once)
+    with pytest.raises(InboxUnavailable):
+        inbox.submit(row("cut"))  # the webhook answers 503; Zalo delivers it again later
+    monkeypatch.setattr(spool.os, "write", real_write)
+    inbox.submit(row("after"))
+    inbox.submit(row("cut"))  # the redelivery
+    assert inbox.flush()
+    assert stored_keys() == ["after", "before", "cut"]
+    from sqlalchemy import select
+
+    from storage.models import InboundEvent
+
+    with db.session_scope() as s:
+        assert s.scalar(select(InboundEvent.payload).where(InboundEvent.event_key == "cut")) == row("cut")["payload"]
+    inbox.close()
