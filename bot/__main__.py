@@ -142,6 +142,13 @@ def cmd_status(args) -> int:
     with db.session_scope() as session:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
                   "outbox_failed_reasons": outbox.failure_reasons(session)}
+    spool_dir = settings.spool_directory
+    if spool_dir is not None:
+        from storage.spool import spool_files
+
+        files = spool_files(spool_dir)
+        report["spool"] = {"directory": str(spool_dir), "files": len(files),
+                           "bytes": sum(size for _, size in files)}
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 

@@ -126,6 +126,17 @@ def drain_file(path: Path, engine_getter, start: int = 0) -> tuple[int, int]:
     return total, offset
 
 
+def spool_files(directory: Path) -> list[tuple[Path, int]]:
+    """The spool files in `directory` with their sizes (live processes' and orphans')."""
+    out = []
+    for path in sorted(Path(directory).glob(f"*{SUFFIX}")):
+        try:
+            out.append((path, path.stat().st_size))
+        except FileNotFoundError:
+            pass
+    return out
+
+
 def recover_orphans(directory: Path, engine_getter) -> int:
     """Drain and delete the spool files of dead processes. Returns the records moved."""
     moved = 0
