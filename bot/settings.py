@@ -71,7 +71,10 @@ class Settings:
     event_max_attempts: int = 3
     # A message `sending` longer than this belongs to a killed process: failed, not resent.
     outbox_stale_seconds: int = 30
-    worker_threads: int = 1
+    # Event threads per worker process, PostgreSQL only (SQLite runs one: one writer anyway).
+    # Each event is one transaction with a synchronous commit: one thread handled ~70 events/s
+    # here, four keep up with 100/s at p99 0.3 s (bench-ingest); per-resident order holds.
+    worker_threads: int = 4
     # Google Sheets desk and Google Forms (issue 4)
     sheet_id: str = ""
     google_service_account_file: str = ""
