@@ -26,6 +26,7 @@ from typing import Iterable
 from rapidfuzz import fuzz
 
 from intents.normalize import DATA_DIR, prepare
+from intents.urgency import assess as assess_urgency
 from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
 
 MAX_NGRAM = 5
@@ -358,7 +359,12 @@ class Classifier:
         elif topic is None and (kind in TICKET_KINDS or kind == "denunciation"):
             topic, topic_conf = "culture_other", 0.3
 
-        urgent = lex["urgent"].get("yes", 0.0) >= URGENT_THRESHOLD
+        # Urgent: a set phrase of the lexicon, or a danger described in the resident's own words
+        # (intents/urgency.py). Procedure, past or proposal framing mutes a lone phrase
+        # ("thủ tục lắp đồng hồ gas", "đề nghị làm gờ giảm tốc vì hay tai nạn").
+        lex_urgent = lex["urgent"].get("yes", 0.0)
+        described, framed, _rule = assess_urgency(toks, text)
+        urgent = described or (lex_urgent >= URGENT_THRESHOLD and not framed)
 
         # Clarify when the winner is weak, or when nothing was recognised in a real message.
         actionable = [k for k in ranked if k in TICKET_KINDS or k == "denunciation"]

@@ -1,0 +1,212 @@
+"""Urgency from how a danger is described, not only from fixed phrases (pure).
+
+The lexicon (data/lexicon.csv, dimension "urgent") knows set phrases: "cháy nhà", "điện giật",
+"đuối nước". Residents in a hurry describe what they see instead: "thằng bé rơi xuống mương",
+"ông cụ ngã quỵ trước cửa không dậy được", "tủ điện đầu ngõ tóe lửa xèo xèo", "nước lên nhanh,
+bà cụ ở một mình không ra được". Each rule here is a few concepts that must all occur close
+together (a person + a fall + into water; an electrical object + sparks; a vehicle + overturning
++ someone trapped). Missing an emergency costs more than a false alarm (an officer reads one
+more message), so the rules lean towards recall.
+
+What turns a danger word into a non-emergency is framing: a procedure question ("thủ tục lắp
+đồng hồ gas"), a past event ("năm ngoái có vụ cháy"), a proposal ("đề nghị làm gờ giảm tốc vì hay
+tai nạn"). Such framing mutes the flag unless the message also says it is happening now.
+
+Matching is on prepared text (folded, teencode expanded: intents.normalize.prepare), so it is
+the same with or without diacritics. Capitals and "!!!" are read from the raw text: "CHAY O
+NGO 15" is a shout of "cháy", not "chạy".
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WINDOW = 14  # tokens: concepts of one rule must sit this close together
+
+
+def _alts(text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(a.split()) for a in text.split("|") if a.strip())
+
+
+CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    # Folded Vietnamese is ambiguous: "co" is có, "bo" bỏ, "roi" rồi, "do" do/đó, "gap" gặp,
+    # "khoi" khỏi, "lua" lừa, "dang" đăng (ký). Such syllables appear here only inside phrases.
+    "person": _alts(
+        "nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
+        "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
+        "nguoi di xe|tai xe|lai xe|phu nu|dan ong|chong toi|vo toi|ong ay|ba ay|cu ay|"
+        "ong nha|ba nha|me chong|bo chong|ong ba"),
+    "fall_into": _alts(
+        "nga xuong|te xuong|roi xuong|lot xuong|sa xuong|rot xuong|nhao xuong|lao xuong|"
+        "truot chan|truot xuong|nga vao|te vao|roi vao|lot vao|sa vao|nhay xuong|bi cuon|"
+        "bi nuoc cuon|nuoc cuon|cuon troi|bi lot"),
+    "water": _alts("song|ho|ao|muong|kenh|rach|cong|gieng|ho ga|be nuoc|suoi|bien|nuoc|"
+                   "ho nuoc|vung nuoc|dong nuoc|ho sau|ho bom"),
+    "sinking": _alts("bi chim|chim xuong|dang chim|chim nghim|khong biet boi|vung vay|"
+                     "chet duoi|duoi nuoc|sac nuoc|noi len|troi noi"),
+    "collapse": _alts(
+        "nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
+        "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
+        "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
+        "gay chan|gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
+        "khong noi duoc|meo mieng"),
+    "water_rising": _alts("nuoc dang|nuoc len|nuoc ngap|lu|lu len|nuoc tran|tran vao|ngap|"
+                          "nuoc chay xiet|nuoc xiet|nuoc lu"),
+    "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
+                          "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
+    "trapped": _alts("bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+                     "khong thoat ra|khong thoat ra duoc|bi nhot|bi de|de len|bi lap|o mot minh|"
+                     "mot minh|khong di duoc|khong tu di duoc|khong di lai duoc|nam liet"),
+    "electric": _alts("tu dien|day dien|o dien|cot dien|tram bien ap|cong to|dong ho dien|"
+                      "bien the|o cam|cau dao|hop dien|day cap|cap dien|tram dien|may bien ap"),
+    "spark": _alts("toe lua|xet lua|bat lua|phat lua|boc khoi|xeo xeo|toa lua|khet|chay|"
+                   "phat tia|tia lua|chap|chap chon|no lop dop|no lon|phat no|tieng no|"
+                   "boc chay|ngon lua|lua chay|xet xet|toe"),
+    "vehicle": _alts("xe|xe tai|o to|xe may|xe khach|container|xe ben|xe buyt|xe con|xe dap|"
+                     "xe ba gac|xe cho hang|xe bon"),
+    "crash": _alts("lat|lat nhao|tong|dam|huc|bi can|can qua|can nguoi|dam vao|va cham|dam nhau|"
+                   "tong nhau|lao vao|lao xuong|nga xe|te xe|bi tong|bi dam"),
+    "child": _alts("be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|con toi|"
+                   "con em|con minh|chau be|em nho|tre nho|con gai|con trai|chau toi|chau em|"
+                   "thang cu|chau noi|chau ngoai"),
+    "missing": _alts("bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
+                     "khong thay ve|chua ve|mat lien lac|khong lien lac duoc|khong tim thay|"
+                     "bien mat|tim khong thay|ai thay|bi bat coc|dan di mat|bo di|lang thang|khoc tim me|"
+                     "tim me|tim bo|di mot minh|bo nha di"),
+    "smoke": _alts("boc khoi|khoi den|khoi trang|khoi mu mit|khoi day|nhieu khoi|khoi boc|"
+                   "dam khoi|mui khet|khet let|ngon lua|lua boc|boc lua|lua chay"),
+    "place": _alts("nha|can ho|tang|phong|bep|kho|xuong|quan|cua hang|chung cu|tap hoa|"
+                   "nha so|tro|phong tro|cho|tu dien|o to|xe"),
+    "armed": _alts("cam dao|vac dao|rut dao|cam kiem|vac kiem|cam ma tau|vac ma tau|dao phay|"
+                   "cam sung|no sung|ban sung|chem nguoi|dam nguoi|dam chem|vac gay|cam gay|"
+                   "hung khi|vo chai|cam gach|vac gach|tat axit|tat xang"),
+    "structure": _alts("nha|tuong|tran|mai nha|gian giao|cong trinh|cau|ban cong|lan can|"
+                       "cot|bien quang cao|cay|cay xanh|nha cu|tuong rao|mai ton|tran nha"),
+    "falling_apart": _alts("sap|do sap|nut toac|sat lo|lo dat|bat goc|roi xuong|sap xuong|"
+                           "do xuong|do ra|do rap|nga do|gay do|do nghieng|nghieng han"),
+    "onto": _alts("de len|de vao|de trung|de bep|de nat|bi de|de nguoi|trung nguoi|chan ngang|"
+                  "vao nguoi|len nguoi|vao nha|len xe|vao xe|trung xe|len mai|sap vao"),
+    "gas": _alts("gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas"),
+    "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
+    "suicide": _alts("nhay cau|nhay lau|treo co|uong thuoc sau|tu tu|muon chet|"
+                     "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
+    "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
+                 "cuu em|cuu nguoi|keu cuu|rat gap|can gap|gap lam|gap qua|gap gap|nhanh len|"
+                 "nhanh nhanh|khan cap|114|115|113|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
+    "framing": _alts(
+        "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
+        "phong chong|phong ngua|bao hiem|boi thuong|hom truoc|tuan truoc|thang truoc|hom qua|"
+        "nam ngoai|nam truoc|da lau|truoc day|de nghi|kien nghi|de xuat|xin hoi|cho hoi|"
+        "muon hoi|hoi ve|co can|can giay to|ho so|giay to|mat bao lau|bao nhieu tien|"
+        "le phi|sua chua|bao duong|kiem tra dinh ky|hay xay ra|thuong xuyen|nhieu lan|"
+        "lan sau|de tranh|nham tranh|de phong|nguy co|neu|khi nao|nhu the nao|so cuu|ky nang|"
+        # habitual or potential, not happening now: "mỗi khi mưa là ngập", "dễ sa xuống"
+        "moi khi|moi lan|lan nao cung|toi nao cung|moi toi|hang ngay|ngay nao cung|cu mua|"
+        "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi"),
+}
+# "dang" before these is đăng (đăng ký, đăng tin), not đang (now).
+_NOT_NOW_AFTER_DANG = frozenset({"ky", "ki", "tin", "bai", "kiem"})
+
+# A rule fires when every concept in it occurs within WINDOW tokens of the first one found
+# (TIGHT for the rules whose words are common alone: "cong" is cống but also công trình).
+TIGHT = {("fall_into", "water"): 3}
+RULES: tuple[tuple[str, ...], ...] = (
+    ("fall_into", "water"),
+    ("person", "sinking"),
+    ("water", "sinking"),
+    ("person", "collapse"),
+    ("water_rising", "trapped"),
+    ("water_rising", "fast_or_deep", "person"),
+    ("electric", "spark"),
+    ("vehicle", "crash", "trapped"),
+    ("vehicle", "crash", "collapse"),
+    ("vehicle", "crash", "person", "now"),
+    ("child", "missing"),
+    ("smoke", "place"),
+    ("armed",),
+    ("structure", "falling_apart", "onto"),
+    ("structure", "falling_apart", "person"),
+    ("gas", "leak"),
+    ("suicide",),
+)
+
+# Strong enough to stand against procedure or past framing on their own.
+STRONG = frozenset({("person", "sinking"), ("water", "sinking"), ("suicide",)})
+
+_SHOUT_FIRE = frozenset({"chay"})
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
+    """Every alternative -> the concepts it belongs to; and the longest alternative's length."""
+    table: dict[tuple[str, ...], list[str]] = {}
+    for name, alts in CONCEPTS.items():
+        for alt in alts:
+            table.setdefault(alt, []).append(name)
+    return {k: tuple(v) for k, v in table.items()}, max(len(k) for k in table)
+
+
+def concept_positions(tokens: list[str]) -> dict[str, list[int]]:
+    """Token positions where each concept occurs (by any of its alternatives). One dictionary
+    lookup per position and length: this runs on every message (bench-nlu)."""
+    table, longest = _index()
+    found: dict[str, list[int]] = {}
+    n = len(tokens)
+    for i in range(n):
+        seen_here: set[str] = set()
+        for length in range(min(longest, n - i), 0, -1):
+            names = table.get(tuple(tokens[i:i + length]))
+            if not names:
+                continue
+            for name in names:
+                if name in seen_here:
+                    continue
+                if (name == "now" and length == 1 and tokens[i] == "dang"
+                        and i + 1 < n and tokens[i + 1] in _NOT_NOW_AFTER_DANG):
+                    continue
+                seen_here.add(name)
+                found.setdefault(name, []).append(i)
+    return found
+
+
+def _within(positions: dict[str, list[int]], rule: tuple[str, ...]) -> bool:
+    if any(c not in positions for c in rule):
+        return False
+    if len(rule) == 1:
+        return True
+    window = TIGHT.get(rule, WINDOW)
+    # Some anchor position of the first concept has every other concept close by.
+    for anchor in positions[rule[0]]:
+        if all(any(abs(p - anchor) <= window for p in positions[c]) for c in rule[1:]):
+            return True
+    return False
+
+
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def is_shouting(raw: str) -> bool:
+    """Mostly capitals (at least 6 letters), or a run of exclamation marks."""
+    if "!!" in raw:
+        return True
+    letters = _LETTERS.findall(raw)
+    return len(letters) >= 6 and sum(1 for c in letters if c.isupper()) / len(letters) >= 0.7
+
+
+def assess(tokens: list[str], raw: str = "") -> tuple[bool, bool, str | None]:
+    """(urgent by description, framed as procedure/past/proposal, the rule that fired).
+
+    `tokens` are prepared tokens; `raw` the message as typed (for capitals)."""
+    positions = concept_positions(tokens)
+    framed = "framing" in positions and "now" not in positions
+    hit = None
+    for rule in RULES:
+        if _within(positions, rule):
+            hit = "+".join(rule)
+            if rule in STRONG:
+                return True, framed, hit
+            break
+    if hit is None and raw and is_shouting(raw) and _SHOUT_FIRE & set(tokens):
+        hit = "shouted fire"
+    return (hit is not None and not framed), framed, hit

@@ -1,0 +1,74 @@
+"""Emergencies described in residents' own words (intents/urgency.py), and danger words that
+are not emergencies. Phrasings here are not in the eval sets; each is also checked without
+diacritics, as many residents type."""
+import pytest
+
+from intents.classify import Classifier
+from intents.evaluate import strip_diacritics
+from intents.normalize import prepare
+from intents.urgency import assess, is_shouting
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return Classifier()
+
+
+DESCRIBED = [
+    ("Thằng cu nhà bên vừa lọt xuống ao sau nhà", "fall_into+water"),
+    ("có đứa nhỏ té xuống kênh đầu phường, ai ra giúp với", "fall_into+water"),
+    ("Bà cụ số 14 gục xuống ở chợ, gọi không thấy trả lời", "person+collapse"),
+    ("ông già đầu hẻm nằm dưới đất mặt tím tái", "person+collapse"),
+    ("nước dâng tới ngực rồi, nhà chú Tư còn mắc kẹt trên gác", "water_rising+trapped"),
+    ("Cầu dao tổng của khu trọ đang xẹt lửa, khét lắm", "electric+spark"),
+    ("Ô tô tông xe máy ở ngã ba, tài xế bị kẹt trong xe", "vehicle+crash+trapped"),
+    ("Bé Na 5 tuổi đi lạc ở công viên từ chiều, cả nhà tìm không thấy", "child+missing"),
+    ("Căn hộ tầng 6 khói đen mù mịt", "smoke+place"),
+    ("thanh niên vác mã tấu đuổi nhau ngoài đầu ngõ", "armed"),
+    ("cây xanh bật gốc đè lên xe máy đang đỗ", "structure+falling_apart+onto"),
+    ("Bình gas nhà bên xì ra nghe mùi nồng nặc", "gas+leak"),
+    ("có người đang ngồi trên lan can cầu định nhảy", "suicide"),
+]
+
+
+@pytest.mark.parametrize("text,rule", DESCRIBED)
+def test_described_danger_is_urgent(clf, text, rule):
+    for variant in (text, strip_diacritics(text)):
+        urgent, _framed, fired = assess(prepare(variant).split(), variant)
+        assert urgent, variant
+        assert clf.classify(variant).urgent, variant
+    # the rule named is the one that recognised it (the test fails if the rule is removed)
+    assert assess(prepare(text).split(), text)[2].startswith(rule.split("+")[0])
+
+
+NOT_URGENT = [
+    "Thủ tục lắp đồng hồ gas cho nhà mới cần gì ạ",
+    "Đề nghị phường làm lan can hồ điều hòa vì trẻ con hay trượt chân xuống hồ",
+    "Mỗi khi mưa to là ngõ 8 ngập, nước không thoát được",
+    "Năm ngoái có vụ xe tải lật ở dốc này, xin làm biển báo",
+    "hố ga trước nhà mất nắp, đi đêm dễ sa xuống lắm",
+    "cho em hỏi cách sơ cứu khi người bị ngất xỉu",
+    "Đăng ký khai sinh cho cháu ở đâu ạ",
+    "Tiền điện tháng này cao quá, nó tính sai rồi",
+    "Công trình xây dựng đầu ngõ để vật liệu rơi xuống đường",
+]
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_danger_words_in_other_framings_are_not_urgent(clf, text):
+    for variant in (text, strip_diacritics(text)):
+        assert not clf.classify(variant).urgent, variant
+
+
+def test_shouted_fire_without_diacritics(clf):
+    assert is_shouting("CHAY O NGO 15") and is_shouting("chay nha so 4 !!")
+    assert clf.classify("CHAY NHA SO 4 NGO 15").urgent
+    assert clf.classify("chay nha so 4 ngo 15 !!!").urgent
+    # quietly, "chay" is as likely chạy (run): "xe chạy nhanh quá" is not a fire
+    assert not clf.classify("xe chay nhanh qua o ngo 15").urgent
+
+
+def test_dang_ky_is_not_now():
+    # "đăng ký" folds to "dang ky": it must not count as "đang" (happening now), which would
+    # lift the procedure framing of the sentence.
+    assert assess(prepare("thủ tục đăng ký lắp bình gas").split())[1] is True
