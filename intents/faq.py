@@ -50,6 +50,15 @@ GENERIC_PHRASES = tuple(sorted((
     "cu", "mang", "nop", "can gi", "dia chi", "ngay", "thang", "nam",
 ), key=lambda p: -len(p.split())))
 MIN_DISTINCT_COVER = 0.25  # share of the query's distinctive weight an entry must cover
+# Requests that share an entry's nouns but ask for something else: learning or sitting an exam
+# for a licence is not exchanging it, selling a motorbike is not registering it. Two-word
+# phrases, because single folded syllables are ambiguous (thi/thì, bán/bạn/bản). A query with
+# such a phrase that the matched entry never uses scores 0.3 of its match.
+OTHER_REQUESTS = tuple((
+    "thi bang|thi sat hach|thi lai|hoc lai|hoc bang|hoc lai xe|day lai xe|ban xe|ban nha|ban dat|"
+    "ban do|mua xe|mua bao hiem|mua do|sua xe|sua nha|sua dien thoai|sua may|cai dat|gia cao|"
+    "gia re|o dau re|cho thue|thue xe|thue nguoi|tuyen dung|xin viec|tim viec lam them"
+).split("|"))
 
 
 class FaqError(ValueError):
@@ -99,6 +108,12 @@ def _distinctive(toks: list[str]) -> list[str]:
     return out
 
 
+def _ngrams(toks: list[str]) -> frozenset[str]:
+    """Adjacent pairs and triples of words, joined by spaces."""
+    return frozenset([" ".join(toks[i:i + 2]) for i in range(len(toks) - 1)]
+                     + [" ".join(toks[i:i + 3]) for i in range(len(toks) - 2)])
+
+
 def _feats(toks: list[str]) -> dict[str, None]:
     """Ordered set: content words, and adjacent pairs of all words (pairs keep "căn cước"
     and "khai sinh" apart from lone syllables)."""
@@ -140,6 +155,9 @@ class FaqIndex:
         self._key_norm = [sum(self._idf[f] for f in feats) or 1.0 for _, _, feats in self._keys]
         self._vocab = sorted({f for f in self._idf if " " not in f and len(f) >= 4})
         self._typo_cache: dict[str, str] = {}
+        # Each entry's question, variants and answer as tokens (for OTHER_REQUESTS).
+        self._entry_grams = [_ngrams(_clean_query(" . ".join((e.question, *e.variants, e.answer))))
+                             for e in self.entries]
 
     def _fix_typos(self, toks: list[str]) -> list[str]:
         """Map an unknown word to a close known one ("kick" -> "kich"), so one typo does not
@@ -204,6 +222,8 @@ class FaqIndex:
         dweights = {t: self._idf.get(t, self._unknown) for t in _distinctive(toks)}
         dtotal = sum(dweights.values())
         best_per_entry: dict[int, float] = {}
+        qgrams = _ngrams(toks)
+        asks = [p for p in OTHER_REQUESTS if p in qgrams]
         for kid, overlap in sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:25]:
             n, ktext, kfeats = self._keys[kid]
             cov_q = overlap / qnorm
@@ -216,6 +236,8 @@ class FaqIndex:
                 dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal
                 if dcov < MIN_DISTINCT_COVER:
                     score *= 0.5
+            if asks and not all(p in self._entry_grams[n] for p in asks):
+                score *= 0.3
             if score > best_per_entry.get(n, -1.0):
                 best_per_entry[n] = score
         n, score = max(best_per_entry.items(), key=lambda kv: kv[1])

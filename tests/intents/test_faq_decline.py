@@ -72,3 +72,16 @@ def test_shipped_kb_declines_generic_overlap(kb, query):
 def test_question_words_are_not_typo_fixed(kb):
     # "khong" must not become a subject word such as "hong" (sổ hồng).
     assert kb._fix_typos(["khong", "duoc"]) == ["khong", "duoc"]
+
+
+def test_same_nouns_other_request_is_declined():
+    # The knowledge base explains registering/transferring a motorbike and exchanging a
+    # licence; selling one, repairing one or taking driving lessons are other requests.
+    from intents.faq import load_faq
+
+    index = load_faq(None)
+    for query in ("muốn bán con xe máy cũ ở đâu được giá cao", "sua xe may o dau uy tin",
+                  "hoc lai xe o to o dau", "cho thue xe may o phuong co can giay to gi"):
+        assert index.ask(query) is None, query
+    for query in ("sang tên xe máy mua lại của người quen làm ở đâu", "doi bang lai xe het han o dau"):
+        assert index.ask(query) is not None, query
