@@ -33,6 +33,7 @@ from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_t
 
 MAX_NGRAM = 5
 URGENT_THRESHOLD = 2.5
+URGENT_TOPIC_MIN = 0.5  # an urgent message keeps a weakly recognised topic
 KIND_CLARIFY_BELOW = 0.6  # kind confidence under which the bot asks instead of guessing
 TOPIC_MIN_SCORE = 0.9  # below this no topic is recognised
 KNN_WEIGHT = 4.0  # how much the nearest examples count against the lexicon
@@ -401,6 +402,12 @@ class Classifier:
             needs = False  # never delay an emergency with a question
             if kind not in ("complaint", "question", "denunciation"):
                 kind = "complaint"
+            if topic is None or topic_conf <= 0.3:
+                # An emergency nobody named a field for (fire, someone in the water, a lost
+                # child) goes to public safety, the ward's route to police and rescue.
+                weak = max(topic_scores, key=topic_scores.get) if topic_scores else None
+                topic = weak if weak and topic_scores[weak] >= URGENT_TOPIC_MIN else "security"
+                topic_conf = max(topic_conf, 0.5)
         candidates = tuple(k for k in actionable if probs[k] >= 0.1 or k in TICKET_KINDS[:3])[:3]
         if needs and kind in actionable:
             candidates = (kind,) + tuple(c for c in candidates if c != kind)

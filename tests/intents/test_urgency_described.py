@@ -72,3 +72,10 @@ def test_dang_ky_is_not_now():
     # "đăng ký" folds to "dang ky": it must not count as "đang" (happening now), which would
     # lift the procedure framing of the sentence.
     assert assess(prepare("thủ tục đăng ký lắp bình gas").split())[1] is True
+
+
+def test_an_emergency_without_a_field_goes_to_public_safety(clf):
+    # Nothing in "a child wandered off" names a field; an urgent ticket still needs a route.
+    for text in ("thằng bé nhà bên đi lạc từ trưa chưa thấy về", "thang be nha ben di lac tu trua chua thay ve"):
+        result = clf.classify(text)
+        assert result.urgent and result.kind == "complaint" and result.topic == "security"
