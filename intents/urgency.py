@@ -36,7 +36,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
         "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
         "nguoi di xe|tai xe|lai xe|phu nu|dan ong|chong toi|vo toi|ong ay|ba ay|cu ay|"
-        "ong nha|ba nha|me chong|bo chong|ong ba"),
+        "ong nha|ba nha|me chong|bo chong|ong ba|mot chi|mot anh|mot nguoi|mot ba|mot ong|mot em|"
+        "mot co|mot chu|mot bac|mot chau"),
     "fall_into": _alts(
         "nga xuong|te xuong|roi xuong|lot xuong|sa xuong|rot xuong|nhao xuong|lao xuong|"
         "truot chan|truot xuong|nga vao|te vao|roi vao|lot vao|sa vao|nhay xuong|bi cuon|"
@@ -50,9 +51,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
         "gay chan|gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
-        "khong noi duoc|meo mieng"),
+        "khong noi duoc|meo mieng|chay nhieu mau|mau chay|mau me|keo le"),
     "water_rising": _alts("nuoc dang|nuoc len|nuoc ngap|lu|lu len|nuoc tran|tran vao|ngap|"
-                          "nuoc chay xiet|nuoc xiet|nuoc lu"),
+                          "nuoc chay xiet|nuoc xiet|nuoc lu|tran bo|tran de|vo de|vo bo"),
     "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
                           "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
     "trapped": _alts("bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
@@ -66,7 +67,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "vehicle": _alts("xe|xe tai|o to|xe may|xe khach|container|xe ben|xe buyt|xe con|xe dap|"
                      "xe ba gac|xe cho hang|xe bon"),
     "crash": _alts("lat|lat nhao|tong|dam|huc|bi can|can qua|can nguoi|dam vao|va cham|dam nhau|"
-                   "tong nhau|lao vao|lao xuong|nga xe|te xe|bi tong|bi dam"),
+                   "tong nhau|lao vao|lao xuong|nga xe|te xe|bi tong|bi dam|can phai|can len|can qua nguoi|"
+                   "keo le|tong phai|dam phai|huc phai"),
     "child": _alts("be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|con toi|"
                    "con em|con minh|chau be|em nho|tre nho|con gai|con trai|chau toi|chau em|"
                    "thang cu|chau noi|chau ngoai"),
@@ -87,12 +89,16 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                            "do xuong|do ra|do rap|nga do|gay do|do nghieng|nghieng han"),
     "onto": _alts("de len|de vao|de trung|de bep|de nat|bi de|de nguoi|trung nguoi|chan ngang|"
                   "vao nguoi|len nguoi|vao nha|len xe|vao xe|trung xe|len mai|sap vao"),
-    "gas": _alts("gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas"),
+    "gas": _alts("gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas|khi dot|binh khi dot"),
     "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
+    "lift": _alts("thang may"),
+    "alone": _alts("song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
+    "no_answer": _alts("khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
+                       "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
     "suicide": _alts("nhay cau|nhay lau|treo co|uong thuoc sau|tu tu|muon chet|"
                      "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
-                 "cuu em|cuu nguoi|keu cuu|rat gap|can gap|gap lam|gap qua|gap gap|nhanh len|"
+                 "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|can gap|gap lam|gap qua|gap gap|nhanh len|"
                  "nhanh nhanh|khan cap|114|115|113|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
@@ -121,7 +127,9 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("electric", "spark"),
     ("vehicle", "crash", "trapped"),
     ("vehicle", "crash", "collapse"),
-    ("vehicle", "crash", "person", "now"),
+    ("vehicle", "crash", "person"),
+    ("lift", "trapped"),
+    ("person", "alone", "no_answer"),
     ("child", "missing"),
     ("smoke", "place"),
     ("armed",),
@@ -138,22 +146,26 @@ _SHOUT_FIRE = frozenset({"chay"})
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
-    """Every alternative -> the concepts it belongs to; and the longest alternative's length."""
+def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int, frozenset[str]]:
+    """Every alternative -> the concepts it belongs to; the longest alternative's length; and
+    the words any alternative starts with (a position starting with none is skipped)."""
     table: dict[tuple[str, ...], list[str]] = {}
     for name, alts in CONCEPTS.items():
         for alt in alts:
             table.setdefault(alt, []).append(name)
-    return {k: tuple(v) for k, v in table.items()}, max(len(k) for k in table)
+    return ({k: tuple(v) for k, v in table.items()}, max(len(k) for k in table),
+            frozenset(k[0] for k in table))
 
 
 def concept_positions(tokens: list[str]) -> dict[str, list[int]]:
     """Token positions where each concept occurs (by any of its alternatives). One dictionary
     lookup per position and length: this runs on every message (bench-nlu)."""
-    table, longest = _index()
+    table, longest, starts = _index()
     found: dict[str, list[int]] = {}
     n = len(tokens)
     for i in range(n):
+        if tokens[i] not in starts:
+            continue
         seen_here: set[str] = set()
         for length in range(min(longest, n - i), 0, -1):
             names = table.get(tuple(tokens[i:i + length]))
