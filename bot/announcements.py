@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import texts
+from bot.zalo_client import image_message
 from handlers.context import build_message
 from storage import outbox
 from storage.models import (Announcement, AnnouncementRun, LeaderConfirmation, OutboundMessage,
@@ -94,6 +95,17 @@ def not_before(now_utc: datetime) -> datetime:
     return to_utc(morning)
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+def is_image_link(link: str | None) -> bool:
+    """An http(s) link to a picture (by its file name), which Zalo can show inline."""
+    if not link or not link.startswith(("http://", "https://")):
+        return False
+    path = link.split("?", 1)[0].split("#", 1)[0].lower()
+    return path.endswith(IMAGE_SUFFIXES)
+
+
 def target_groups(session, ann: Announcement) -> list[ResidentialGroup]:
     groups = list(session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.code)))
     if not ann.targets or "*" in ann.targets:
@@ -113,8 +125,11 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
     except IntegrityError:
         return None
     hold = not_before(now)
-    text = texts.announcement(ann.title, ann.content, ann.link)
-    plain = build_message(texts.Reply(text))
+    if is_image_link(ann.link):
+        # A poster is shown as a picture, the text as its caption (Zalo media template).
+        plain = image_message(ann.link, texts.announcement(ann.title, ann.content, None))
+    else:
+        plain = build_message(texts.Reply(texts.announcement(ann.title, ann.content, ann.link)))
 
     def add(route: str, recipient: str, message: dict, channel: str = "zalo_cs"):
         return outbox.enqueue(session, recipient, message, purpose="announcement", channel=channel,

@@ -124,7 +124,7 @@ def register(sub) -> None:
     p.add_argument("action", choices=("create", "list", "send-now", "reach"))
     p.add_argument("--title")
     p.add_argument("--content")
-    p.add_argument("--link")
+    p.add_argument("--link", help="đường dẫn; ảnh (.jpg, .png...) được gửi thành hình kèm nội dung")
     p.add_argument("--groups", help="mã tổ, cách nhau bởi dấu phẩy; trống = tất cả")
     p.add_argument("--at", help="dd/mm/yyyy HH:MM giờ Việt Nam")
     p.add_argument("--repeat", help="monthly:15:08:00 | weekly:fri:09:00 | daily:07:30")

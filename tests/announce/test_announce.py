@@ -258,3 +258,27 @@ def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db
         assert s.scalar(select(ResidentialGroup.leader_zalo_id).where(ResidentialGroup.code == "7")) == "L7"
         ann = s.scalar(select(Announcement))
         assert ann.targets == ["7"] and ann.next_run_at == datetime(2030, 12, 1, 1, 0)
+
+
+def test_a_poster_link_is_sent_as_an_image_with_the_text_as_caption(runtime, fake_zalo, clean_db):
+    noon = ann_mod.to_utc(datetime(2026, 11, 23, 12, 0))
+    poster = "https://phuong.example.vn/thong-bao/tiem-chung.JPG?v=2"
+    with session_scope() as s:
+        _setup_group(s, leader=None)
+        _announce(s, at=noon - timedelta(minutes=1), link=poster)
+        _announce(s, at=noon - timedelta(minutes=1), link="https://dichvucong.gov.vn/huong-dan")
+        ann_mod.run_due(s, now=noon)
+    for u in ("700000000000000000", "700000000000000001"):
+        fake_zalo.state.touch_interaction(u)
+    while runtime.sender.send_due():
+        pass
+    sent = [m.message for m in fake_zalo.state.messages(user_id="700000000000000000")]
+    image = [m for m in sent if "attachment" in m]
+    assert len(image) == 1 and len(sent) == 2
+    payload = image[0]["attachment"]["payload"]
+    assert payload["template_type"] == "media"
+    assert payload["elements"] == [{"media_type": "image", "url": poster}]
+    assert "Tiêm chủng" in image[0]["text"] and poster not in image[0]["text"]
+    [page] = [m for m in sent if "attachment" not in m]
+    assert "https://dichvucong.gov.vn/huong-dan" in page["text"]  # not a picture: a link in the text
+    assert not ann_mod.is_image_link("ftp://x/y.png") and not ann_mod.is_image_link(None)
