@@ -262,18 +262,21 @@ class SpoolInbox:
 
     def _rotate(self) -> int:
         """Point the spool's descriptor number at a new file (dup2 is atomic: each append lands
-        wholly in the old file or the new one), drain the old file's tail, delete it."""
-        old_path = self._path
+        wholly in the old file or the new one), drain the old file's tail, delete it. If the
+        database fails meanwhile, the old file's lock is let go: it is an orphan then, and
+        recover_orphans() moves it later."""
+        old_path, old_offset = self._path, self._offset
         old_desc = os.dup(self._fd)            # keeps the old file and its lock
         new_fd, new_path = _open_locked(self.directory)
         os.dup2(new_fd, self._fd)
         os.close(new_fd)
-        self._path = new_path
+        self._path, self._offset = new_path, 0
         time.sleep(0.2)  # a write() already inside the kernel on the old file finishes first
-        moved, _ = drain_file(old_path, self._engine_getter, self._offset)
-        self._offset = 0
-        old_path.unlink()
-        os.close(old_desc)
+        try:
+            moved, _ = drain_file(old_path, self._engine_getter, old_offset)
+            old_path.unlink()
+        finally:
+            os.close(old_desc)
         return moved
 
     def close(self) -> None:

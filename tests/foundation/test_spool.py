@@ -216,3 +216,27 @@ def test_status_shows_what_waits_in_spool_files(clean_db, database_url, tmp_path
     assert cli.main(["status"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["spool"]["files"] == 1 and report["spool"]["bytes"] > 0
+
+
+def test_database_failure_during_rotation_loses_nothing(clean_db, tmp_path):
+    down = [False]
+
+    def engine():
+        if down[0]:
+            raise ConnectionError("database down")
+        return db.get_engine()
+
+    inbox = SpoolInbox(tmp_path, engine, poll=3600)
+    for i in range(3):
+        inbox.submit(row(f"before-{i}"))
+    down[0] = True
+    with pytest.raises(ConnectionError):
+        inbox._rotate()  # the old file could not be drained
+    for i in range(3):
+        inbox.submit(row(f"after-{i}"))  # these go to the new file
+    down[0] = False
+    assert inbox.flush()  # the new file, from its start
+    assert recover_orphans(tmp_path, db.get_engine) == 3  # the old file, released by us
+    assert stored_keys() == sorted([f"before-{i}" for i in range(3)] + [f"after-{i}" for i in range(3)])
+    inbox.close()
+    assert list(tmp_path.glob("*.spool")) == []
