@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from intents.normalize import DATA_DIR, normalize, prepare, strip_fillers
 from intents.taxonomy import check_topic
 
-DEFAULT_THRESHOLD = 0.52
+DEFAULT_THRESHOLD = 0.50
 MAX_ANSWER_CHARS = 1500
 FAQ_COLUMNS = ("question", "answer", "variants", "source", "topic")
 
@@ -128,26 +128,48 @@ def _feats(toks: list[str]) -> dict[str, None]:
     return out
 
 
+DECLINE = -1  # entry number of a decoy key: a query residents ask that the KB must not answer
+
+
 class FaqIndex:
-    def __init__(self, entries: Iterable[FaqEntry], threshold: float = DEFAULT_THRESHOLD) -> None:
+    """Matcher over the entries' questions and variants, plus an optional paraphrase bank
+    (intents.training.faq_bank): more ways residents asked an entry, and decoys — questions
+    that were asked and must be declined. A query whose closest key is a decoy is declined
+    even when it clears the threshold: "học lại bằng lái" sits nearer the decoy "thi lại bằng
+    lái xe máy" than the entry on exchanging a licence. `entries` stays exactly what the file
+    holds (export writes it back unchanged)."""
+
+    def __init__(self, entries: Iterable[FaqEntry], threshold: float = DEFAULT_THRESHOLD, *,
+                 paraphrases: Iterable[tuple[str, str]] = (), declines: Iterable[str] = ()) -> None:
         self.entries: tuple[FaqEntry, ...] = tuple(entries)
         self.threshold = threshold
         self._keys: list[tuple[int, str, dict[str, None]]] = []  # (entry no, text, feats)
         self._key_dist: list[frozenset[str]] = []  # distinctive words of each key
         self._postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
-        for n, entry in enumerate(self.entries):
-            for variant in (entry.question, *entry.variants):
-                toks = _clean_query(variant)
-                if not toks:
-                    continue
-                feats = _feats(toks)
-                kid = len(self._keys)
-                self._keys.append((n, " ".join(toks), feats))
-                self._key_dist.append(frozenset(_distinctive(toks)))
-                for f in feats:
-                    self._postings[f].append(kid)
-                    df[f] += 1
+        by_question = {e.question: n for n, e in enumerate(self.entries)}
+        extra: dict[int, list[str]] = defaultdict(list)
+        for query, question in paraphrases:
+            # A paraphrase of a question the officers renamed or removed is dropped.
+            n = by_question.get(normalize(question))
+            if n is not None:
+                extra[n].append(query)
+        keyed = [(n, text) for n, e in enumerate(self.entries)
+                 for text in (e.question, *e.variants, *extra.get(n, ()))]
+        keyed += [(DECLINE, text) for text in declines]
+        for n, text in keyed:
+            toks = _clean_query(text)
+            if not toks:
+                continue
+            feats = _feats(toks)
+            kid = len(self._keys)
+            self._keys.append((n, " ".join(toks), feats))
+            self._key_dist.append(frozenset(_distinctive(toks)))
+            for f in feats:
+                self._postings[f].append(kid)
+                df[f] += 1
+        self.paraphrase_count = sum(len(v) for v in extra.values())
+        self.decline_count = sum(1 for n, _t in keyed if n == DECLINE)
         nkeys = max(len(self._keys), 1)
         self._idf = {f: math.log((nkeys + 1) / (c + 1)) + 1.0 for f, c in df.items()}
         # Unknown content weighs more than anything known: it is what the KB cannot answer.
@@ -156,8 +178,9 @@ class FaqIndex:
         self._vocab = sorted({f for f in self._idf if " " not in f and len(f) >= 4})
         self._typo_cache: dict[str, str] = {}
         # Each entry's question, variants and answer as tokens (for OTHER_REQUESTS).
-        self._entry_grams = [_ngrams(_clean_query(" . ".join((e.question, *e.variants, e.answer))))
-                             for e in self.entries]
+        self._entry_grams = [
+            _ngrams(_clean_query(" . ".join((e.question, *e.variants, *extra.get(n, ()), e.answer))))
+            for n, e in enumerate(self.entries)]
 
     def _fix_typos(self, toks: list[str]) -> list[str]:
         """Map an unknown word to a close known one ("kick" -> "kich"), so one typo does not
@@ -183,27 +206,42 @@ class FaqIndex:
         return cls(entries, threshold)
 
     @classmethod
-    def from_csv(cls, path: str | Path, threshold: float = DEFAULT_THRESHOLD) -> "FaqIndex":
-        return cls(read_csv(path), threshold)
+    def from_csv(cls, path: str | Path, threshold: float = DEFAULT_THRESHOLD, **bank) -> "FaqIndex":
+        return cls(read_csv(path), threshold, **bank)
 
     def to_csv(self, path: str | Path) -> None:
         write_csv(path, self.entries)
 
     # --- matching -------------------------------------------------------------------
     def ask(self, text: str) -> FaqMatch | None:
-        best = self.best(text)
+        scores = self._scores(text)
+        best = self._best_entry(scores)
         if best is None or best.score < self.threshold:
+            return None
+        if scores.get(DECLINE, -1.0) >= best.score:
             return None
         return best
 
     def best(self, text: str) -> FaqMatch | None:
-        """The best match whatever its score (for evaluation and threshold tuning)."""
+        """The best entry whatever its score or the decoys (for evaluation and tuning)."""
+        return self._best_entry(self._scores(text))
+
+    def _best_entry(self, scores: dict[int, float]) -> FaqMatch | None:
+        real = [(n, s) for n, s in scores.items() if n != DECLINE]
+        if not real:
+            return None
+        n, score = max(real, key=lambda kv: kv[1])
+        entry = self.entries[n]
+        return FaqMatch(entry.question, entry.answer, entry.source, round(min(score, 1.0), 4), entry)
+
+    def _scores(self, text: str) -> dict[int, float]:
+        """Best score of each entry (and of the decoys, under DECLINE) among the candidates."""
         toks = self._fix_typos(_clean_query(text))
         if not toks:
-            return None
+            return {}
         qfeats = _feats(toks)
         if not qfeats:
-            return None
+            return {}
         qweights = {f: self._idf.get(f, self._unknown) for f in qfeats}
         # Pairs of known words that the KB never saw together are not "unknown content".
         for f in qfeats:
@@ -215,7 +253,7 @@ class FaqIndex:
             for kid in self._postings.get(f, ()):
                 acc[kid] += w
         if not acc:
-            return None
+            return {}
         qtext = " ".join(toks)
         # Distinctive words: an entry that covers too little of them is about something else,
         # however many generic words ("số điện thoại", "ở đâu", "thủ tục") it shares.
@@ -236,13 +274,11 @@ class FaqIndex:
                 dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal
                 if dcov < MIN_DISTINCT_COVER:
                     score *= 0.5
-            if asks and not all(p in self._entry_grams[n] for p in asks):
+            if asks and n != DECLINE and not all(p in self._entry_grams[n] for p in asks):
                 score *= 0.3
             if score > best_per_entry.get(n, -1.0):
                 best_per_entry[n] = score
-        n, score = max(best_per_entry.items(), key=lambda kv: kv[1])
-        entry = self.entries[n]
-        return FaqMatch(entry.question, entry.answer, entry.source, round(min(score, 1.0), 4), entry)
+        return best_per_entry
 
 
 # --- files --------------------------------------------------------------------------
@@ -294,6 +330,16 @@ def default_faq_path() -> Path:
     return DATA_DIR / "faq.csv"
 
 
-def load_faq(path: str | Path | None = None, threshold: float = DEFAULT_THRESHOLD) -> FaqIndex:
-    """The knowledge base at `path` (FAQ_FILE), or the one shipped with the code."""
-    return FaqIndex.from_csv(path or default_faq_path(), threshold)
+def load_faq(path: str | Path | None = None, threshold: float = DEFAULT_THRESHOLD, *,
+             bank: bool = True, exclude_set: str | None = None) -> FaqIndex:
+    """The knowledge base at `path` (FAQ_FILE), or the one shipped with the code, with the
+    paraphrase bank of the retired evaluation sets (all but `exclude_set`) unless bank=False.
+    The bank follows the entries by question text: an entry the officers renamed keeps its own
+    variants but loses the bank's paraphrases of the old wording."""
+    if not bank:
+        return FaqIndex.from_csv(path or default_faq_path(), threshold)
+    from intents.training import faq_bank
+
+    paraphrases, declines = faq_bank(exclude_set)
+    return FaqIndex.from_csv(path or default_faq_path(), threshold,
+                             paraphrases=paraphrases, declines=declines)

@@ -126,28 +126,46 @@ def squeeze(token: str) -> str:
     return _STRETCH2.sub(r"\1", token)
 
 
+# Residents' vocabulary is small and repeats: one token's expansion is computed once.
+_TOKEN_CACHE: dict[str, tuple[str, ...]] = {}
+_TOKEN_CACHE_MAX = 200_000
+
+
+def _final_y(t: str) -> str:
+    return _FINAL_Y.sub("i", t) if t.endswith("y") else t
+
+
+def _expand_one(tok: str) -> tuple[str, ...]:
+    hit = _TOKEN_CACHE.get(tok)
+    if hit is not None:
+        return hit
+    words, _phrases = teencode()
+    full = words.get(tok)
+    if full is None and not tok.isdigit():
+        sq = squeeze(tok)
+        full = words.get(sq, sq)
+    out = tuple(_final_y(t) for t in (full or tok).split())
+    if len(_TOKEN_CACHE) < _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE[tok] = out
+    return out
+
+
 def expand_tokens(tokens: list[str]) -> list[str]:
-    words, phrases = teencode()
+    _words, phrases = teencode()
     out: list[str] = []
     i = 0
     n = len(tokens)
     while i < n:
         # Two-token phrases first ("so hk" is "sổ hộ khẩu", while a lone "hk" is "không").
         if i + 1 < n:
-            pair = tokens[i] + " " + tokens[i + 1]
-            full = phrases.get(pair)
+            full = phrases.get(tokens[i] + " " + tokens[i + 1])
             if full:
-                out.extend(full.split())
+                out.extend(_final_y(t) for t in full.split())
                 i += 2
                 continue
-        tok = tokens[i]
-        full = words.get(tok)
-        if full is None and not tok.isdigit():
-            sq = squeeze(tok)
-            full = words.get(sq, sq)
-        out.extend((full or tok).split())
+        out.extend(_expand_one(tokens[i]))
         i += 1
-    return [_FINAL_Y.sub("i", t) if t.endswith("y") else t for t in out]
+    return out
 
 
 def tokens(text: str) -> list[str]:

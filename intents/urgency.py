@@ -213,12 +213,12 @@ def assess(tokens: list[str], raw: str = "") -> tuple[bool, bool, str | None]:
     positions = concept_positions(tokens)
     framed = "framing" in positions and "now" not in positions
     hit = None
-    for rule in RULES:
+    for rule in RULES if positions else ():
         if _within(positions, rule):
             hit = "+".join(rule)
             if rule in STRONG:
                 return True, framed, hit
             break
-    if hit is None and raw and is_shouting(raw) and _SHOUT_FIRE & set(tokens):
+    if hit is None and raw and not _SHOUT_FIRE.isdisjoint(tokens) and is_shouting(raw):
         hit = "shouted fire"
     return (hit is not None and not framed), framed, hit

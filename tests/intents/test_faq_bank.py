@@ -1,0 +1,72 @@
+"""The FAQ's paraphrase bank: more ways residents asked an entry make it answerable, questions
+that were asked and must be declined (decoys) keep the bot from answering what sits near an
+entry, and the file officers edit is never changed by it."""
+import pytest
+
+from intents.faq import FaqEntry, FaqIndex, load_faq, read_csv, default_faq_path
+from intents.training import TRAINING_SETS, faq_bank
+
+DEATH = FaqEntry("Đăng ký khai tử cho người thân mới mất làm thế nào?",
+                 "Người thân nộp tờ khai và giấy báo tử tại UBND phường trong 15 ngày.",
+                 ("thủ tục khai tử",), "Nguồn: Luật Hộ tịch 2014", "admin_procedures")
+LICENCE = FaqEntry("Đổi giấy phép lái xe ở đâu?", "Nộp trên Cổng dịch vụ công của Bộ Công an.",
+                   ("đổi bằng lái xe",), "Nguồn: Bộ Công an", "admin_procedures")
+
+
+def test_a_paraphrase_makes_an_entry_answer_a_query_it_did_not_cover():
+    query = "ông nhà mới mất hôm qua, con cháu phải làm giấy tờ gì với phường"
+    plain = FaqIndex([DEATH, LICENCE])
+    assert plain.ask(query) is None  # too much of the query is unknown to the entry alone
+    banked = FaqIndex([DEATH, LICENCE], paraphrases=[
+        ("bố tôi mới mất, con cháu cần làm giấy tờ gì", DEATH.question)])
+    m = banked.ask(query)
+    assert m is not None and m.question == DEATH.question
+
+
+def test_a_decoy_declines_a_query_that_would_clear_the_threshold():
+    query = "muốn đổi bằng lái xe máy sang ô tô thì học ở đâu"
+    plain = FaqIndex([DEATH, LICENCE])
+    assert plain.ask(query) is not None and plain.ask(query).question == LICENCE.question
+    banked = FaqIndex([DEATH, LICENCE], declines=["đổi bằng lái xe máy sang ô tô học ở trung tâm nào"])
+    assert banked.ask(query) is None
+    # best() still reports the nearest entry (evaluation shows what was declined)
+    assert banked.best(query).question == LICENCE.question
+    # and the real entry keeps answering its own questions
+    assert banked.ask("đổi bằng lái xe ở đâu").question == LICENCE.question
+
+
+def test_paraphrases_of_a_question_the_officers_renamed_are_dropped():
+    renamed = FaqEntry("Làm giấy khai tử ở đâu?", DEATH.answer, (), DEATH.source, DEATH.topic)
+    idx = FaqIndex([renamed], paraphrases=[("bố tôi mới mất cần làm gì", DEATH.question)])
+    assert idx.paraphrase_count == 0
+
+
+def test_the_bank_never_changes_the_entries_officers_export(tmp_path):
+    shipped = read_csv(default_faq_path())
+    idx = load_faq(None)
+    assert idx.paraphrase_count > 100 and idx.decline_count > 50
+    assert list(idx.entries) == shipped
+    out = tmp_path / "faq.csv"
+    idx.to_csv(out)
+    assert read_csv(out) == shipped
+
+
+def test_the_bank_leaves_out_the_set_being_scored():
+    for name in TRAINING_SETS:
+        pairs, declines = faq_bank(name)
+        all_pairs, all_declines = faq_bank()
+        assert len(pairs) < len(all_pairs) or len(declines) < len(all_declines)
+    own = {q for q, _e in faq_bank()[0]} - {q for q, _e in faq_bank("test2")[0]}
+    assert own and not own & {q for q, _e in faq_bank("test2")[0]}
+
+
+def test_without_the_bank_the_shipped_kb_declines_more_real_paraphrases():
+    """The figure the bank is for: TEST6 answered with and without the other sets' paraphrases
+    (leave-one-set-out, so TEST6's own queries are never in the bank)."""
+    from intents.evaluate import EVAL_DIR, faq_metrics, read_faq_set
+
+    data = read_faq_set(EVAL_DIR / "faq_test6.csv")
+    without = faq_metrics(load_faq(None, bank=False), data)
+    with_bank = faq_metrics(load_faq(None, exclude_set="test6"), data)
+    assert with_bank["faq_top1"] > without["faq_top1"] + 0.1
+    assert with_bank["oos_declined"] >= without["oos_declined"]
