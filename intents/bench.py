@@ -94,9 +94,12 @@ def run_bench(repeats: int = 5, learned: int = 20000, faq_entries: int = 500) ->
            f"learn {learn_rate:.0f} examples/s")
 
     from intents.faq import FaqIndex
+    from intents.training import faq_bank
 
+    # The shipped configuration: the entries plus the paraphrase bank and its decoys.
     entries = _faq_entries(faq_entries)
-    index = FaqIndex.from_entries(entries)
+    paraphrases, declines = faq_bank()
+    index = FaqIndex(entries, paraphrases=paraphrases, declines=declines)
     queries = [q for name in ("test", "dev") for q, _ in read_faq_set(EVAL_DIR / f"faq_{name}.csv")]
     queries = [queries[i % len(queries)] for i in range(2000)]
     raw = [e.question for e in entries]

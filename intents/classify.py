@@ -41,6 +41,7 @@ KNN_WEIGHT = 4.0  # how much the nearest examples count against the lexicon
 KNN_K = 5
 KNN_MIN_SIM = 0.35
 KNN_COMMON_SHARE = 12
+KNN_RARE_SHARE = 40
 KNN_RESCORE = 3  # candidates rescored with the character ratio, per neighbour kept
 # A naive Bayes vote on the topic over all examples at once. The nearest-example vote only
 # sees the five closest messages, so a message whose wording no single example shares ("bãi
@@ -199,6 +200,9 @@ def features(toks: list[str]) -> set[str]:
     return feats
 
 
+_RARE, _MID, _COMMON = 0, 1, 2  # how a feature takes part in the nearest-example search
+
+
 class ExampleIndex:
     """Labelled examples with an inverted index, so lookup cost stays flat as corrections pile
     up: common features are skipped, posting lists are capped (newest kept)."""
@@ -216,6 +220,7 @@ class ExampleIndex:
         # its features (and n), so it empties the cache; classifying is far more frequent.
         self._norms: dict[int, float] = {}
         self._idf: dict[str, float] = {}
+        self._info: dict[str, tuple[float, int, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -236,11 +241,28 @@ class ExampleIndex:
         self.exact[text] = idx  # the latest label for an exact text wins
         self._norms.clear()
         self._idf.clear()
+        self._info.clear()
+
+    def _feature_info(self, f: str) -> tuple[float, int, list[int]]:
+        """(idf, band, posting list) of a known feature, cached until the next add()."""
+        n = len(self.texts)
+        df = self.df[f]
+        if n > 60 and df * KNN_COMMON_SHARE > n:
+            band = _COMMON
+        elif n > 60 and df * KNN_RARE_SHARE > n:
+            band = _MID
+        else:
+            band = _RARE
+        inf = self._info[f] = (self.idf(f), band, self.postings[f])
+        return inf
 
     def idf(self, f: str) -> float:
         v = self._idf.get(f)
         if v is None:
-            v = self._idf[f] = math.log((len(self.texts) + 1) / (self.df.get(f, 0) + 1)) + 1.0
+            df = self.df.get(f, 0)
+            v = math.log((len(self.texts) + 1) / (df + 1)) + 1.0
+            if df:  # cache known features only: residents' new word pairs are endless
+                self._idf[f] = v
         return v
 
     def neighbours(self, toks: list[str], k: int = KNN_K,
@@ -256,28 +278,57 @@ class ExampleIndex:
         if not qf:
             return []
         n = len(self.texts)
-        weights = {f: self.idf(f) for f in qf}
+        unseen = math.log(n + 1) + 1.0  # idf of a feature no example has
+        # Candidates come from the query's rarer features. Features in more than 1/RARE of
+        # the examples ("nha", "o dau") only add to the best of those candidates, checked
+        # against each candidate's own feature set: walking their long posting lists was most
+        # of the cost of classifying (bench-nlu). Features in more than 1/COMMON are noise.
         acc: dict[int, float] = defaultdict(float)
-        for f, w in weights.items():
-            post = self.postings.get(f)
-            # A feature in more than a twelfth of a large index is noise, and slow.
-            if not post or (n > 60 and self.df[f] * KNN_COMMON_SHARE > n):
-                continue
-            for idx in post:
-                acc[idx] += w
+        mid: list[tuple[str, float]] = []
+        qnorm = 0.0
+        info = self._info
+        for f in qf:
+            inf = info.get(f)
+            if inf is None:
+                if f not in self.df:
+                    qnorm += unseen
+                    continue
+                inf = self._feature_info(f)
+            w, band, post = inf
+            qnorm += w
+            if band == _RARE:
+                for idx in post:
+                    acc[idx] += w
+            elif band == _MID:
+                mid.append((f, w))
+        if mid:
+            if not acc:  # nothing rare in the message ("cảm ơn ad"): the mid features decide
+                for f, w in mid:
+                    for idx in self.postings[f]:
+                        acc[idx] += w
+            else:
+                pool = sorted(acc.items(), key=itemgetter(1), reverse=True)[:k * KNN_RESCORE * 2]
+                mid_w = dict(mid)
+                mid_set = frozenset(mid_w)
+                mid_get = mid_w.__getitem__
+                feats = self.feats
+                acc = {}
+                for idx, overlap in pool:
+                    shared = mid_set.intersection(feats[idx])
+                    acc[idx] = overlap + sum(map(mid_get, shared)) if shared else overlap
         if not acc:
             return []
-        qnorm = sum(weights.values())
-        top = heapq.nlargest(k * KNN_RESCORE, acc.items(), key=itemgetter(1))
+        top = sorted(acc.items(), key=itemgetter(1), reverse=True)[:k * KNN_RESCORE]
+        # Dice-like overlap on IDF weights, blended with a character-level ratio so typos the
+        # tokens miss still count.
         scored = []
+        texts = self.texts
         for idx, overlap in top:
             enorm = self._norms.get(idx)
             if enorm is None:
                 enorm = self._norms[idx] = sum(self.idf(f) for f in self.feats[idx]) or 1.0
-            # Dice-like overlap on IDF weights, blended with a character-level ratio so typos
-            # the tokens miss still count.
             dice = 2 * overlap / (qnorm + enorm)
-            ratio = fuzz.ratio(text, self.texts[idx]) / 100.0
+            ratio = fuzz.ratio(text, texts[idx]) / 100.0
             scored.append((0.75 * dice + 0.25 * ratio, idx))
         scored.sort(reverse=True)
         return scored[:k]
@@ -320,41 +371,48 @@ def seed_examples(exclude: str | None = None) -> tuple[tuple[str, str | None, st
 
 class TopicBayes:
     """Multinomial naive Bayes over the same features as the nearest-example vote, learned
-    incrementally (an officer's correction counts at once). Each feature keeps, per label it
-    was seen with, its log-count gain over the smoothing constant, so scoring a message is
-    additions: every label starts from its prior and smoothing (cached until the next add)."""
+    incrementally (an officer's correction counts at once). Each feature keeps a vector, one
+    slot per label, of its log-count gain over the smoothing constant, so scoring a message
+    is adding vectors (zip and sum run in C): every label starts from its prior and smoothing,
+    cached until the next add."""
 
-    def __init__(self, alpha: float = NB_ALPHA) -> None:
+    def __init__(self, labels: Iterable[str] = TOPIC_IDS, alpha: float = NB_ALPHA) -> None:
+        self.labels = tuple(labels)
+        self._slot = {label: i for i, label in enumerate(self.labels)}
         self.alpha = alpha
         self.log_alpha = math.log(alpha)
-        self.by_feature: dict[str, dict[str, float]] = {}  # feature -> label -> log gain
-        self._counts: dict[tuple[str, str], int] = defaultdict(int)
-        self.label_docs: dict[str, int] = defaultdict(int)
-        self.label_tokens: dict[str, int] = defaultdict(int)
+        self.by_feature: dict[str, list[float]] = {}  # feature -> gain per label slot
+        self._counts: dict[tuple[str, int], int] = defaultdict(int)
+        self.label_docs = [0] * len(self.labels)
+        self.label_tokens = [0] * len(self.labels)
         self.docs = 0
-        self._base: dict[str, tuple[float, float]] | None = None  # label -> (log prior, log smoothing)
+        self._base: list[float] | None = None  # per slot: log prior, log smoothing
 
     def add(self, feats: Iterable[str], label: str) -> None:
+        slot = self._slot[label]
         self.docs += 1
-        self.label_docs[label] += 1
+        self.label_docs[slot] += 1
+        width = len(self.labels)
         for f in feats:
-            key = (f, label)
+            key = (f, slot)
             self._counts[key] += 1
             gains = self.by_feature.get(f)
             if gains is None:
-                gains = self.by_feature[f] = {}
-            gains[label] = math.log(self._counts[key] + self.alpha) - self.log_alpha
-            self.label_tokens[label] += 1
+                gains = self.by_feature[f] = [0.0] * width
+            gains[slot] = math.log(self._counts[key] + self.alpha) - self.log_alpha
+            self.label_tokens[slot] += 1
         self._base = None
 
-    def _bases(self) -> dict[str, tuple[float, float]]:
+    def _bases(self) -> tuple[list[float], list[float]]:
         if self._base is None:
             vocab = len(self.by_feature)
-            self._base = {
-                label: (math.log(docs / self.docs),
-                        self.log_alpha - math.log(self.label_tokens[label] + self.alpha * vocab))
-                for label, docs in self.label_docs.items()
-            }
+            seen = [d > 0 for d in self.label_docs]
+            self._base = (
+                [math.log(d / self.docs) if d else 0.0 for d in self.label_docs],
+                [self.log_alpha - math.log(t + self.alpha * vocab) if ok else 0.0
+                 for t, ok in zip(self.label_tokens, seen)],
+                seen,
+            )
         return self._base
 
     def posterior(self, feats: Iterable[str]) -> dict[str, float]:
@@ -363,10 +421,10 @@ class TopicBayes:
         if not known:
             return {}
         n = len(known)
-        scores = {label: prior + n * smooth for label, (prior, smooth) in self._bases().items()}
-        for gains in known:
-            for label, g in gains.items():
-                scores[label] += g
+        priors, smooth, seen = self._bases()
+        sums = list(map(sum, zip(*known)))
+        scores = {self.labels[i]: priors[i] + n * smooth[i] + sums[i]
+                  for i in range(len(self.labels)) if seen[i]}
         top = max(scores.values())
         exps = {label: math.exp(v - top) for label, v in scores.items()}
         total = sum(exps.values())

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from intents.normalize import DATA_DIR, normalize, prepare, strip_fillers
 from intents.taxonomy import check_topic
 
-DEFAULT_THRESHOLD = 0.50
+DEFAULT_THRESHOLD = 0.46
 MAX_ANSWER_CHARS = 1500
 FAQ_COLUMNS = ("question", "answer", "variants", "source", "topic")
 
@@ -50,6 +50,21 @@ GENERIC_PHRASES = tuple(sorted((
     "cu", "mang", "nop", "can gi", "dia chi", "ngay", "thang", "nam",
 ), key=lambda p: -len(p.split())))
 MIN_DISTINCT_COVER = 0.25  # share of the query's distinctive weight an entry must cover
+# A key's score: how much of the query it covers, how much of itself the query covers, and a
+# character-level similarity for typos and word order.
+W_QUERY, W_KEY, W_FUZZ = 0.5, 0.25, 0.25
+
+
+def _token_mix(a: str, b: str) -> float:
+    """Half token-set, half token-sort ratio. Token-set alone scores 100 whenever one side's
+    words are a subset of the other's, so a short off-topic query ("ở đâu bán chó con")
+    looked identical to any long paraphrase that happens to contain its words; with the
+    paraphrase bank that mattered (leave-one-set-out, mean over the five retired sets:
+    out-of-scope declined 94.0% -> 95.3%, top-1 98.0% -> 98.6%)."""
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
+
+
+FUZZ_SCORER = _token_mix
 # Requests that share an entry's nouns but ask for something else: learning or sitting an exam
 # for a licence is not exchanging it, selling a motorbike is not registering it. Two-word
 # phrases, because single folded syllables are ambiguous (thi/thì, bán/bạn/bản). A query with
@@ -267,8 +282,8 @@ class FaqIndex:
             cov_q = overlap / qnorm
             matched_key = sum(self._idf[f] for f in kfeats if f in qfeats)
             cov_k = matched_key / self._key_norm[kid]
-            fz = fuzz.token_set_ratio(qtext, ktext) / 100.0
-            score = 0.5 * cov_q + 0.25 * cov_k + 0.25 * fz
+            fz = FUZZ_SCORER(qtext, ktext) / 100.0
+            score = W_QUERY * cov_q + W_KEY * cov_k + W_FUZZ * fz
             if dtotal:
                 kdist = self._key_dist[kid]
                 dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal

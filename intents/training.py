@@ -32,13 +32,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=8)
 def faq_bank(exclude: str | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """(paraphrases as (query, KB question), declined queries) from every retired set but
-    `exclude`."""
+    """(paraphrases as (query, KB question), declined queries) from data/train/faq_*.csv and
+    every retired set but `exclude`."""
     pairs: list[tuple[str, str]] = []
     declines: list[str] = []
-    for name in TRAINING_SETS:
-        path = EVAL_DIR / f"faq_{name}.csv"
-        if name == exclude or not path.exists():
+    paths = [EVAL_DIR / f"faq_{name}.csv" for name in TRAINING_SETS if name != exclude]
+    paths += sorted(TRAIN_DIR.glob("faq_*.csv"))
+    for path in paths:
+        if not path.exists():
             continue
         for row in _rows(path):
             query, expected = row["query"].strip(), (row.get("expected") or "").strip()

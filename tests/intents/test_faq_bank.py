@@ -70,3 +70,13 @@ def test_without_the_bank_the_shipped_kb_declines_more_real_paraphrases():
     with_bank = faq_metrics(load_faq(None, exclude_set="test6"), data)
     assert with_bank["faq_top1"] > without["faq_top1"] + 0.1
     assert with_bank["oos_declined"] >= without["oos_declined"]
+
+
+def test_a_short_query_contained_in_a_long_paraphrase_is_not_scored_as_identical():
+    from intents.faq import _token_mix
+
+    long_key = "buon ban tu do muon dong bao hiem xa hoi tu nguyen thi dang ki o dau"
+    # every word of the query occurs in the key: token-set alone calls that a perfect match
+    assert _token_mix("o dau ban tu do", long_key) < 75
+    # the same words in another order still are one
+    assert _token_mix("dang ki o dau bao hiem xa hoi tu nguyen", "bao hiem xa hoi tu nguyen dang ki o dau") >= 95
