@@ -41,8 +41,9 @@ KNN_WEIGHT = 4.0  # how much the nearest examples count against the lexicon
 KNN_K = 5
 KNN_MIN_SIM = 0.35
 KNN_COMMON_SHARE = 12
-KNN_RARE_SHARE = 40
-KNN_RESCORE = 3  # candidates rescored with the character ratio, per neighbour kept
+KNN_RARE_SHARE = 200
+KNN_POOL = 1  # candidates from rare features whose mid-feature overlap is added, per rescored one
+KNN_RESCORE = 2  # candidates rescored with the character ratio, per neighbour kept
 # A naive Bayes vote on the topic over all examples at once. The nearest-example vote only
 # sees the five closest messages, so a message whose wording no single example shares ("bãi
 # đất trống bị đổ trộm xà bần") gets no help from it; word statistics over every example do.
@@ -114,13 +115,14 @@ class Lexicon:
         return cls({p: tuple(v) for p, v in table.items()})
 
     def __post_init__(self) -> None:
-        # The longest phrase starting with each word: a position whose word starts no phrase
-        # is skipped, and the others try only lengths that exist (this runs on every message).
-        longest: dict[str, int] = {}
+        # Every proper prefix of a phrase: matching at a position extends word by word and
+        # stops as soon as no phrase continues that way (this runs on every message).
+        prefixes: set[str] = set()
         for phrase in self.phrases:
             words = phrase.split()
-            longest[words[0]] = max(longest.get(words[0], 0), len(words))
-        object.__setattr__(self, "_longest_from", longest)
+            for k in range(1, len(words)):
+                prefixes.add(" ".join(words[:k]))
+        object.__setattr__(self, "_prefixes", frozenset(prefixes))
 
     def _best_cue(self, grams: Iterable[str], label_ok) -> tuple[str, float] | None:
         best = None
@@ -161,15 +163,18 @@ class Lexicon:
         # Longest match wins, per dimension: "dây điện cháy" (urgent) silences "cháy" (urgent)
         # but not "dây điện" (topic); a weight-0 phrase ("điện thoại") silences "điện".
         found: list[tuple[int, int, tuple]] = []
-        longest_from = self._longest_from
+        prefixes = self._prefixes
         for i in range(n):
-            longest = longest_from.get(toks[i])
-            if not longest:
-                continue
-            for j in range(min(n, i + longest, i + MAX_NGRAM), i, -1):
-                hits = phrases.get(" ".join(toks[i:j]))
+            key = toks[i]
+            j = i + 1
+            while True:
+                hits = phrases.get(key)
                 if hits:
                     found.append((i, j, hits))
+                if j >= n or j - i >= MAX_NGRAM or key not in prefixes:
+                    break
+                key = key + " " + toks[j]
+                j += 1
         if not found:
             return out
         found.sort(key=lambda m: m[0] - m[1])  # longest first
@@ -307,7 +312,7 @@ class ExampleIndex:
                     for idx in self.postings[f]:
                         acc[idx] += w
             else:
-                pool = sorted(acc.items(), key=itemgetter(1), reverse=True)[:k * KNN_RESCORE * 2]
+                pool = sorted(acc.items(), key=itemgetter(1), reverse=True)[:k * KNN_RESCORE * KNN_POOL]
                 mid_w = dict(mid)
                 mid_set = frozenset(mid_w)
                 mid_get = mid_w.__getitem__

@@ -14,9 +14,11 @@ Matching, on the folded, teencode-expanded text with politeness fillers stripped
 from __future__ import annotations
 
 import csv
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable
 
@@ -53,6 +55,8 @@ MIN_DISTINCT_COVER = 0.25  # share of the query's distinctive weight an entry mu
 # A key's score: how much of the query it covers, how much of itself the query covers, and a
 # character-level similarity for typos and word order.
 W_QUERY, W_KEY, W_FUZZ = 0.5, 0.25, 0.25
+COMMON_SHARE = 20  # a feature in more than 1/20 of the keys does not nominate candidates
+CANDIDATE_POOL = 60  # candidates whose overlap is computed exactly; the best 25 are scored
 
 
 def _token_mix(a: str, b: str) -> float:
@@ -102,7 +106,10 @@ def _clean_query(text: str) -> list[str]:
     return [t for t in strip_fillers(prepare(text)).split() if t != "?"]
 
 
-_GENERIC_SPLIT = tuple(p.split() for p in GENERIC_PHRASES)
+# Generic phrases by their first word, longest first (one lookup per position).
+_GENERIC_BY_FIRST: dict[str, list[list[str]]] = defaultdict(list)
+for _p in GENERIC_PHRASES:  # already sorted longest first
+    _GENERIC_BY_FIRST[_p.split()[0]].append(_p.split())
 
 
 def _distinctive(toks: list[str]) -> list[str]:
@@ -111,7 +118,7 @@ def _distinctive(toks: list[str]) -> list[str]:
     out: list[str] = []
     i, n = 0, len(toks)
     while i < n:
-        for p in _GENERIC_SPLIT:
+        for p in _GENERIC_BY_FIRST.get(toks[i], ()):
             if toks[i: i + len(p)] == p:
                 i += len(p)
                 break
@@ -160,6 +167,7 @@ class FaqIndex:
         self.threshold = threshold
         self._keys: list[tuple[int, str, dict[str, None]]] = []  # (entry no, text, feats)
         self._key_dist: list[frozenset[str]] = []  # distinctive words of each key
+        self._key_sets: list[frozenset[str]] = []  # features of each key
         self._postings: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
         by_question = {e.question: n for n, e in enumerate(self.entries)}
@@ -179,6 +187,7 @@ class FaqIndex:
             feats = _feats(toks)
             kid = len(self._keys)
             self._keys.append((n, " ".join(toks), feats))
+            self._key_sets.append(frozenset(feats))
             self._key_dist.append(frozenset(_distinctive(toks)))
             for f in feats:
                 self._postings[f].append(kid)
@@ -186,6 +195,7 @@ class FaqIndex:
         self.paraphrase_count = sum(len(v) for v in extra.values())
         self.decline_count = sum(1 for n, _t in keyed if n == DECLINE)
         nkeys = max(len(self._keys), 1)
+        self._common_df = max(40, nkeys // COMMON_SHARE)
         self._idf = {f: math.log((nkeys + 1) / (c + 1)) + 1.0 for f, c in df.items()}
         # Unknown content weighs more than anything known: it is what the KB cannot answer.
         self._unknown = math.log(nkeys + 1) + 2.0
@@ -229,7 +239,7 @@ class FaqIndex:
 
     # --- matching -------------------------------------------------------------------
     def ask(self, text: str) -> FaqMatch | None:
-        scores = self._scores(text)
+        scores = self._scores(text, prune=True)
         best = self._best_entry(scores)
         if best is None or best.score < self.threshold:
             return None
@@ -249,8 +259,9 @@ class FaqIndex:
         entry = self.entries[n]
         return FaqMatch(entry.question, entry.answer, entry.source, round(min(score, 1.0), 4), entry)
 
-    def _scores(self, text: str) -> dict[int, float]:
-        """Best score of each entry (and of the decoys, under DECLINE) among the candidates."""
+    def _scores(self, text: str, prune: bool = False) -> dict[int, float]:
+        """Best score of each entry (and of the decoys, under DECLINE) among the candidates.
+        With prune, only the entries that could be the best are scored (ask())."""
         toks = self._fix_typos(_clean_query(text))
         if not toks:
             return {}
@@ -263,12 +274,28 @@ class FaqIndex:
             if " " in f and f not in self._idf:
                 qweights[f] = 0.5
         qnorm = sum(qweights.values())
+        # Candidates from the features that are not everywhere ("ở đâu", "thủ tục" head
+        # hundreds of keys): walking those posting lists was most of the cost of a query. Each
+        # candidate's overlap is then computed exactly, over every feature it shares.
+        postings = self._postings
+        common = self._common_df
         acc: dict[int, float] = defaultdict(float)
         for f, w in qweights.items():
-            for kid in self._postings.get(f, ()):
-                acc[kid] += w
+            post = postings.get(f)
+            if post and len(post) <= common:
+                for kid in post:
+                    acc[kid] += w
+        if not acc:  # a query made only of common words: they are all it has
+            for f, w in qweights.items():
+                for kid in postings.get(f, ()):
+                    acc[kid] += w
         if not acc:
             return {}
+        qset = frozenset(qfeats)
+        qw = qweights.__getitem__
+        key_sets = self._key_sets
+        pool = heapq.nlargest(CANDIDATE_POOL, acc, key=acc.__getitem__)
+        acc = {kid: sum(map(qw, qset.intersection(key_sets[kid]))) for kid in pool}
         qtext = " ".join(toks)
         # Distinctive words: an entry that covers too little of them is about something else,
         # however many generic words ("số điện thoại", "ở đâu", "thủ tục") it shares.
@@ -277,13 +304,22 @@ class FaqIndex:
         best_per_entry: dict[int, float] = {}
         qgrams = _ngrams(toks)
         asks = [p for p in OTHER_REQUESTS if p in qgrams]
-        for kid, overlap in sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:25]:
-            n, ktext, kfeats = self._keys[kid]
+        idf = self._idf.__getitem__
+        partial = []
+        for kid, overlap in heapq.nlargest(25, acc.items(), key=itemgetter(1)):
             cov_q = overlap / qnorm
-            matched_key = sum(self._idf[f] for f in kfeats if f in qfeats)
-            cov_k = matched_key / self._key_norm[kid]
-            fz = FUZZ_SCORER(qtext, ktext) / 100.0
-            score = W_QUERY * cov_q + W_KEY * cov_k + W_FUZZ * fz
+            cov_k = sum(map(idf, qset.intersection(self._key_sets[kid]))) / self._key_norm[kid]
+            partial.append((W_QUERY * cov_q + W_KEY * cov_k, kid))
+        partial.sort(reverse=True)
+        top = -1.0
+        for part, kid in partial:
+            # The fuzzy ratio only adds up to W_FUZZ and the penalties only lower a score:
+            # once that cannot reach the best so far, no later key can (pruning changes
+            # neither the best entry nor whether a decoy beats it).
+            if prune and part + W_FUZZ < top:
+                break
+            n, ktext, _kfeats = self._keys[kid]
+            score = part + W_FUZZ * FUZZ_SCORER(qtext, ktext) / 100.0
             if dtotal:
                 kdist = self._key_dist[kid]
                 dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal
@@ -293,6 +329,8 @@ class FaqIndex:
                 score *= 0.3
             if score > best_per_entry.get(n, -1.0):
                 best_per_entry[n] = score
+            if score > top:
+                top = score
         return best_per_entry
 
 

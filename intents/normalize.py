@@ -202,20 +202,22 @@ _TRAIL_FILLERS = tuple(sorted((
 ), key=len, reverse=True))
 
 
+_LEAD_SPLIT = tuple(p.split() for p in _LEAD_FILLERS)
+_TRAIL_SPLIT = tuple(p.split() for p in _TRAIL_FILLERS)
+
+
 def strip_fillers(prepared: str) -> str:
     """Remove politeness framing from a prepared (folded, expanded) message."""
     words = prepared.split()
     changed = True
     while changed and words:
         changed = False
-        for phrase in _LEAD_FILLERS:
-            p = phrase.split()
+        for p in _LEAD_SPLIT:
             if words[: len(p)] == p and len(words) > len(p):
                 words = words[len(p):]
                 changed = True
                 break
-        for phrase in _TRAIL_FILLERS:
-            p = phrase.split()
+        for p in _TRAIL_SPLIT:
             if len(words) > len(p) and words[-len(p):] == p:
                 words = words[: -len(p)]
                 changed = True

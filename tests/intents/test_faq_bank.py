@@ -80,3 +80,24 @@ def test_a_short_query_contained_in_a_long_paraphrase_is_not_scored_as_identical
     assert _token_mix("o dau ban tu do", long_key) < 75
     # the same words in another order still are one
     assert _token_mix("dang ki o dau bao hiem xa hoi tu nguyen", "bao hiem xa hoi tu nguyen dang ki o dau") >= 95
+
+
+def test_pruning_never_changes_an_answer():
+    """ask() scores only the keys that could still win; its answers must be those of the full
+    scoring over every labelled query the project has."""
+    from intents.evaluate import EVAL_DIR, read_faq_set
+
+    idx = load_faq(None)
+    queries = [q for path in sorted(EVAL_DIR.glob("faq_*.csv")) for q, _e in read_faq_set(path)]
+    assert len(queries) > 500
+    for q in queries:
+        full = idx._scores(q)
+        real = {n: s for n, s in full.items() if n != -1}
+        if not real:
+            expected = None
+        else:
+            n = max(real, key=real.get)
+            ok = real[n] >= idx.threshold and full.get(-1, -1.0) < real[n]
+            expected = idx.entries[n].question if ok else None
+        got = idx.ask(q)
+        assert (got.question if got else None) == expected, q
