@@ -113,7 +113,9 @@ def teencode() -> tuple[dict[str, str], dict[str, str]]:
 
 _TOKEN = re.compile(r"[0-9a-z]+|\?")
 _STRETCH3 = re.compile(r"([a-z])\1{2,}")
-_STRETCH2 = re.compile(r"([a-np-z])\1")  # "oo" is real Vietnamese (xoong, boong): keep it
+# "oo" (xoong, boong) and "uu" (cứu, hưu, bưu, ưu tiên) are real Vietnamese: keep them. Folding
+# "cứu" to "cu" made "cũ với" read as "cứu với" and "lương hưu" as "lương hư".
+_STRETCH2 = re.compile(r"([a-np-tv-z])\1")
 # "ký"/"kí", "lý"/"lí", "mỹ"/"mĩ": both spellings are correct and residents mix them, so the
 # matching form writes a syllable-final y after a consonant as i.
 _FINAL_Y = re.compile(r"(?<=[bcdghklmnpqrstvx])y$")

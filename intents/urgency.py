@@ -32,7 +32,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Folded Vietnamese is ambiguous: "co" is có, "bo" bỏ, "roi" rồi, "do" do/đó, "gap" gặp,
     # "khoi" khỏi, "lua" lừa, "dang" đăng (ký). Such syllables appear here only inside phrases.
     "person": _alts(
-        "nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "cong nhan|tho xay|tho dien|tho han|nguoi tho|anh tho|chu tho|co tho dang|mot tho|may tho|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
         "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
         "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
         "nguoi di xe|tai xe|lai xe|phu nu|dan ong|chong toi|vo toi|ong ay|ba ay|cu ay|"
@@ -45,7 +45,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "water": _alts("song|ho|ao|muong|kenh|rach|cong|gieng|ho ga|be nuoc|suoi|bien|nuoc|"
                    "ho nuoc|vung nuoc|dong nuoc|ho sau|ho bom"),
     "sinking": _alts("bi chim|chim xuong|dang chim|chim nghim|khong biet boi|vung vay|"
-                     "chet duoi|duoi nuoc|sac nuoc|noi len|troi noi"),
+                     "chet duoi|duoi nuoc|sac nuoc"),
+    # Only a person surfacing is an emergency: "cá chết nổi lên trắng" is pollution.
+    "surfacing": _alts("noi len|troi noi|noi lenh benh"),
     "collapse": _alts(
         "nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
@@ -56,7 +58,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                           "nuoc chay xiet|nuoc xiet|nuoc lu|tran bo|tran de|vo de|vo bo"),
     "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
                           "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
-    "trapped": _alts("bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+    "trapped": _alts("dang ket|ket giua|ket cung|ket tren|ket duoi|bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
                      "khong thoat ra|khong thoat ra duoc|bi nhot|bi de|de len|bi lap|o mot minh|"
                      "mot minh|khong di duoc|khong tu di duoc|khong di lai duoc|nam liet"),
     "electric": _alts("tu dien|day dien|o dien|cot dien|tram bien ap|cong to|dong ho dien|"
@@ -72,7 +74,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "child": _alts("be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|con toi|"
                    "con em|con minh|chau be|em nho|tre nho|con gai|con trai|chau toi|chau em|"
                    "thang cu|chau noi|chau ngoai"),
-    "missing": _alts("bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
+    "missing": _alts("vua lac|lac o|lac tai|roi khong thay|van khong thay|chua thay dau|bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
                      "khong thay ve|chua ve|mat lien lac|khong lien lac duoc|khong tim thay|"
                      "bien mat|tim khong thay|ai thay|bi bat coc|dan di mat|bo di|lang thang|khoc tim me|"
                      "tim me|tim bo|di mot minh|bo nha di"),
@@ -80,7 +82,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                    "dam khoi|mui khet|khet let|ngon lua|lua boc|boc lua|lua chay"),
     "place": _alts("nha|can ho|tang|phong|bep|kho|xuong|quan|cua hang|chung cu|tap hoa|"
                    "nha so|tro|phong tro|cho|tu dien|o to|xe"),
-    "armed": _alts("cam dao|vac dao|rut dao|cam kiem|vac kiem|cam ma tau|vac ma tau|dao phay|"
+    "armed": _alts("tuyp sat|ong tuyp|cam tuyp|vac tuyp|cam bua|vac bua|cam xa beng|vung dao|vung kiem|cam dao|vac dao|rut dao|cam kiem|vac kiem|cam ma tau|vac ma tau|dao phay|"
                    "cam sung|no sung|ban sung|chem nguoi|dam nguoi|dam chem|vac gay|cam gay|"
                    "hung khi|vo chai|cam gach|vac gach|tat axit|tat xang"),
     "structure": _alts("nha|tuong|tran|mai nha|gian giao|cong trinh|cau|ban cong|lan can|"
@@ -99,7 +101,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                      "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
                  "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|can gap|gap lam|gap qua|gap gap|nhanh len|"
-                 "nhanh nhanh|khan cap|114|115|113|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
+                 "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
         "phong chong|phong ngua|bao hiem|boi thuong|hom truoc|tuan truoc|thang truoc|hom qua|"
@@ -109,7 +111,13 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "lan sau|de tranh|nham tranh|de phong|nguy co|neu|khi nao|nhu the nao|so cuu|ky nang|"
         # habitual or potential, not happening now: "mỗi khi mưa là ngập", "dễ sa xuống"
         "moi khi|moi lan|lan nao cung|toi nao cung|moi toi|hang ngay|ngay nao cung|cu mua|"
-        "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi"),
+        "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi|"
+        "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
+        "cu chieu|cu toi|cu sang|cu dem|"
+        # over: "tối qua có đánh nhau ... giờ yên rồi"
+        "toi qua|dem qua|chieu qua|sang qua|hom kia|gio yen roi|da yen|da dap tat|da xu ly xong|"
+        # asking for the number, not calling it: "số cứu hỏa là 114 hay 113"
+        "so goi|goi so|so dien thoai|so nao|la so"),
 }
 # "dang" before these is đăng (đăng ký, đăng tin), not đang (now).
 _NOT_NOW_AFTER_DANG = frozenset({"ky", "ki", "tin", "bai", "kiem"})
@@ -120,6 +128,7 @@ TIGHT = {("fall_into", "water"): 3}
 RULES: tuple[tuple[str, ...], ...] = (
     ("fall_into", "water"),
     ("person", "sinking"),
+    ("person", "surfacing"),
     ("water", "sinking"),
     ("person", "collapse"),
     ("water_rising", "trapped"),

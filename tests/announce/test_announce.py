@@ -43,10 +43,12 @@ def test_repeat_rules_and_night_hold():
     assert ann_mod.not_before(day) == day
 
 
-def _setup_group(session, leader="800000000000000001", oa_group=None):
+def _setup_group(session, leader="800000000000000001", oa_group=None, now=None):
+    """Tổ 5 with residents who last wrote now, 2 and 10 days before `now` (the run's clock:
+    a test that fixes the run's time must fix this one too, or it fails a week later)."""
     session.add(ResidentialGroup(code="5", name="Tổ dân phố 5", leader_zalo_id=leader,
                                  oa_group_id=oa_group, member_count=120))
-    now = utcnow()
+    now = now or utcnow()
     for i, last in enumerate((now, now - timedelta(days=2), now - timedelta(days=10))):
         session.add(Resident(zalo_user_id=f"70000000000000000{i}", group_code="5", is_follower=True,
                              last_interaction_at=last))
@@ -66,7 +68,7 @@ def _announce(session, **kw) -> Announcement:
 def test_broadcast_routes_window_and_no_duplicates(runtime, fake_zalo, clean_db):
     noon = ann_mod.to_utc(datetime(2026, 11, 23, 12, 0))
     with session_scope() as s:
-        _setup_group(s, oa_group="600000000000000001")
+        _setup_group(s, oa_group="600000000000000001", now=noon)
         a = _announce(s, at=noon - timedelta(minutes=1))
         [run_id] = ann_mod.run_due(s, now=noon)
         assert ann_mod.run_due(s, now=noon) == []            # planned once
@@ -264,7 +266,7 @@ def test_a_poster_link_is_sent_as_an_image_with_the_text_as_caption(runtime, fak
     noon = ann_mod.to_utc(datetime(2026, 11, 23, 12, 0))
     poster = "https://phuong.example.vn/thong-bao/tiem-chung.JPG?v=2"
     with session_scope() as s:
-        _setup_group(s, leader=None)
+        _setup_group(s, leader=None, now=noon)
         _announce(s, at=noon - timedelta(minutes=1), link=poster)
         _announce(s, at=noon - timedelta(minutes=1), link="https://dichvucong.gov.vn/huong-dan")
         ann_mod.run_due(s, now=noon)

@@ -109,3 +109,14 @@ def test_position_cues_question_tail_and_suggestion_lead():
     assert "question" in lex.position_cues(prepare("tiêm phòng dại cho chó ở đâu ạ").split())
     assert "suggestion" in lex.position_cues(prepare("đề xuất có cán bộ trực tối thứ 7").split())
     assert lex.position_cues(prepare("đèn đường hỏng 3 hôm nay rồi").split()) == {}
+
+
+@pytest.mark.parametrize("text", [
+    "làm giấy tạm trú cho con từ tháng 6 đến giờ chưa được duyệt là sao ạ",
+    "đăng ký kết hôn mà phải đi lại mấy lần vì cán bộ ghi sai tên vợ tôi",
+    "hẹn thứ 5 trả sổ hộ nghèo, lên thì bảo chưa có, thế là thế nào",
+])
+def test_a_grievance_about_a_procedure_is_a_complaint_even_as_a_question(clf, text):
+    for variant in (text, strip_diacritics(text)):
+        result = clf.classify(variant)
+        assert result.kind == "complaint", (variant, result)

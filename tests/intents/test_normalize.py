@@ -52,3 +52,12 @@ def test_empty_emoji_only_and_huge_input():
     assert normalize("") == "" and fold(None) == "" and prepare("") == ""
     assert prepare("👍👍👍") == ""
     assert len(prepare("rác " * 100_000).split()) <= 1000  # capped work
+
+
+def test_double_u_is_vietnamese_not_a_stretched_letter():
+    # "cứu", "hưu", "bưu", "ưu" fold to a real "uu": squeezing it made "cũ với" read as
+    # "cứu với" (help!) and "lương hưu" (pension) as "lương hư" (broken).
+    assert prepare("cứu với") == "cuu voi" != prepare("cũ với")
+    assert prepare("lương hưu") == "luong huu"
+    assert prepare("bưu điện") == "buu dien"
+    assert squeeze("hongggg") == "hong" and squeeze("nhaa") == "nha"

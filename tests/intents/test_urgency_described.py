@@ -33,6 +33,12 @@ DESCRIBED = [
     ("thang may toa nha A bi ket, co nguoi ben trong dang keu", "lift+trapped"),
     ("cu ong so 5 song mot minh, tu hom qua go cua khong thay tra loi", "person+alone+no_answer"),
     ("Nước sông vỡ bờ tràn vào xóm, có cụ bà không tự đi được", "water_rising+trapped"),
+    # added after TEST4's first run, in other words than its messages
+    ("ba công nhân đang kẹt trong thang máy tòa nhà số 3", "lift+trapped"),
+    ("con gái tôi 6 tuổi vừa lạc ở hội chợ, tìm mãi không thấy", "child+missing"),
+    ("anh thợ điện ngã từ cột xuống, nằm im không cử động", "person+collapse"),
+    ("mấy đứa cầm tuýp sắt đuổi đánh nhau ở bến xe", "armed"),
+    ("thấy một người nổi lên giữa hồ, mọi người ra xem giúp", "person+surfacing"),
 ]
 
 
@@ -56,6 +62,14 @@ NOT_URGENT = [
     "Đăng ký khai sinh cho cháu ở đâu ạ",
     "Tiền điện tháng này cao quá, nó tính sai rồi",
     "Công trình xây dựng đầu ngõ để vật liệu rơi xuống đường",
+    # added after TEST4's first run
+    "cá chết nổi lên trắng mương sau khi xưởng nhuộm xả thải",
+    "đêm qua có vụ hỗn chiến ở quán nhậu, có người bị thương, giờ yên rồi",
+    "cho hỏi số gọi cấp cứu là 115 hay 114 ạ",
+    "chiều nào cũng khói đen từ lò than bay sang, ngột ngạt lắm",
+    "hàng rào nhà bên lấn sang đất tôi nửa mét",
+    "cái tủ cũ với bộ bàn ghế hỏng thì bỏ ở đâu",
+    "lớp sơn gờ giảm tốc bị bong hết rồi",
 ]
 
 
