@@ -32,7 +32,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Folded Vietnamese is ambiguous: "co" is có, "bo" bỏ, "roi" rồi, "do" do/đó, "gap" gặp,
     # "khoi" khỏi, "lua" lừa, "dang" đăng (ký). Such syllables appear here only inside phrases.
     "person": _alts(
-        "cong nhan|tho xay|tho dien|tho han|nguoi tho|anh tho|chu tho|co tho dang|mot tho|may tho|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "cong nhan|tho xay|tho dien|tho han|nguoi tho|anh tho|chu tho|co tho dang|mot tho|may tho|"
         "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
         "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
         "nguoi di xe|tai xe|lai xe|phu nu|dan ong|chong toi|vo toi|ong ay|ba ay|cu ay|"
@@ -58,7 +59,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                           "nuoc chay xiet|nuoc xiet|nuoc lu|tran bo|tran de|vo de|vo bo"),
     "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
                           "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
-    "trapped": _alts("dang ket|ket giua|ket cung|ket tren|ket duoi|bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+    # "ket" alone is also kết (kết hôn, kết quả): only in phrases.
+    "trapped": _alts("bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+                     "dang ket|ket giua|ket cung|ket tren|ket duoi|"
                      "khong thoat ra|khong thoat ra duoc|bi nhot|bi de|de len|bi lap|o mot minh|"
                      "mot minh|khong di duoc|khong tu di duoc|khong di lai duoc|nam liet"),
     "electric": _alts("tu dien|day dien|o dien|cot dien|tram bien ap|cong to|dong ho dien|"
@@ -74,7 +77,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "child": _alts("be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|con toi|"
                    "con em|con minh|chau be|em nho|tre nho|con gai|con trai|chau toi|chau em|"
                    "thang cu|chau noi|chau ngoai"),
-    "missing": _alts("vua lac|lac o|lac tai|roi khong thay|van khong thay|chua thay dau|bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
+    # "lac" alone is also lạc (peanut), lạc quan: only in phrases.
+    "missing": _alts("bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
+                     "vua lac|lac o|lac tai|roi khong thay|van khong thay|chua thay dau|"
                      "khong thay ve|chua ve|mat lien lac|khong lien lac duoc|khong tim thay|"
                      "bien mat|tim khong thay|ai thay|bi bat coc|dan di mat|bo di|lang thang|khoc tim me|"
                      "tim me|tim bo|di mot minh|bo nha di"),
@@ -82,7 +87,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                    "dam khoi|mui khet|khet let|ngon lua|lua boc|boc lua|lua chay"),
     "place": _alts("nha|can ho|tang|phong|bep|kho|xuong|quan|cua hang|chung cu|tap hoa|"
                    "nha so|tro|phong tro|cho|tu dien|o to|xe"),
-    "armed": _alts("tuyp sat|ong tuyp|cam tuyp|vac tuyp|cam bua|vac bua|cam xa beng|vung dao|vung kiem|cam dao|vac dao|rut dao|cam kiem|vac kiem|cam ma tau|vac ma tau|dao phay|"
+    "armed": _alts("cam dao|vac dao|rut dao|cam kiem|vac kiem|cam ma tau|vac ma tau|dao phay|"
+                   "tuyp sat|ong tuyp|cam tuyp|vac tuyp|cam bua|vac bua|cam xa beng|vung dao|vung kiem|"
                    "cam sung|no sung|ban sung|chem nguoi|dam nguoi|dam chem|vac gay|cam gay|"
                    "hung khi|vo chai|cam gach|vac gach|tat axit|tat xang"),
     "structure": _alts("nha|tuong|tran|mai nha|gian giao|cong trinh|cau|ban cong|lan can|"
