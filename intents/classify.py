@@ -28,7 +28,7 @@ from typing import Iterable
 from rapidfuzz import fuzz
 
 from intents.normalize import DATA_DIR, prepare
-from intents.urgency import assess as assess_urgency
+from intents.urgency import RULE_TOPICS, assess as assess_urgency
 from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
 from intents.training import EVAL_DIR, TRAIN_DIR, TRAINING_SETS  # noqa: F401 (re-exported)
 
@@ -541,7 +541,7 @@ class Classifier:
         # (intents/urgency.py). Procedure, past or proposal framing mutes a lone phrase
         # ("thủ tục lắp đồng hồ gas", "đề nghị làm gờ giảm tốc vì hay tai nạn").
         lex_urgent = lex["urgent"].get("yes", 0.0)
-        described, framed, _rule = assess_urgency(toks, text)
+        described, framed, rule = assess_urgency(toks, text)
         urgent = described or (lex_urgent >= URGENT_THRESHOLD and not framed)
 
         # Clarify when the winner is weak, or when nothing was recognised in a real message.
@@ -553,7 +553,13 @@ class Classifier:
             needs = False  # never delay an emergency with a question
             if kind not in ("complaint", "question", "denunciation"):
                 kind = "complaint"
-            if topic is None or topic_conf <= 0.3:
+            # A field the words barely name gives way to the one the described danger implies
+            # (a sparking pole: electricity). Overriding a clearly named field lost more than
+            # it won: the labelled sets route the same emergency differently.
+            rule_topic = RULE_TOPICS.get(rule) if described else None
+            if rule_topic and (topic is None or topic_conf <= 0.3):
+                topic, topic_conf = rule_topic, max(topic_conf, 0.6)
+            elif topic is None or topic_conf <= 0.3:
                 # An emergency nobody named a field for (fire, someone in the water, a lost
                 # child) goes to public safety, the ward's route to police and rescue.
                 weak = max(topic_scores, key=topic_scores.get) if topic_scores else None

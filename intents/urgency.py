@@ -50,7 +50,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Only a person surfacing is an emergency: "cá chết nổi lên trắng" is pollution.
     "surfacing": _alts("noi len|troi noi|noi lenh benh"),
     "collapse": _alts(
-        "nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
+        "nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
         "gay chan|gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
@@ -78,12 +78,12 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                    "con em|con minh|chau be|em nho|tre nho|con gai|con trai|chau toi|chau em|"
                    "thang cu|chau noi|chau ngoai"),
     # "lac" alone is also lạc (peanut), lạc quan: only in phrases.
-    "missing": _alts("bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
+    "missing": _alts("mat tieu|di dau mat|khong biet di dau|bi lac|di lac|lac duong|lac me|lac bo|lac mat|mat tich|khong thay dau|"
                      "vua lac|lac o|lac tai|roi khong thay|van khong thay|chua thay dau|"
                      "khong thay ve|chua ve|mat lien lac|khong lien lac duoc|khong tim thay|"
                      "bien mat|tim khong thay|ai thay|bi bat coc|dan di mat|bo di|lang thang|khoc tim me|"
                      "tim me|tim bo|di mot minh|bo nha di"),
-    "smoke": _alts("boc khoi|khoi den|khoi trang|khoi mu mit|khoi day|nhieu khoi|khoi boc|"
+    "smoke": _alts("khoi cuon cuon|lua bung len|lua bung|bung chay|khoi phut ra|phut khoi|boc khoi|khoi den|khoi trang|khoi mu mit|khoi day|nhieu khoi|khoi boc|"
                    "dam khoi|mui khet|khet let|ngon lua|lua boc|boc lua|lua chay"),
     "place": _alts("nha|can ho|tang|phong|bep|kho|xuong|quan|cua hang|chung cu|tap hoa|"
                    "nha so|tro|phong tro|cho|tu dien|o to|xe"),
@@ -101,12 +101,13 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
     "lift": _alts("thang may"),
     "alone": _alts("song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
-    "no_answer": _alts("khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
+    "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
     "suicide": _alts("nhay cau|nhay lau|treo co|uong thuoc sau|tu tu|muon chet|"
                      "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
-                 "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|can gap|gap lam|gap qua|gap gap|nhanh len|"
+                 "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|"
+                 "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
                  "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
@@ -145,6 +146,7 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("vehicle", "crash", "person"),
     ("lift", "trapped"),
     ("person", "alone", "no_answer"),
+    ("alone", "no_answer"),
     ("child", "missing"),
     ("smoke", "place"),
     ("armed",),
@@ -153,6 +155,21 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("gas", "leak"),
     ("suicide",),
 )
+
+# The field an emergency is routed to when the rule that recognised it says more than the
+# words do: a sparking pole goes to the electricity side, a collapsed person to health.
+RULE_TOPICS: dict[str, str] = {
+    "fall_into+water": "health", "person+sinking": "health", "water+sinking": "health",
+    "person+surfacing": "health", "person+collapse": "health",
+    "water_rising+trapped": "infrastructure", "water_rising+fast_or_deep+person": "infrastructure",
+    "electric+spark": "utilities", "gas+leak": "utilities",
+    "vehicle+crash+trapped": "infrastructure", "vehicle+crash+collapse": "infrastructure",
+    "vehicle+crash+person": "infrastructure", "lift+trapped": "infrastructure",
+    "person+alone+no_answer": "social_welfare", "alone+no_answer": "social_welfare",
+    "child+missing": "security", "smoke+place": "security", "armed": "security",
+    "structure+falling_apart+onto": "land_construction",
+    "structure+falling_apart+person": "land_construction", "suicide": "health",
+}
 
 # Strong enough to stand against procedure or past framing on their own.
 STRONG = frozenset({("person", "sinking"), ("water", "sinking"), ("suicide",)})

@@ -39,6 +39,11 @@ DESCRIBED = [
     ("anh thợ điện ngã từ cột xuống, nằm im không cử động", "person+collapse"),
     ("mấy đứa cầm tuýp sắt đuổi đánh nhau ở bến xe", "armed"),
     ("thấy một người nổi lên giữa hồ, mọi người ra xem giúp", "person+surfacing"),
+    # added after TEST5's first run, in other words than its messages
+    ("chú Sáu ở một mình, từ tối qua gõ cửa không thưa, điện thoại đổ chuông không bắt", "alone+no_answer"),
+    ("xưởng gỗ cuối hẻm lửa bùng lên, khói cuồn cuộn", "smoke+place"),
+    ("bác bảo vệ bị ong đốt, nằm vật ra, thở khò khè", "person+collapse"),
+    ("thằng cu nhà chị Lan đi đâu mất tiêu từ trưa tới giờ", "child+missing"),
 ]
 
 
@@ -91,6 +96,17 @@ def test_dang_ky_is_not_now():
     # "đăng ký" folds to "dang ky": it must not count as "đang" (happening now), which would
     # lift the procedure framing of the sentence.
     assert assess(prepare("thủ tục đăng ký lắp bình gas").split())[1] is True
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("có người vừa ngã gục trước cửa hàng, không tỉnh", "health"),
+    ("ông cụ sống một mình, hai hôm nay gọi cửa không ai trả lời", "social_welfare"),
+    ("có đứa nhỏ vừa rơi xuống ao sau nhà", "health"),
+])
+def test_an_emergency_with_no_field_named_is_routed_by_the_danger_described(clf, text, topic):
+    for variant in (text, strip_diacritics(text)):
+        result = clf.classify(variant)
+        assert result.urgent and result.topic == topic, (variant, result)
 
 
 def test_an_emergency_without_a_field_goes_to_public_safety(clf):
