@@ -44,6 +44,12 @@ DESCRIBED = [
     ("xưởng gỗ cuối hẻm lửa bùng lên, khói cuồn cuộn", "smoke+place"),
     ("bác bảo vệ bị ong đốt, nằm vật ra, thở khò khè", "person+collapse"),
     ("thằng cu nhà chị Lan đi đâu mất tiêu từ trưa tới giờ", "child+missing"),
+    # added after TEST7's first run, in other words than its messages
+    ("trụ điện trước chợ đang xẹt lửa liên tục", "electric+spark"),
+    ("bà Hai sống 1 mình ở cuối xóm, từ hôm qua gọi cửa không ai trả lời", "alone+no_answer"),
+    ("mái nhà kho vừa sập xuống, bên trong còn mấy cụ già chưa ra", "structure+falling_apart+person"),
+    ("con bé nhà tôi 4 tuổi chạy theo đám rước từ chiều, cả xóm đi tìm khắp các ngõ hơn một tiếng rồi "
+     "vẫn không thấy", "child+missing"),
 ]
 
 
@@ -75,6 +81,8 @@ NOT_URGENT = [
     "hàng rào nhà bên lấn sang đất tôi nửa mét",
     "cái tủ cũ với bộ bàn ghế hỏng thì bỏ ở đâu",
     "lớp sơn gờ giảm tốc bị bong hết rồi",
+    # added after TEST7's first run
+    "bờ sông sau chợ toàn vỏ chai với túi nilon, ai đi qua cũng ngán",
 ]
 
 
