@@ -63,7 +63,7 @@ DEFAULT_TOPIC_KIND_PRIOR = ("complaint", 1.0)
 # "... gọi số nào") is asking, whatever problem words it mentions; one that *opens* with
 # "đề xuất", "kiến nghị" is proposing, even when what it proposes sounds like a question.
 TAIL_QUESTION_BONUS = 1.5
-LEAD_CUE_BONUS = 1.5
+LEAD_CUE_BONUS = 2.5
 LEAD_CUE_KINDS = ("suggestion", "denunciation")
 _TAIL_PARTICLES = frozenset("a ah ad admin vay nhi the voi nha nhe oi z zay ha khong ko ?".split())
 _LEAD_WORDS = frozenset("em toi minh chau con xin kinh da vang chung ad admin oi".split())

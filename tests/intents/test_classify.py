@@ -123,3 +123,16 @@ def test_a_grievance_about_a_procedure_is_a_complaint_even_as_a_question(clf, te
     for variant in (text, strip_diacritics(text)):
         result = clf.classify(variant)
         assert result.kind == "complaint", (variant, result)
+
+
+@pytest.mark.parametrize("text,kind", [
+    # a message that opens with "tố cáo" / "kiến nghị" is that, whatever the complaint in it
+    ("Tố cáo cô chủ nhiệm lớp 5A ép học sinh học thêm, không học thì trù dập", "denunciation"),
+    ("Kiến nghị làm đèn tín hiệu ở ngã tư chợ, hôm qua lại có vụ va chạm, may không ai bị thương",
+     "suggestion"),
+    ("Nên dán lịch tiêm chủng ở bảng tin tổ dân phố", "suggestion"),
+    ("nen dan huong dan lam cccd o bang tin khu pho", "suggestion"),
+])
+def test_the_opening_cue_decides(clf, text, kind):
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).kind == kind, variant
