@@ -136,3 +136,23 @@ def test_a_grievance_about_a_procedure_is_a_complaint_even_as_a_question(clf, te
 def test_the_opening_cue_decides(clf, text, kind):
     for variant in (text, strip_diacritics(text)):
         assert clf.classify(variant).kind == kind, variant
+
+
+@pytest.mark.parametrize("text", [
+    "ông cụ đầu ngõ vừa ngã gục, bất tỉnh rồi, có ai gọi 115 chưa?",
+    "con bé nhà bên trượt chân xuống mương, ai biết bơi ra giúp với?",
+])
+def test_an_emergency_ending_in_a_question_is_still_a_report(clf, text):
+    for variant in (text, strip_diacritics(text)):
+        result = clf.classify(variant)
+        assert result.urgent and result.kind == "complaint", (variant, result)
+
+
+@pytest.mark.parametrize("text", [
+    "tối mai đội tuyển đá mấy giờ vậy mọi người",
+    "cho hỏi giá vàng hôm nay bao nhiêu",
+    "mai có mưa không ad",
+])
+def test_questions_about_the_world_are_not_for_the_ward(clf, text):
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).kind == "other", variant
