@@ -41,7 +41,7 @@ KNN_WEIGHT = 4.0  # how much the nearest examples count against the lexicon
 KNN_K = 5
 KNN_MIN_SIM = 0.35
 KNN_COMMON_SHARE = 12
-KNN_RARE_SHARE = 200
+KNN_RARE_SHARE = 400
 KNN_POOL = 1  # candidates from rare features whose mid-feature overlap is added, per rescored one
 KNN_RESCORE = 2  # candidates rescored with the character ratio, per neighbour kept
 # A naive Bayes vote on the topic over all examples at once. The nearest-example vote only
@@ -341,12 +341,12 @@ class ExampleIndex:
 
 # --- classifier -----------------------------------------------------------------------
 
-def _softmax(scores: dict[str, float], labels: Iterable[str]) -> dict[str, float]:
-    labels = list(labels)
-    m = max(scores.get(l, 0.0) for l in labels)
-    exps = {l: math.exp(scores.get(l, 0.0) - m) for l in labels}
-    total = sum(exps.values())
-    return {l: v / total for l, v in exps.items()}
+def _softmax(scores: dict[str, float], labels: tuple[str, ...]) -> dict[str, float]:
+    values = [scores.get(l, 0.0) for l in labels]
+    m = max(values)
+    exps = [math.exp(v - m) for v in values]
+    total = sum(exps)
+    return dict(zip(labels, [e / total for e in exps]))
 
 
 def _read_examples(path) -> list[tuple[str, str | None, str | None]]:
@@ -408,12 +408,13 @@ class TopicBayes:
             self.label_tokens[slot] += 1
         self._base = None
 
-    def _bases(self) -> tuple[list[float], list[float]]:
+    def _bases(self) -> tuple[list[float], list[float], list[bool]]:
         if self._base is None:
             vocab = len(self.by_feature)
             seen = [d > 0 for d in self.label_docs]
             self._base = (
-                [math.log(d / self.docs) if d else 0.0 for d in self.label_docs],
+                # a label never seen gets no chance at all (exp(-inf) = 0)
+                [math.log(d / self.docs) if d else -math.inf for d in self.label_docs],
                 [self.log_alpha - math.log(t + self.alpha * vocab) if ok else 0.0
                  for t, ok in zip(self.label_tokens, seen)],
                 seen,
@@ -427,13 +428,11 @@ class TopicBayes:
             return {}
         n = len(known)
         priors, smooth, seen = self._bases()
-        sums = list(map(sum, zip(*known)))
-        scores = {self.labels[i]: priors[i] + n * smooth[i] + sums[i]
-                  for i in range(len(self.labels)) if seen[i]}
-        top = max(scores.values())
-        exps = {label: math.exp(v - top) for label, v in scores.items()}
-        total = sum(exps.values())
-        return {label: v / total for label, v in exps.items()}
+        scores = [p + n * sm + x for p, sm, x in zip(priors, smooth, map(sum, zip(*known)))]
+        top = max(scores)
+        exps = [math.exp(v - top) for v in scores]
+        total = sum(exps)
+        return {label: e / total for label, e, ok in zip(self.labels, exps, seen) if ok}
 
 
 class Classifier:

@@ -157,6 +157,7 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("gas", "leak"),
     ("suicide",),
 )
+_RULE_NEEDS = tuple((rule, frozenset(rule)) for rule in RULES)
 
 # The field an emergency is routed to when the rule that recognised it says more than the
 # words do: a sparking pole goes to the electricity side, a collapsed person to health.
@@ -180,31 +181,37 @@ _SHOUT_FIRE = frozenset({"chay"})
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int, frozenset[str]]:
-    """Every alternative -> the concepts it belongs to; the longest alternative's length; and
-    the words any alternative starts with (a position starting with none is skipped)."""
+def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """Every alternative -> the concepts it belongs to; and every proper prefix of an
+    alternative (matching extends word by word while some alternative continues)."""
     table: dict[tuple[str, ...], list[str]] = {}
     for name, alts in CONCEPTS.items():
         for alt in alts:
             table.setdefault(alt, []).append(name)
-    return ({k: tuple(v) for k, v in table.items()}, max(len(k) for k in table),
-            frozenset(k[0] for k in table))
+    prefixes = frozenset(alt[:k] for alt in table for k in range(1, len(alt)))
+    return {k: tuple(v) for k, v in table.items()}, prefixes
 
 
 def concept_positions(tokens: list[str]) -> dict[str, list[int]]:
-    """Token positions where each concept occurs (by any of its alternatives). One dictionary
-    lookup per position and length: this runs on every message (bench-nlu)."""
-    table, longest, starts = _index()
+    """Token positions where each concept occurs (by any of its alternatives), the longest
+    alternative first at each position. This runs on every message (bench-nlu)."""
+    table, prefixes = _index()
     found: dict[str, list[int]] = {}
     n = len(tokens)
     for i in range(n):
-        if tokens[i] not in starts:
+        key: tuple[str, ...] = (tokens[i],)
+        matches = []
+        while True:
+            names = table.get(key)
+            if names:
+                matches.append((len(key), names))
+            if i + len(key) >= n or key not in prefixes:
+                break
+            key = key + (tokens[i + len(key)],)
+        if not matches:
             continue
         seen_here: set[str] = set()
-        for length in range(min(longest, n - i), 0, -1):
-            names = table.get(tuple(tokens[i:i + length]))
-            if not names:
-                continue
+        for length, names in reversed(matches):
             for name in names:
                 if name in seen_here:
                     continue
@@ -217,6 +224,7 @@ def concept_positions(tokens: list[str]) -> dict[str, list[int]]:
 
 
 def _within(positions: dict[str, list[int]], rule: tuple[str, ...]) -> bool:
+    """Every concept of the rule occurs, close to some occurrence of the first one."""
     if any(c not in positions for c in rule):
         return False
     if len(rule) == 1:
@@ -247,8 +255,9 @@ def assess(tokens: list[str], raw: str = "") -> tuple[bool, bool, str | None]:
     positions = concept_positions(tokens)
     framed = "framing" in positions and "now" not in positions
     hit = None
-    for rule in RULES if positions else ():
-        if _within(positions, rule):
+    present = set(positions)
+    for rule, needs in _RULE_NEEDS if positions else ():
+        if needs <= present and _within(positions, rule):
             hit = "+".join(rule)
             if rule in STRONG:
                 return True, framed, hit
