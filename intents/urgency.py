@@ -104,6 +104,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "lift": _alts("thang may"),
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
+    "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),
+    "gone": _alts("bi mat|mat roi|bi lay|bi lay mat|khong con|bi trom"),
     "alone": _alts("song 1 minh|o 1 minh|1 minh|song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
     "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
@@ -152,6 +154,7 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("vehicle", "crash", "person"),
     ("lift", "trapped"),
     ("no_lid",),
+    ("lid", "gone"),
     ("person", "alone", "no_answer"),
     ("alone", "no_answer"),
     ("child", "missing"),

@@ -53,7 +53,7 @@ DESCRIBED = [
     # added after TEST8's first run, in other words than its messages
     ("đang kẹt thang máy ở chung cư, ngột ngạt lắm, gọi bảo vệ không ai nghe", "lift+trapped"),
     ("có chú bán vé số xỉu ngay trước cổng trường, gọi không tỉnh", "person+collapse"),
-    ("nắp cống giữa ngã tư bị mất, hố sâu hoắm, trời tối om", "no_lid"),
+    ("nắp cống giữa ngã tư bị mất, hố sâu hoắm, trời tối om", "lid+gone"),
 ]
 
 
