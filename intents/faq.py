@@ -85,7 +85,11 @@ FUZZ_SCORER = _token_mix
 OTHER_REQUESTS = tuple((
     "thi bang|thi sat hach|thi lai|hoc lai|hoc bang|hoc lai xe|day lai xe|ban xe|ban nha|ban dat|"
     "ban do|mua xe|mua bao hiem|mua do|sua xe|sua nha|sua dien thoai|sua may|cai dat|gia cao|"
-    "gia re|o dau re|cho thue|thue xe|thue nguoi|tuyen dung|xin viec|tim viec lam them"
+    "gia re|o dau re|cho thue|thue xe|thue nguoi|tuyen dung|xin viec|tim viec lam them|"
+    # the same procedure abroad is the embassy's, not the ward's ("ở hẳn" folds like "ở Hàn": not listed)
+    "han quoc|ben han|sang han|nhat ban|ben nhat|o nhat|sang nhat|o singapore|"
+    "tai singapore|sang singapore|dai loan|trung quoc|o canada|sang canada|ben uc|o uc|sang uc|"
+    "ben my|o my|sang my|thai lan|malaysia|chau au|lanh su|dai su quan|o nuoc ngoai ma"
 ).split("|"))
 
 

@@ -85,3 +85,19 @@ def test_same_nouns_other_request_is_declined():
         assert index.ask(query) is None, query
     for query in ("sang tên xe máy mua lại của người quen làm ở đâu", "doi bang lai xe het han o dau"):
         assert index.ask(query) is not None, query
+
+
+@pytest.mark.parametrize("query", [
+    "đăng ký kết hôn với người Nhật ở bên Nhật Bản thì làm ở đâu",
+    "làm lại hộ chiếu khi đang ở Canada",
+    "dang ky tam tru o Dai Loan cho con di hoc can gi",
+])
+def test_the_same_procedure_abroad_is_declined(query):
+    """The knowledge base answers for this ward; abroad it is the embassy's business. (Without
+    the paraphrase bank: its decoys would decline some of these on their own.)"""
+    assert load_faq(None, bank=False).ask(query) is None
+
+
+def test_o_han_living_for_good_is_not_korea(kb):
+    m = kb.ask("chuyển về ở hẳn nhà chồng thì nhập hộ khẩu thường trú thế nào")
+    assert m is not None and m.question == "Thủ tục đăng ký thường trú như thế nào?"
