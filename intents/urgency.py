@@ -55,20 +55,20 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
-        "gay chan|gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
+        "bi gay chan|bi gay tay|nga gay chan|nga gay tay|te gay chan|te gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
         "khong noi duoc|meo mieng|chay nhieu mau|mau chay|mau me|keo le"),
     "water_rising": _alts("nuoc vao toi|nuoc vao nha|ngap toi giuong|toi giuong|nuoc dang|nuoc len|nuoc ngap|lu|lu len|nuoc tran|tran vao|ngap|"
                           "nuoc chay xiet|nuoc xiet|nuoc lu|tran bo|tran de|vo de|vo bo"),
     "fast_or_deep": _alts("nhanh|cao|den nguc|ngang nguc|den co|ngang co|ngang bung|den bung|"
                           "qua dau|qua dau goi|sau|manh|ao ao|khong ngung|het tang|vao nha"),
     # "ket" alone is also kết (kết hôn, kết quả): only in phrases.
-    "trapped": _alts("ket thang may|ket trong thang|bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
+    "trapped": _alts("dung giua tang|dung giua 2 tang|dung giua hai tang|ket thang may|ket trong thang|bi ket|mac ket|ket lai|ket ben trong|ket trong|ket o|khong ra duoc|"
                      "dang ket|ket giua|ket cung|ket tren|ket duoi|"
                      "khong thoat ra|khong thoat ra duoc|bi nhot|bi de len|bi de trong|bi de duoi|bi de ket|de len|bi lap|o mot minh|"
                      "mot minh|khong di duoc|khong tu di duoc|khong di lai duoc|nam liet"),
     "electric": _alts("tru dien|cot dien cao the|day trung the|tu dien|day dien|o dien|cot dien|tram bien ap|cong to|dong ho dien|"
                       "bien the|o cam|cau dao|hop dien|day cap|cap dien|tram dien|may bien ap"),
-    "spark": _alts("toe lua|xet lua|bat lua|phat lua|boc khoi|xeo xeo|toa lua|khet|chay|"
+    "spark": _alts("tach tach|mai ton co dien|tuong co dien|bi giat|toe lua|xet lua|bat lua|phat lua|boc khoi|xeo xeo|toa lua|khet|chay|"
                    "phat tia|tia lua|chap|chap chon|no lop dop|no lon|phat no|tieng no|"
                    "boc chay|ngon lua|lua chay|xet xet|toe"),
     "vehicle": _alts("xe|xe tai|o to|xe may|xe khach|container|xe ben|xe buyt|xe con|xe dap|"
@@ -105,7 +105,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),
-    "gone": _alts("bi mat|mat roi|bi lay|bi lay mat|khong con|bi trom"),
+    "gone": _alts("can vo|bi vo|vo nat|lo hong|toang hoac|bi mat|mat roi|bi lay|bi lay mat|khong con|bi trom"),
     "alone": _alts("song 1 minh|o 1 minh|1 minh|song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
     "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
@@ -113,7 +113,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                      "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
                  "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|"
-                 "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
+                 "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio van|toi gio chua|tu sang toi gio|tu trua toi gio|tu chieu toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
                  "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
@@ -128,7 +128,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
         "cu chieu|cu toi|cu sang|cu dem|"
         "dem nao|toi nao|sang nao|chieu nao|ngay nao|nam nao|thang nao|tuan nao|hom nao|"
-        "mong phuong|xin phuong|kinh mong|mong uy ban|de nghi phuong|"
+        "mong phuong|xin phuong|kinh mong|mong uy ban|de nghi phuong|mong cong an|mong cac|"
+        # a worry about some day: "lo có ngày chập cháy"
+        "co ngay|lo co ngay|keo co ngay|so co ngay|"
         # over: "tối qua có đánh nhau ... giờ yên rồi"
         "toi qua|dem qua|chieu qua|sang qua|hom kia|gio yen roi|da yen|da dap tat|da xu ly xong|"
         # asking for the number, not calling it: "số cứu hỏa là 114 hay 113"

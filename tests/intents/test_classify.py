@@ -156,3 +156,13 @@ def test_an_emergency_ending_in_a_question_is_still_a_report(clf, text):
 def test_questions_about_the_world_are_not_for_the_ward(clf, text):
     for variant in (text, strip_diacritics(text)):
         assert clf.classify(variant).kind == "other", variant
+
+
+@pytest.mark.parametrize("text", [
+    "lên phường xin xác nhận độc thân, tôi hỏi lại thì bị quát, trả lời cộc lốc",
+    "ra hỏi thì họ bảo hồ sơ đang chờ ký, hai tháng nay rồi",
+])
+def test_asking_in_the_story_is_not_asking_the_bot(clf, text):
+    """'Hỏi thì bảo...' tells what happened when the resident asked: a grievance."""
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).kind == "complaint", variant

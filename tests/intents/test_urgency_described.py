@@ -54,6 +54,10 @@ DESCRIBED = [
     ("đang kẹt thang máy ở chung cư, ngột ngạt lắm, gọi bảo vệ không ai nghe", "lift+trapped"),
     ("có chú bán vé số xỉu ngay trước cổng trường, gọi không tỉnh", "person+collapse"),
     ("nắp cống giữa ngã tư bị mất, hố sâu hoắm, trời tối om", "lid+gone"),
+    # added after TEST9's first run, in other words than its messages
+    ("thang máy nhà B dừng giữa hai tầng nửa tiếng rồi, bên trong có cụ già", "lift+trapped"),
+    ("nắp hố ga đầu chợ bị xe ben cán vỡ, lỗ toang hoác", "lid+gone"),
+    ("dây điện đứt vắt lên mái tôn, mái tôn có điện, nghe tách tách", "electric+spark"),
 ]
 
 
@@ -93,6 +97,12 @@ NOT_URGENT = [
     "mong phường hỗ trợ sửa nhà cho bà cụ, mái dột sắp sập",
     "đề xuất mở lớp dạy bơi cho trẻ, năm nào cũng có em bị đuối nước",
     "cống ngầm đường Đồng Khởi bốc mùi, đi qua phải bịt mũi",
+    # added after TEST9's first run
+    "tháng trước mẹ tôi đột quỵ mà gọi cấp cứu 40 phút mới tới, giờ nghĩ lại vẫn sợ",
+    "sáng nào loa thể dục cũng mở từ 4h30, cả xóm bị đánh thức",
+    "sinh viên ở ký túc xá bị giật điện thoại liên tục",
+    "bàn ghế lớp học gãy chân hết, các cháu ngồi lung lay",
+    "dây điện chằng chịt như mạng nhện, lo có ngày chập cháy",
 ]
 
 
