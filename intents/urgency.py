@@ -34,7 +34,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Folded Vietnamese is ambiguous: "co" is có, "bo" bỏ, "roi" rồi, "do" do/đó, "gap" gặp,
     # "khoi" khỏi, "lua" lừa, "dang" đăng (ký). Such syllables appear here only inside phrases.
     "person": _alts(
-        "co ong|co ba|co chu|co anh|co chi|co bac|co em|cu gia|hai cu|cac cu|may cu|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
+        "chi bau|ba bau|co bau|nguoi bau|co ong|co ba|co chu|co anh|co chi|co bac|co em|cu gia|hai cu|cac cu|may cu|nguoi|be|chau|tre|tre em|em be|thang be|con be|dua be|dua tre|dua nho|anh|bac|"
         "cong nhan|tho xay|tho dien|tho han|nguoi tho|anh tho|chu tho|co tho dang|mot tho|may tho|"
         "thanh nien|hoc sinh|con toi|con em|con minh|me toi|bo toi|me em|bo em|ong cu|ba cu|"
         "cu ong|cu ba|ong gia|ba gia|nguoi gia|tre nho|hang xom|chau be|em nho|nguoi di duong|"
@@ -52,7 +52,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Only a person surfacing is an emergency: "cá chết nổi lên trắng" is pollution.
     "surfacing": _alts("noi len|troi noi|noi lenh benh"),
     "collapse": _alts(
-        "xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
+        "ra mau|ra mau nhieu|bang huyet|xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
         "bi gay chan|bi gay tay|nga gay chan|nga gay tay|te gay chan|te gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
@@ -99,13 +99,13 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                            "do xuong|do ra|do rap|nga do|gay do|do nghieng|nghieng han"),
     "onto": _alts("de len|de vao|de trung|de bep|de nat|bi de|de nguoi|trung nguoi|chan ngang|"
                   "vao nguoi|len nguoi|vao nha|len xe|vao xe|trung xe|len mai|sap vao"),
-    "gas": _alts("gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas|khi dot|binh khi dot"),
+    "gas": _alts("bep ga|xi ga|ro ga|mui ga|van ga|gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas|khi dot|binh khi dot"),
     "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
     "lift": _alts("thang may"),
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),
-    "gone": _alts("can vo|bi vo|vo nat|lo hong|toang hoac|bi mat|mat roi|bi lay|bi lay mat|khong con|bi trom"),
+    "gone": _alts("sut mat|bi sut|sut xuong|can vo|bi vo|vo nat|lo hong|toang hoac|bi mat|mat roi|bi lay|bi lay mat|khong con|bi trom"),
     "alone": _alts("song 1 minh|o 1 minh|1 minh|song mot minh|o mot minh|mot minh|neo don|khong co ai o nha"),
     "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),

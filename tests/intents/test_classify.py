@@ -166,3 +166,13 @@ def test_asking_in_the_story_is_not_asking_the_bot(clf, text):
     """'Hỏi thì bảo...' tells what happened when the resident asked: a grievance."""
     for variant in (text, strip_diacritics(text)):
         assert clf.classify(variant).kind == "complaint", variant
+
+
+@pytest.mark.parametrize("text,kind", [
+    # "nào cũng" is habit, not a question; "gì đó" is vagueness, not a question
+    ("loa kẹo kéo nhà bên đêm nào cũng hát tới khuya", "complaint"),
+    ("xưởng sau nhà tối nào cũng đốt gì đó khét lẹt, cả xóm ho", "complaint"),
+])
+def test_habit_and_vagueness_words_are_not_questions(clf, text, kind):
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).kind == kind, variant

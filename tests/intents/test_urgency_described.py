@@ -58,6 +58,10 @@ DESCRIBED = [
     ("thang máy nhà B dừng giữa hai tầng nửa tiếng rồi, bên trong có cụ già", "lift+trapped"),
     ("nắp hố ga đầu chợ bị xe ben cán vỡ, lỗ toang hoác", "lid+gone"),
     ("dây điện đứt vắt lên mái tôn, mái tôn có điện, nghe tách tách", "electric+spark"),
+    # added after TEST10's first run, in other words than its messages
+    ("bếp ga nhà trên lầu xì ga, mùi nồng nặc cả cầu thang", "gas+leak"),
+    ("nắp cống trước chợ vừa bị sụt mất, hố sâu hoắm", "lid+gone"),
+    ("có chị bầu ở dãy trọ đang ra máu nhiều, không có ai đưa đi viện", "person+collapse"),
 ]
 
 
@@ -103,6 +107,8 @@ NOT_URGENT = [
     "sinh viên ở ký túc xá bị giật điện thoại liên tục",
     "bàn ghế lớp học gãy chân hết, các cháu ngồi lung lay",
     "dây điện chằng chịt như mạng nhện, lo có ngày chập cháy",
+    # added after TEST10's first run
+    "con tôi không đi học thêm nhà cô nên bị để ý suốt",
 ]
 
 
