@@ -22,3 +22,12 @@ def test_a_retired_set_is_scored_by_a_classifier_trained_without_it():
     assert figs["kind_accuracy"] == round(held["classify"]["kind_accuracy"], 4)
     # scoring it with its own examples would be near perfect: the report must not do that
     assert trained["classify"]["kind_accuracy"] > held["classify"]["kind_accuracy"]
+
+
+def test_the_urgency_vote_leaves_out_the_set_being_scored_too():
+    from intents.classify import seed_urgency
+
+    for name in ("test2", "test10"):
+        rows = read_classify_set(EVAL_DIR / f"classify_{name}.csv")
+        assert len(seed_urgency(name)) == len(seed_urgency()) - len(rows)
+    assert sum(u for _t, u in seed_urgency()) > 500  # every labelled urgent message counts

@@ -149,3 +149,29 @@ def test_an_emergency_without_a_field_goes_to_public_safety(clf):
         result = clf.classify(text)
         assert result.urgent and result.kind == "complaint" and result.topic == "security"
 
+
+
+@pytest.mark.parametrize("text", [
+    "thằng bé nhà bên lặn xuống ao mãi không thấy ngoi lên",
+    "có người trèo lên nóc cầu Rồng đứng mãi không chịu xuống",
+    "con chó dữ nhà bên xổng ra đang đuổi cắn mấy đứa nhỏ",
+])
+def test_word_statistics_catch_what_no_rule_describes(clf, text, monkeypatch):
+    """No rule or lexicon phrase fires on these; the naive Bayes urgency vote, trained on every
+    labelled message, does."""
+    import intents.classify as classify_mod
+
+    toks = prepare(text).split()
+    assert not assess(toks, text)[0]
+    assert clf.lexicon.score(toks)["urgent"].get("yes", 0.0) < 2.5
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).urgent, variant
+    monkeypatch.setattr(classify_mod, "URGENT_BAYES_MIN", 1.01)
+    assert not clf.classify(text).urgent
+
+
+def test_word_statistics_do_not_override_framing(clf):
+    # past, proposal and procedure framing still mute the statistical vote
+    for text in ("tuần trước thằng bé nhà bên lặn xuống ao mãi không thấy ngoi lên, may mà cứu kịp",
+                 "đề nghị rào ao sau nhà văn hóa, trẻ con hay lặn xuống đó tắm"):
+        assert not clf.classify(text).urgent, text
