@@ -102,6 +102,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "gas": _alts("bep ga|xi ga|ro ga|mui ga|van ga|gas|khi gas|binh gas|khi ga|binh ga|ong gas|day gas|khi dot|binh khi dot"),
     "leak": _alts("ro|ro ri|xi|xi ra|mui|nong nac|boc mui|thoat ra|ho van|xi xi"),
     "lift": _alts("thang may"),
+    # figures of speech that borrow danger words: "chạy deadline", "cứu với deadline cháy quá",
+    # "cháy túi". Unlike framing, "đang" or "cứu với" does not lift them.
+    "figurative": _alts("deadline|chay tui|chet cuoi|cuoi chet|nong chay mo"),
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),
@@ -114,7 +117,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
                  "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|"
                  "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio van|toi gio chua|tu sang toi gio|tu trua toi gio|tu chieu toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
-                 "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc"),
+                 "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc|"
+                 "can nguoi biet so cuu|can nguoi so cuu|so cuu gap"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
         "phong chong|phong ngua|bao hiem|boi thuong|hom truoc|tuan truoc|thang truoc|hom qua|"
@@ -134,7 +138,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         # over: "tối qua có đánh nhau ... giờ yên rồi"
         "toi qua|dem qua|chieu qua|sang qua|hom kia|gio yen roi|da yen|da dap tat|da xu ly xong|"
         # asking for the number, not calling it: "số cứu hỏa là 114 hay 113"
-        "so goi|goi so|so dien thoai|so nao|la so"),
+        "so goi|goi so nao|goi so may|so dien thoai|so nao|la so"),
 }
 # "dang" before these is đăng (đăng ký, đăng tin), not đang (now).
 _NOT_NOW_AFTER_DANG = frozenset({"ky", "ki", "tin", "bai", "kiem"})
@@ -265,7 +269,7 @@ def assess(tokens: list[str], raw: str = "") -> tuple[bool, bool, str | None]:
 
     `tokens` are prepared tokens; `raw` the message as typed (for capitals)."""
     positions = concept_positions(tokens)
-    framed = "framing" in positions and "now" not in positions
+    framed = ("framing" in positions and "now" not in positions) or "figurative" in positions
     hit = None
     present = set(positions)
     for rule, needs in _RULE_NEEDS if positions else ():

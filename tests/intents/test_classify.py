@@ -176,3 +176,20 @@ def test_asking_in_the_story_is_not_asking_the_bot(clf, text):
 def test_habit_and_vagueness_words_are_not_questions(clf, text, kind):
     for variant in (text, strip_diacritics(text)):
         assert clf.classify(variant).kind == kind, variant
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("có ai biết quán nào ngon gần chợ không", "other"),
+    ("cần thanh lý máy giặt cũ, ai cần ib", "other"),
+    ("ad ơi có ai trực không ạ", "greeting"),
+    ("tối nào tầm 11h cũng có người đổ trộm xà bần ra bãi đất trống", "complaint"),
+    ("nhà nghèo thật thì không được xét, nhà có xe hơi lại có tên, bất công quá", "complaint"),
+])
+def test_after_test12(clf, text, kind):
+    for variant in (text, strip_diacritics(text)):
+        assert clf.classify(variant).kind == kind, variant
+
+
+def test_running_a_deadline_is_not_a_fire(clf):
+    for text in ("em đang chạy deadline, ai biết cách làm slide đẹp không", "cứu với deadline cháy quá"):
+        assert not clf.classify(text).urgent, text

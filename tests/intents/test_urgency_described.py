@@ -62,6 +62,12 @@ DESCRIBED = [
     ("bếp ga nhà trên lầu xì ga, mùi nồng nặc cả cầu thang", "gas+leak"),
     ("nắp cống trước chợ vừa bị sụt mất, hố sâu hoắm", "lid+gone"),
     ("có chị bầu ở dãy trọ đang ra máu nhiều, không có ai đưa đi viện", "person+collapse"),
+    # after TEST12: asking for first aid or saying whom one called is not a procedure question
+    ("có bác vừa ngã gục ở bến xe, môi tím, cần người biết sơ cứu gấp", "person+collapse"),
+    ("đang kẹt thang máy ở tầng 9, gọi số kỹ thuật không ai nghe", "lift+trapped"),
+    # "chạy về hướng" is running, not "cháy vé"
+    ("thằng giật túi xách của bà cụ rồi chạy về hướng chợ, bà cụ ngã đập đầu đang nằm đó",
+     "person+collapse"),
 ]
 
 
