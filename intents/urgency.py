@@ -52,7 +52,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Only a person surfacing is an emergency: "cá chết nổi lên trắng" is pollution.
     "surfacing": _alts("noi len|troi noi|noi lenh benh"),
     "collapse": _alts(
-        "ra mau|ra mau nhieu|bang huyet|xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
+        "dap dau|nga dap dau|dang nam do|nam im do|ra mau|ra mau nhieu|bang huyet|xiu|bi xiu|xiu xuong|goi khong tinh|khong tho|nam vat|tho kho khe|kho khe|sung vu|sung mat|mat sung|nga quy|nga guc|guc xuong|guc|nam bat dong|nam im|khong tinh|ngat xiu|bi ngat|ngat di|"
         "lim di|bat tinh|dot quy|kho tho|tho doc|tim tai|hon me|khong day duoc|khong cu dong|"
         "nga ra|nga lan|len con|co giat|mat mau|non ra mau|oi ra mau|chay mau|be dau|vo dau|"
         "bi gay chan|bi gay tay|nga gay chan|nga gay tay|te gay chan|te gay tay|bi thuong|khong phan ung|sui bot mep|nga nam|nam duoi dat|nam giua duong|"
