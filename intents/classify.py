@@ -286,7 +286,7 @@ class ExampleIndex:
         if hit is not None:
             return [(1.0, hit)]
         if qf is None:
-            qf = features(toks)
+            qf = sorted(features(toks))
         if not qf:
             return []
         n = len(self.texts)
@@ -525,7 +525,10 @@ class Classifier:
         topic_scores = dict(lex["topic"])
 
         # Nearest examples vote, weighted by similarity; word statistics vote on the topic.
-        feats = features(toks)
+        # Sorted: a set's order changes with each process's string hashing, and with it the
+        # order of float sums and of ties among candidates. The same message must get the same
+        # answer in every worker and every run of the evaluation.
+        feats = sorted(features(toks))
         with self._lock:
             near = self.index.neighbours(toks, qf=feats)
             near_labels = [(sim, self.index.labels[idx]) for sim, idx in near if sim >= KNN_MIN_SIM]

@@ -84,12 +84,14 @@ FUZZ_SCORER = _token_mix
 # such a phrase that the matched entry never uses scores 0.3 of its match.
 OTHER_REQUESTS = tuple((
     "thi bang|thi sat hach|thi lai|hoc lai|hoc bang|hoc lai xe|day lai xe|ban xe|ban nha|ban dat|"
-    "ban do|mua xe|mua bao hiem|mua do|sua xe|sua nha|sua dien thoai|sua may|cai dat|gia cao|"
+    "ban do|mua xe|mua bao hiem|sua xe|sua nha|sua dien thoai|sua may|cai dat|gia cao|"
     "gia re|o dau re|cho thue|thue xe|thue nguoi|tuyen dung|xin viec|tim viec lam them|"
     # the same procedure abroad is the embassy's, not the ward's ("ở hẳn" folds like "ở Hàn": not listed)
-    "han quoc|ben han|sang han|nhat ban|ben nhat|o nhat|sang nhat|o singapore|"
-    "tai singapore|sang singapore|dai loan|trung quoc|o canada|sang canada|ben uc|o uc|sang uc|"
-    "ben my|o my|sang my|thai lan|malaysia|chau au|lanh su|dai su quan|o nuoc ngoai ma"
+    # (a destination is not "abroad": a passport to travel to Korea is the ward's question)
+    "o han quoc|tai han quoc|ben han quoc|ben han|o nhat ban|tai nhat ban|ben nhat|o nhat|"
+    "o singapore|tai singapore|o dai loan|tai dai loan|ben dai loan|o trung quoc|tai trung quoc|"
+    "o canada|tai canada|ben uc|o uc|tai uc|ben my|o my|tai my|o thai lan|o malaysia|o chau au|"
+    "lanh su|dai su quan|o nuoc ngoai ma"
 ).split("|"))
 
 
@@ -308,7 +310,7 @@ class FaqIndex:
         qw = qweights.__getitem__
         key_sets = self._key_sets
         pool = heapq.nlargest(CANDIDATE_POOL, acc, key=acc.__getitem__)
-        acc = {kid: sum(map(qw, qset.intersection(key_sets[kid]))) for kid in pool}
+        acc = {kid: math.fsum(map(qw, qset.intersection(key_sets[kid]))) for kid in pool}  # fsum: exact, so set order cannot change a score
         qtext = " ".join(toks)
         # Distinctive words: an entry that covers too little of them is about something else,
         # however many generic words ("số điện thoại", "ở đâu", "thủ tục") it shares.
@@ -321,7 +323,7 @@ class FaqIndex:
         partial = []
         for kid, overlap in heapq.nlargest(25, acc.items(), key=itemgetter(1)):
             cov_q = overlap / qnorm
-            cov_k = sum(map(idf, qset.intersection(self._key_sets[kid]))) / self._key_norm[kid]
+            cov_k = math.fsum(map(idf, qset.intersection(self._key_sets[kid]))) / self._key_norm[kid]
             partial.append((W_QUERY * cov_q + W_KEY * cov_k, kid))
         partial.sort(reverse=True)
         top = -1.0

@@ -101,3 +101,17 @@ def test_the_same_procedure_abroad_is_declined(query):
 def test_o_han_living_for_good_is_not_korea(kb):
     m = kb.ask("chuyển về ở hẳn nhà chồng thì nhập hộ khẩu thường trú thế nào")
     assert m is not None and m.question == "Thủ tục đăng ký thường trú như thế nào?"
+
+
+def test_a_destination_is_not_abroad():
+    """Making a passport to travel to Korea is the ward's question; doing it in Korea is not."""
+    kb = load_faq(None, bank=False)
+    m = kb.ask("tôi muốn làm hộ chiếu để đi du lịch Hàn Quốc thì ra đâu làm")
+    assert m is not None and m.question == "Làm hộ chiếu ở đâu, cần giấy tờ gì?"
+
+
+def test_rain_water_is_not_shopping():
+    # "nước mưa đổ" folds to "nuoc mua do": "mua đồ" (buying things) is not an other-request
+    kb = load_faq(None, bank=False)
+    m = kb.ask("hai nhà cãi nhau chuyện nước mưa đổ sang sân, nhờ ai hòa giải")
+    assert m is not None and m.question == "Mâu thuẫn với hàng xóm thì nhờ ai hòa giải?"
