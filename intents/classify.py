@@ -16,7 +16,6 @@ Scores become confidences with a softmax; when the winner is not clear the resul
 from __future__ import annotations
 
 import csv
-import heapq
 import math
 import threading
 from collections import defaultdict

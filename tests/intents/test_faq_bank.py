@@ -1,7 +1,6 @@
 """The FAQ's paraphrase bank: more ways residents asked an entry make it answerable, questions
 that were asked and must be declined (decoys) keep the bot from answering what sits near an
 entry, and the file officers edit is never changed by it."""
-import pytest
 
 from intents.faq import FaqEntry, FaqIndex, load_faq, read_csv, default_faq_path
 from intents.training import TRAINING_SETS, faq_bank
