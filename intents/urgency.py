@@ -95,7 +95,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                    "hung khi|dap vo chai|cam vo chai|cam gach|vac gach|tat axit|tat xang"),
     "structure": _alts("nha|tuong|tran|mai nha|gian giao|cong trinh|cau|ban cong|lan can|"
                        "cot|bien quang cao|cay|cay xanh|nha cu|tuong rao|mai ton|tran nha"),
-    "falling_apart": _alts("sap|do sap|nut toac|sat lo|lo dat|bat goc|roi xuong|sap xuong|"
+    "falling_apart": _alts("sap|do sap|nut toac|sat lo|dang lo dat|lo dat vui|lo dat de|bat goc|roi xuong|sap xuong|"
                            "do xuong|do ra|do rap|nga do|gay do|do nghieng|nghieng han"),
     "onto": _alts("de len|de vao|de trung|de bep|de nat|bi de|de nguoi|trung nguoi|chan ngang|"
                   "vao nguoi|len nguoi|vao nha|len xe|vao xe|trung xe|len mai|sap vao"),
