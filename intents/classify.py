@@ -26,7 +26,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
-from intents.normalize import DATA_DIR, prepare
+from intents.normalize import DATA_DIR, marked_tokens, prepare
 from intents.urgency import RULE_TOPICS, assess as assess_urgency
 from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
 from intents.training import EVAL_DIR, TRAIN_DIR, TRAINING_SETS  # noqa: F401 (re-exported)
@@ -99,30 +99,37 @@ class Classification:
 
 @dataclass(frozen=True)
 class Lexicon:
-    # prepared phrase -> tuple of (dimension, label, weight)
-    phrases: dict[str, tuple[tuple[str, str, float], ...]]
+    # prepared phrase -> tuple of (dimension, label, weight, marks): marks are the phrase's
+    # words as written in the file (intents.normalize.marked_tokens), checked against the
+    # resident's where both have them, so "chạy" never counts as "cháy"
+    phrases: dict[str, tuple[tuple[str, str, float, tuple[str | None, ...]], ...]]
 
     @classmethod
     def load(cls, path=None) -> "Lexicon":
         path = path or DATA_DIR / "lexicon.csv"
-        table: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+        table: dict[str, list[tuple[str, str, float, tuple[str | None, ...]]]] = defaultdict(list)
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 dim = (row.get("dimension") or "").strip()
                 label = (row.get("label") or "").strip()
-                phrase = prepare(row.get("phrase") or "")
+                toks, marks = marked_tokens(row.get("phrase") or "")
+                phrase = " ".join(toks)
                 if not phrase or dim not in ("kind", "topic", "urgent"):
                     continue
                 if dim == "kind":
                     check_kind(label)
                 elif dim == "topic":
                     check_topic(label)
-                table[phrase].append((dim, label, float(row.get("weight") or 1)))
+                table[phrase].append((dim, label, float(row.get("weight") or 1), tuple(marks)))
         return cls({p: tuple(v) for p, v in table.items()})
 
     def __post_init__(self) -> None:
         # Every proper prefix of a phrase: matching at a position extends word by word and
         # stops as soon as no phrase continues that way (this runs on every message).
+        # Hits built without marks (tests, other callers) check none.
+        object.__setattr__(self, "phrases", {
+            p: tuple(h if len(h) == 4 else (*h, (None,) * len(p.split())) for h in hits)
+            for p, hits in self.phrases.items()})
         prefixes: set[str] = set()
         for phrase in self.phrases:
             words = phrase.split()
@@ -133,7 +140,7 @@ class Lexicon:
     def _best_cue(self, grams: Iterable[str], label_ok) -> tuple[str, float] | None:
         best = None
         for g in grams:
-            for dim, label, w in self.phrases.get(g, ()):
+            for dim, label, w, _marks in self.phrases.get(g, ()):
                 if dim == "kind" and label_ok(label, w) and (best is None or w > best[1]):
                     best = (label, w)
         return best
@@ -161,7 +168,9 @@ class Lexicon:
             out[hit[0]] = out.get(hit[0], 0.0) + LEAD_CUE_BONUS
         return out
 
-    def score(self, toks: list[str]) -> dict[str, dict[str, float]]:
+    def score(self, toks: list[str], marks: list[str | None] | None = None) -> dict[str, dict[str, float]]:
+        """Lexicon weights per dimension and label. `marks` (intents.normalize.marked_tokens)
+        drops a phrase whose written words differ from the resident's where both have marks."""
         out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
                                             "urgent": defaultdict(float)}
         n = len(toks)
@@ -175,6 +184,8 @@ class Lexicon:
             j = i + 1
             while True:
                 hits = phrases.get(key)
+                if hits and marks is not None:
+                    hits = _same_marks(hits, marks, i)
                 if hits:
                     found.append((i, j, hits))
                 if j >= n or j - i >= MAX_NGRAM or key not in prefixes:
@@ -191,10 +202,23 @@ class Lexicon:
                 if any(a <= i and j <= b for a, b in spans):
                     continue
                 spans.append((i, j))
-                for d, label, w in hits:
+                for d, label, w, _marks in hits:
                     if d == dim:
                         out[dim][label] += w
         return out
+
+
+def _same_marks(hits: tuple, marks: list[str | None], start: int) -> tuple:
+    """The hits whose written words agree with the resident's from `start` on."""
+    kept = []
+    for hit in hits:
+        for offset, want in enumerate(hit[3]):
+            got = marks[start + offset]
+            if want is not None and got is not None and want != got:
+                break
+        else:
+            kept.append(hit)
+    return tuple(kept) if len(kept) != len(hits) else hits
 
 
 @lru_cache(maxsize=1)
@@ -515,8 +539,8 @@ class Classifier:
         self._add(text, kind, topic)
 
     def classify(self, text: str) -> Classification:
-        toks = prepare(text).split()
-        lex = self.lexicon.score(toks)
+        toks, marks = marked_tokens(text)
+        lex = self.lexicon.score(toks, marks)
         kind_scores = dict(lex["kind"])
         cues = self.lexicon.position_cues(toks)
         for label, bonus in cues.items():

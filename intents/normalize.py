@@ -176,6 +176,70 @@ def tokens(text: str) -> list[str]:
     return expand_tokens(_TOKEN.findall(folded))
 
 
+# --- diacritics kept beside the matching form -------------------------------------------
+# Folding makes "cháy" (fire) and "chạy" (run), "lô đất" (a plot) and "lở đất" (a landslide),
+# "ở tổ" and "ô tô" one string. A resident who types the marks has told them apart, so the
+# lexicon may check them (intents.classify.Lexicon): `marked_tokens` gives, beside each prepared
+# token, the word as typed, or None where that says nothing (typed without marks in a message
+# that mostly has none, or rewritten by the teencode table).
+_MARK_D = str.maketrans({"đ": "d", "ð": "d"})  # "dường" for "đường" is a common slip: ignore đ
+_Y_TO_I = str.maketrans({"y": "i", "ý": "í", "ỳ": "ì", "ỷ": "ỉ", "ỹ": "ĩ", "ỵ": "ị"})
+# Share of a message's words typed with marks above which a word typed without them ("ban",
+# board) is meant that way, not a stripped "bán" (sell).
+MARKED_MESSAGE_SHARE = 0.3
+_MARK_CACHE: dict[str, str] = {}
+
+
+def mark_key(word: str) -> str:
+    """The comparison form of a lower-case word with its marks: đ as d, and a syllable-final y
+    as i (the matching form's "ký"/"kí" rule)."""
+    key = _MARK_CACHE.get(word)
+    if key is None:
+        key = word.translate(_MARK_D)
+        if key.endswith(("y", "ý", "ỳ", "ỷ", "ỹ", "ỵ")) and _FINAL_Y.search(fold(key)):
+            key = key[:-1] + key[-1].translate(_Y_TO_I)
+        if len(_MARK_CACHE) < _TOKEN_CACHE_MAX:
+            _MARK_CACHE[word] = key
+    return key
+
+
+def marked_tokens(text: str) -> tuple[list[str], list[str | None]]:
+    """(prepared tokens, the word as typed beside each, or None): see above."""
+    lowered = normalize((text or "")[:MAX_CHARS]).lower()
+    folded = fold(lowered)
+    if folded.isascii() and lowered.isascii():
+        toks = tokens(text)
+        return toks, [None] * len(toks)
+    aligned = len(folded) == len(lowered)  # folding is one character for one, nearly always
+    raw = [(m.group(), lowered[m.start():m.end()] if aligned else None) for m in _TOKEN.finditer(folded)]
+    words = [w for w, _ in raw if w != "?"]
+    typed = sum(1 for w, orig in raw if orig is not None and orig != w)
+    exact_ascii = bool(words) and typed >= MARKED_MESSAGE_SHARE * len(words)
+    _words, phrases = teencode()
+    out: list[str] = []
+    marks: list[str | None] = []
+    i, n = 0, len(raw)
+    while i < n:
+        tok, orig = raw[i]
+        if i + 1 < n:
+            full = phrases.get(tok + " " + raw[i + 1][0])
+            if full:
+                parts = [_final_y(t) for t in full.split()]
+                out.extend(parts)
+                marks.extend([None] * len(parts))
+                i += 2
+                continue
+        parts = _expand_one(tok)
+        out.extend(parts)
+        if (len(parts) == 1 and orig is not None and tok != "?" and parts[0] == _final_y(tok)
+                and (orig != tok or exact_ascii)):
+            marks.append(mark_key(orig))
+        else:
+            marks.extend([None] * len(parts))
+        i += 1
+    return out, marks
+
+
 def prepare(text: str) -> str:
     """The matching form of a whole message, teencode expanded: "ko dc" -> "khong duoc"."""
     return " ".join(tokens(text))

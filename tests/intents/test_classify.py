@@ -209,3 +209,15 @@ def test_words_that_fold_alike_are_told_apart(clf, text, kind, urgent):
 
 def test_a_landslide_now_is_still_urgent(clf):
     assert clf.classify("đang lở đất đè vào nhà dân tổ 3, có người bên trong").urgent
+
+
+def test_the_lexicon_checks_the_marks_a_resident_typed():
+    from intents.normalize import marked_tokens
+    lex = Classifier(use_seed=False).lexicon
+    fire = lex.score(*marked_tokens("nhà số 5 đang cháy"))["urgent"].get("yes", 0.0)
+    run = lex.score(*marked_tokens("nhà số 5 đang chạy"))["urgent"].get("yes", 0.0)
+    bare = lex.score(*marked_tokens("nha so 5 dang chay"))["urgent"].get("yes", 0.0)
+    assert fire >= 2.5 and bare == fire and run == 0.0
+    # "ô tô" (a car) is not "ở tổ" (in group ...)
+    assert "infrastructure" not in lex.score(*marked_tokens("đám cưới ở tổ 3 ồn quá"))["topic"]
+    assert "infrastructure" in lex.score(*marked_tokens("ô tô đỗ chắn lối đi"))["topic"]

@@ -1,6 +1,6 @@
 import unicodedata
 
-from intents.normalize import expand, fold, normalize, prepare, squeeze, strip_fillers
+from intents.normalize import expand, fold, marked_tokens, normalize, prepare, squeeze, strip_fillers
 
 
 def test_nfd_input_becomes_nfc():
@@ -61,3 +61,19 @@ def test_double_u_is_vietnamese_not_a_stretched_letter():
     assert prepare("lương hưu") == "luong huu"
     assert prepare("bưu điện") == "buu dien"
     assert squeeze("hongggg") == "hong" and squeeze("nhaa") == "nha"
+
+
+def test_marked_tokens_keep_the_typed_word_beside_the_matching_form():
+    toks, marks = marked_tokens("Lô đất ko ai cản, ký giấy ở tdp")
+    assert toks == prepare("Lô đất ko ai cản, ký giấy ở tdp").split()
+    assert len(marks) == len(toks)
+    assert marks[:2] == ["lô", "dất"]  # đ is compared as d ("dường" for "đường" is a slip)
+    assert marks[toks.index("khong")] is None  # rewritten by the teencode table
+    assert marks[toks.index("ki")] == "kí"  # the ký/kí rule of the matching form
+    assert marks[toks.index("pho")] is None
+
+
+def test_a_word_without_marks_counts_only_in_a_message_that_has_them():
+    assert marked_tokens("chào ban quản trị ạ")[1][1] == "ban"  # meant: ban (board), not bán
+    assert marked_tokens("chao ban quan tri a")[1] == [None] * 5
+    assert marked_tokens("chao ban quản tri a")[1][1] is None  # mostly typed without marks
