@@ -213,8 +213,10 @@ def register(subparsers) -> None:
     q.set_defaults(func=cmd_faq_export)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
+    from intents.evaluate import SPLIT_NAMES
+
     p = subparsers.add_parser("eval", help="đánh giá độ chính xác trên tập kiểm thử")
-    p.add_argument("--split", choices=("test14", "test13", "test12", "test11", "test10", "test9", "test8", "test7", "test6", "test5", "test4", "test3", "test2", "test", "dev", "both"), default="both")
+    p.add_argument("--split", choices=SPLIT_NAMES + ("both",), default="both")
     p.add_argument("--errors", action="store_true", help="in các tin bị phân loại sai")
     p.set_defaults(func=cmd_eval)
 

@@ -202,9 +202,14 @@ class Lexicon:
                 if any(a <= i and j <= b for a, b in spans):
                     continue
                 spans.append((i, j))
+                # Rows that are spellings of one phrase ("không ạ", "ko ạ", "k a") count once:
+                # the weight furthest from zero among those that match.
+                best: dict[str, float] = {}
                 for d, label, w, _marks in hits:
-                    if d == dim:
-                        out[dim][label] += w
+                    if d == dim and abs(w) > abs(best.get(label, 0.0)):
+                        best[label] = w
+                for label, w in best.items():
+                    out[dim][label] += w
         return out
 
 

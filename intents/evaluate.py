@@ -1,9 +1,10 @@
 """Evaluation of the classifier and the FAQ matcher on labelled sets (pure: files in, figures
 out). The sets under intents/data/eval/ (classify_<name>.csv, faq_<name>.csv):
-- TEST14, TEST11 (HELD_OUT; TEST11's errors have never been looked at): held out, never used for tuning or training, written by someone who
-  never saw the classifier, its data or the other sets. The first present is the headline.
-- TEST13, TEST12, TEST10, TEST9, TEST8, TEST7, TEST5, TEST4, TEST6, TEST3, TEST2, TEST, DEV: each was held out once and has been measured and looked at
-  since. They are training data now (intents.training.TRAINING_SETS): seed examples of the
+- HELD_OUT (TEST15, TEST11; TEST11's errors have never been looked at): never used for tuning
+  or training, written by someone who never saw the classifier, its data or the other sets. The
+  first present is the headline.
+- TRAINING_SETS (DEV, TEST, TEST2 ... TEST14): each was held out once and has been measured and
+  looked at since. They are training data now (intents.training.TRAINING_SETS): seed examples of the
   classifier and the FAQ's paraphrase bank. Each is scored by models built without it
   (leave-one-set-out), so no figure is on a message the models were given.
 
@@ -215,26 +216,16 @@ def figures(r: dict) -> dict:
     }
 
 
-SPLIT_LABELS = {
-    "test14": "TEST14 (held out: written by someone who never saw the models; headline)",
-    "test13": "TEST13 (training data now; scored by models trained without it)",
-    "test12": "TEST12 (training data now; scored by models trained without it)",
-    "test11": "TEST11 (held out: written by someone who never saw the models)",
-    "test10": "TEST10 (training data now; scored by models trained without it)",
-    "test9": "TEST9 (training data now; scored by models trained without it)",
-    "test8": "TEST8 (training data now; scored by models trained without it)",
-    "test7": "TEST7 (training data now; scored by models trained without it)",
-    "test5": "TEST5 (training data now; scored by models trained without it)",
-    "test4": "TEST4 (training data now; scored by models trained without it)",
-    "test6": "TEST6 (training data now; scored by models trained without it)",
-    "test3": "TEST3 (training data now; scored by models trained without it)",
-    "test2": "TEST2 (training data now; scored by models trained without it)",
-    "test": "TEST (training data now; scored by models trained without it)",
-    "dev": "DEV (training data now; scored by models trained without it)",
-}
 # Never used for training or tuning; asked of writers who never saw the models, their data or
 # the other sets. The first present is the headline.
-HELD_OUT = ("test14", "test11")
+HELD_OUT = ("test15", "test11")
+SPLIT_LABELS = {
+    **{name: f"{name.upper()} (training data now; scored by models trained without it)"
+       for name in TRAINING_SETS},
+    **{name: f"{name.upper()} (held out: written by someone who never saw the models)"
+       for name in HELD_OUT},
+}
+SPLIT_NAMES = HELD_OUT + tuple(reversed(TRAINING_SETS))
 
 
 def available_splits() -> tuple[str, ...]:

@@ -118,7 +118,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                  "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|"
                  "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio van|toi gio chua|tu sang toi gio|tu trua toi gio|tu chieu toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
                  "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc|"
-                 "can nguoi biet so cuu|can nguoi so cuu|so cuu gap"),
+                 "can nguoi biet so cuu|can nguoi so cuu|so cuu gap|ai biet so cuu|ai lam so cuu|goi giup|goi cap cuu giup"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
         "phong chong|phong ngua|bao hiem|boi thuong|hom truoc|tuan truoc|thang truoc|hom qua|"

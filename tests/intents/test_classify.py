@@ -221,3 +221,31 @@ def test_the_lexicon_checks_the_marks_a_resident_typed():
     # "ô tô" (a car) is not "ở tổ" (in group ...)
     assert "infrastructure" not in lex.score(*marked_tokens("đám cưới ở tổ 3 ồn quá"))["topic"]
     assert "infrastructure" in lex.score(*marked_tokens("ô tô đỗ chắn lối đi"))["topic"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    # after TEST14's first run, in other words than its messages
+    ("admin còn ở đó không ạ", "greeting"),
+    ("bị lừa mua hàng online mất 3 triệu, giờ phải làm gì ạ", "question"),
+    ("nộp hồ sơ trên cổng dịch vụ công 3 tuần vẫn trạng thái chờ tiếp nhận", "complaint"),
+    ("xin giấy xác nhận mà đi 4 lần mới xong, lần nào cũng bảo thiếu", "complaint"),
+])
+def test_check_ins_what_to_do_now_and_slow_procedures(clf, text, kind):
+    assert kinds(clf, text) == {kind}
+
+
+def test_a_regulating_lake_is_not_an_air_conditioner(clf):
+    result = clf.classify("có rác nổi đầy mặt hồ điều hòa cạnh công viên, bốc mùi")
+    assert result.topic != "utilities"
+
+
+def test_spellings_of_one_phrase_count_once(tmp_path):
+    from intents.classify import Lexicon
+    from intents.normalize import marked_tokens
+    path = tmp_path / "lexicon.csv"
+    path.write_text("dimension,label,phrase,weight\n"
+                    "kind,question,không ạ,2\nkind,question,ko ạ,2\nkind,question,k a,1.5\n"
+                    "kind,greeting,còn đó không,5\n", encoding="utf-8")
+    lex = Lexicon.load(path)
+    assert lex.score(*marked_tokens("cái này được không ạ"))["kind"]["question"] == 2.0
+    assert lex.score(*marked_tokens("cai nay duoc ko a"))["kind"]["question"] == 2.0

@@ -68,6 +68,9 @@ DESCRIBED = [
     # "chạy về hướng" is running, not "cháy vé"
     ("thằng giật túi xách của bà cụ rồi chạy về hướng chợ, bà cụ ngã đập đầu đang nằm đó",
      "person+collapse"),
+    # after TEST14: asking who knows first aid, or asking someone to call, is not a procedure
+    ("có ông cụ ngã gục ở bến xe buýt, không tỉnh, ai biết sơ cứu ra giúp", "person+collapse"),
+    ("có bà cụ ngất xỉu giữa chợ, ai có số cấp cứu gọi giúp với", "person+collapse"),
 ]
 
 
