@@ -137,6 +137,25 @@ def _final_y(t: str) -> str:
     return _FINAL_Y.sub("i", t) if t.endswith("y") else t
 
 
+# A Vietnamese syllable in matching form (no marks): onset, vowels, final consonant. Used only to
+# find two words typed without the space between them ("matnuoc", "thanhpho").
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:oai|oay|oao|oeo|uoi|uou|uya|uye|uyu|ieu|yeu|uay|"
+    r"ai|ao|au|ay|eo|ia|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ie|ye|a|e|i|o|u|y)"
+    r"(?:ch|ng|nh|[cmnpt])?")
+
+
+def split_run_together(tok: str) -> tuple[str, str] | None:
+    """"matnuoc" -> ("mat", "nuoc"): a word that is no syllable but splits one way only into
+    two syllables of two letters or more."""
+    if not 5 <= len(tok) <= 12 or not tok.isalpha() or _SYLLABLE.fullmatch(tok):
+        return None
+    splits = [(tok[:i], tok[i:]) for i in range(2, len(tok) - 1)
+              if _SYLLABLE.fullmatch(tok[:i]) and _SYLLABLE.fullmatch(tok[i:])]
+    return splits[0] if len(splits) == 1 else None
+
+
 def _expand_one(tok: str) -> tuple[str, ...]:
     hit = _TOKEN_CACHE.get(tok)
     if hit is not None:
@@ -145,7 +164,10 @@ def _expand_one(tok: str) -> tuple[str, ...]:
     full = words.get(tok)
     if full is None and not tok.isdigit():
         sq = squeeze(tok)
-        full = words.get(sq, sq)
+        full = words.get(sq)
+        if full is None:
+            pair = split_run_together(sq)
+            full = " ".join(words.get(w, w) for w in pair) if pair else sq
     out = tuple(_final_y(t) for t in (full or tok).split())
     if len(_TOKEN_CACHE) < _TOKEN_CACHE_MAX:
         _TOKEN_CACHE[tok] = out

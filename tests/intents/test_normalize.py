@@ -77,3 +77,12 @@ def test_a_word_without_marks_counts_only_in_a_message_that_has_them():
     assert marked_tokens("chào ban quản trị ạ")[1][1] == "ban"  # meant: ban (board), not bán
     assert marked_tokens("chao ban quan tri a")[1] == [None] * 5
     assert marked_tokens("chao ban quản tri a")[1][1] is None  # mostly typed without marks
+
+
+def test_two_words_typed_without_the_space_are_split():
+    assert prepare("matnuoc tu sang r") == "mat nuoc tu sang roi"
+    assert prepare("Thanhpho ngập") == "thanh pho ngap"
+    # a real syllable, a brand, an abbreviation, or a word that splits two ways stays whole
+    for word in ("nghieng", "facebook", "vneid", "online", "hanoi", "iphone"):
+        assert prepare(word) == expand(word), word
+        assert " " not in prepare(word), word
