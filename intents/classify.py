@@ -136,6 +136,12 @@ class Lexicon:
             for k in range(1, len(words)):
                 prefixes.add(" ".join(words[:k]))
         object.__setattr__(self, "_prefixes", frozenset(prefixes))
+        # Per phrase, what scoring needs to know at once: its hits, whether any has marks to
+        # check, its dimensions, and whether two rows share a label (spellings of one phrase).
+        object.__setattr__(self, "_entries", {
+            p: (hits, any(m is not None for h in hits for m in h[3]),
+                tuple(sorted({h[0] for h in hits})), len({h[:2] for h in hits}) != len(hits))
+            for p, hits in self.phrases.items()})
 
     def _best_cue(self, grams: Iterable[str], label_ok) -> tuple[str, float] | None:
         best = None
@@ -174,7 +180,9 @@ class Lexicon:
         out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
                                             "urgent": defaultdict(float)}
         n = len(toks)
-        phrases = self.phrases
+        entries = self._entries
+        if marks is not None and not any(marks):
+            marks = None  # nothing typed with marks: nothing to check
         # Longest match wins, per dimension: "dây điện cháy" (urgent) silences "cháy" (urgent)
         # but not "dây điện" (topic); a weight-0 phrase ("điện thoại") silences "điện".
         found: list[tuple[int, int, tuple]] = []
@@ -183,11 +191,14 @@ class Lexicon:
             key = toks[i]
             j = i + 1
             while True:
-                hits = phrases.get(key)
-                if hits and marks is not None:
-                    hits = _same_marks(hits, marks, i)
-                if hits:
-                    found.append((i, j, hits))
+                entry = entries.get(key)
+                if entry is not None:
+                    if marks is not None and entry[1]:
+                        hits = _same_marks(entry[0], marks, i)
+                        if hits is not entry[0]:
+                            entry = (hits, True, tuple(sorted({h[0] for h in hits})), True) if hits else None
+                    if entry is not None:
+                        found.append((i, j, entry))
                 if j >= n or j - i >= MAX_NGRAM or key not in prefixes:
                     break
                 key = key + " " + toks[j]
@@ -196,12 +207,18 @@ class Lexicon:
             return out
         found.sort(key=lambda m: m[0] - m[1])  # longest first
         taken: dict[str, list[tuple[int, int]]] = {"kind": [], "topic": [], "urgent": []}
-        for i, j, hits in found:
-            for dim in {h[0] for h in hits}:
+        for i, j, (hits, _checks, dims, spellings) in found:
+            for dim in dims:
                 spans = taken[dim]
                 if any(a <= i and j <= b for a, b in spans):
                     continue
                 spans.append((i, j))
+                scores = out[dim]
+                if not spellings:
+                    for d, label, w, _marks in hits:
+                        if d == dim:
+                            scores[label] += w
+                    continue
                 # Rows that are spellings of one phrase ("không ạ", "ko ạ", "k a") count once:
                 # the weight furthest from zero among those that match.
                 best: dict[str, float] = {}
@@ -209,7 +226,7 @@ class Lexicon:
                     if d == dim and abs(w) > abs(best.get(label, 0.0)):
                         best[label] = w
                 for label, w in best.items():
-                    out[dim][label] += w
+                    scores[label] += w
         return out
 
 

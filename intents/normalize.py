@@ -59,7 +59,11 @@ def _fix_tone(m: re.Match) -> str:
 
 def normalize(text: str) -> str:
     """Canonical display/storage form: keeps case and diacritics."""
-    text = unicodedata.normalize("NFC", (text or "").translate(_CLEAN_TABLE))
+    if not text:
+        return ""
+    if text.isascii():  # no marks, no invisible or full-width characters: only the spaces
+        return _SPACES.sub(" ", text).strip()
+    text = unicodedata.normalize("NFC", text.translate(_CLEAN_TABLE))
     text = _TONE_RE.sub(_fix_tone, text)
     return _SPACES.sub(" ", text).strip()
 
@@ -227,11 +231,14 @@ def mark_key(word: str) -> str:
 
 def marked_tokens(text: str) -> tuple[list[str], list[str | None]]:
     """(prepared tokens, the word as typed beside each, or None): see above."""
-    lowered = normalize((text or "")[:MAX_CHARS]).lower()
-    folded = fold(lowered)
-    if folded.isascii() and lowered.isascii():
+    text = (text or "")[:MAX_CHARS]
+    if text.isascii():
         toks = tokens(text)
         return toks, [None] * len(toks)
+    lowered = normalize(text).lower()
+    folded = lowered.translate(_FOLD)
+    if not folded.isascii():
+        folded = fold(lowered)
     aligned = len(folded) == len(lowered)  # folding is one character for one, nearly always
     raw = [(m.group(), lowered[m.start():m.end()] if aligned else None) for m in _TOKEN.finditer(folded)]
     words = [w for w, _ in raw if w != "?"]
