@@ -65,6 +65,7 @@ def distinct_factor(dcov: float) -> float:
 # character-level similarity for typos and word order.
 W_QUERY, W_KEY, W_FUZZ = 0.5, 0.25, 0.25
 COMMON_SHARE = 20  # a feature in more than 1/20 of the keys does not nominate candidates
+STORY_MIN_PARAPHRASES = 3  # see FaqIndex: below this a paraphrase keeps all its words
 CANDIDATE_POOL = 60  # candidates whose overlap is computed exactly; the best 25 are scored
 
 
@@ -192,23 +193,46 @@ class FaqIndex:
             n = by_question.get(normalize(question))
             if n is not None:
                 extra[n].append(query)
-        keyed = [(n, text) for n, e in enumerate(self.entries)
-                 for text in (e.question, *e.variants, *extra.get(n, ()))]
-        keyed += [(DECLINE, text) for text in declines]
-        for n, text in keyed:
+        keyed = [(n, text, False) for n, e in enumerate(self.entries) for text in (e.question, *e.variants)]
+        keyed += [(n, text, True) for n, texts in sorted(extra.items()) for text in texts]
+        keyed += [(DECLINE, text, False) for text in declines]
+        # A resident's paraphrase carries their story ("chồng tôi bị tai nạn ... tôi bán rau"):
+        # its words match other residents' stories, not the question. A bank key keeps only
+        # the features its entry shows more than once: in the entry's own question, variants or
+        # answer, or in two of its paraphrases. The whole text still counts in the fuzzy ratio.
+        # With fewer than STORY_MIN_PARAPHRASES paraphrases nothing tells story from subject
+        # (an officer's first paraphrases of a new entry): they keep every word.
+        own: dict[int, set[str]] = defaultdict(set)
+        seen_once: dict[int, set[str]] = defaultdict(set)
+        shared: dict[int, set[str]] = defaultdict(set)
+        for n, e in enumerate(self.entries):
+            for text in (e.question, *e.variants, e.answer):
+                own[n].update(_feats(_clean_query(text)))
+        for n, text, bank in keyed:
+            if bank:
+                for f in _feats(_clean_query(text)):
+                    if f in seen_once[n]:
+                        shared[n].add(f)
+                    seen_once[n].add(f)
+        for n, text, bank in keyed:
             toks = _clean_query(text)
             if not toks:
                 continue
             feats = _feats(toks)
+            dist = _distinctive(toks)
+            if bank and len(extra[n]) >= STORY_MIN_PARAPHRASES:
+                kept = {f: None for f in feats if f in own[n] or f in shared[n]}
+                feats = kept or feats
+                dist = [t for t in dist if t in feats] or dist
             kid = len(self._keys)
             self._keys.append((n, " ".join(toks), feats))
             self._key_sets.append(frozenset(feats))
-            self._key_dist.append(frozenset(_distinctive(toks)))
+            self._key_dist.append(frozenset(dist))
             for f in feats:
                 self._postings[f].append(kid)
                 df[f] += 1
         self.paraphrase_count = sum(len(v) for v in extra.values())
-        self.decline_count = sum(1 for n, _t in keyed if n == DECLINE)
+        self.decline_count = sum(1 for n, _t, _b in keyed if n == DECLINE)
         nkeys = max(len(self._keys), 1)
         self._common_df = max(40, nkeys // COMMON_SHARE)
         self._idf = {f: math.log((nkeys + 1) / (c + 1)) + 1.0 for f, c in df.items()}

@@ -112,3 +112,23 @@ def test_every_uncovered_subject_word_costs():
     assert near_miss.question == real.question == "Làm sổ đỏ, sang tên đất đai ở đâu?"
     assert real.score > 0.8
     assert near_miss.score < 0.55
+
+
+DISABILITY = FaqEntry("Người khuyết tật được hỗ trợ gì, đăng ký ở đâu?",
+                      "Trợ cấp xã hội hằng tháng; hồ sơ nộp tại UBND phường.",
+                      (), "Nguồn: Nghị định 20/2021/NĐ-CP", "social_welfare")
+
+
+def test_a_residents_story_in_a_paraphrase_does_not_attract_other_stories():
+    story = ("chồng tôi bị tai nạn cụt một chân, cả nhà trông vào tôi bán rau ngoài chợ, "
+             "người khuyết tật được hỗ trợ gì")
+    banked = FaqIndex([DISABILITY, DEATH, LICENCE], paraphrases=[
+        (story, DISABILITY.question),
+        ("con tôi bị bại não bẩm sinh thì người khuyết tật được hỗ trợ những gì", DISABILITY.question),
+        ("bố tôi bị liệt nửa người, có được hưởng chế độ người khuyết tật không", DISABILITY.question),
+    ])
+    # the story's own words ("bán rau ngoài chợ") are not what the entry is about
+    assert banked.ask("ai bán rau sạch ngoài chợ không") is None
+    # what the paraphrases share with the entry still answers
+    m = banked.ask("con tôi bại não thì được hỗ trợ gì")
+    assert m is not None and m.question == DISABILITY.question
