@@ -151,7 +151,7 @@ class Lexicon:
                     best = (label, w)
         return best
 
-    def position_cues(self, toks: list[str]) -> dict[str, float]:
+    def position_cues(self, toks: list[str], marks: list[str | None] | None = None) -> dict[str, float]:
         """Bonuses for a question phrase closing the message and a suggestion/denunciation
         phrase opening it (politeness words and particles around them skipped)."""
         out: dict[str, float] = {}
@@ -172,6 +172,9 @@ class Lexicon:
         hit = self._best_cue(head, lambda label, w: label in LEAD_CUE_KINDS and w >= 2)
         if hit:
             out[hit[0]] = out.get(hit[0], 0.0) + LEAD_CUE_BONUS
+        elif start < len(toks) and toks[start] == "nen" and (marks is None or marks[start] in (None, "nên")):
+            # "nên gửi tin nhắn khi có kết quả": a message that opens on "nên" proposes
+            out["suggestion"] = out.get("suggestion", 0.0) + LEAD_CUE_BONUS
         return out
 
     def score(self, toks: list[str], marks: list[str | None] | None = None) -> dict[str, dict[str, float]]:
@@ -564,7 +567,7 @@ class Classifier:
         toks, marks = marked_tokens(text)
         lex = self.lexicon.score(toks, marks)
         kind_scores = dict(lex["kind"])
-        cues = self.lexicon.position_cues(toks)
+        cues = self.lexicon.position_cues(toks, marks)
         for label, bonus in cues.items():
             kind_scores[label] = kind_scores.get(label, 0.0) + bonus
         topic_scores = dict(lex["topic"])

@@ -249,3 +249,10 @@ def test_spellings_of_one_phrase_count_once(tmp_path):
     lex = Lexicon.load(path)
     assert lex.score(*marked_tokens("cái này được không ạ"))["kind"]["question"] == 2.0
     assert lex.score(*marked_tokens("cai nay duoc ko a"))["kind"]["question"] == 2.0
+
+
+def test_a_message_opening_on_nen_proposes_but_nen_nha_does_not(clf):
+    assert kinds(clf, "nên gửi tin nhắn báo khi hồ sơ có kết quả, đỡ phải lên phường hỏi") == {"suggestion"}
+    from intents.normalize import marked_tokens
+    toks, marks = marked_tokens("nền nhà tôi bị lún nứt sau khi bên cạnh đào móng")
+    assert "suggestion" not in clf.lexicon.position_cues(toks, marks)
