@@ -72,6 +72,11 @@ TAIL_QUESTION_BONUS = 1.5
 LEAD_CUE_BONUS = 2.5
 LEAD_CUE_KINDS = ("suggestion", "denunciation")
 _TAIL_PARTICLES = frozenset("a ah ad admin vay nhi the voi nha nhe oi z zay ha khong ko ?".split())
+SALUTATION_MAX = 12  # words an opening "Kính gửi ..." may take before the message starts
+_SALUTATIONS = (["kinh", "gui"], ["kinh", "thua"], ["gui"])
+_ADDRESSEE_WORDS = frozenset(
+    "ban mat tran to quoc phuong uy nhan dan ubnd lanh dao cac anh chi can bo va thuong truc "
+    "admin doan the khu pho chinh quyen".split())
 _LEAD_WORDS = frozenset("em toi minh chau con xin kinh da vang chung ad admin oi".split())
 
 # Words too common to say anything alone (bigrams containing them still count).
@@ -165,7 +170,7 @@ class Lexicon:
         hit = self._best_cue(tail, lambda label, w: label == "question" and w >= 2)
         if hit:
             out["question"] = TAIL_QUESTION_BONUS
-        start = 0
+        start = salutation_end(toks)
         while start < len(toks) - 1 and toks[start] in _LEAD_WORDS:
             start += 1
         head = [" ".join(toks[start:j]) for j in range(start + 1, min(len(toks), start + 3) + 1)]
@@ -244,6 +249,19 @@ def _same_marks(hits: tuple, marks: list[str | None], start: int) -> tuple:
         else:
             kept.append(hit)
     return tuple(kept) if len(kept) != len(hits) else hits
+
+
+def salutation_end(toks: list[str]) -> int:
+    """Where a message opening "Kính gửi Ban MTTQ phường và tổ dân phố 4, ..." starts saying
+    something: after the address (its words and numbers), at most SALUTATION_MAX words."""
+    for opening in _SALUTATIONS:
+        if toks[:len(opening)] == opening:
+            k = len(opening)
+            limit = min(len(toks), k + SALUTATION_MAX)
+            while k < limit and (toks[k] in _ADDRESSEE_WORDS or toks[k].isdigit()):
+                k += 1
+            return k if k < len(toks) else 0
+    return 0
 
 
 @lru_cache(maxsize=1)

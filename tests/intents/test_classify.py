@@ -256,3 +256,43 @@ def test_a_message_opening_on_nen_proposes_but_nen_nha_does_not(clf):
     from intents.normalize import marked_tokens
     toks, marks = marked_tokens("nền nhà tôi bị lún nứt sau khi bên cạnh đào móng")
     assert "suggestion" not in clf.lexicon.position_cues(toks, marks)
+
+
+@pytest.mark.parametrize("text,kind", [
+    # after TEST15's first run, in other words than its messages
+    ("Kính gửi Ban MTTQ phường, chúng tôi đề nghị làm lại mương thoát nước tổ 7 vì năm nào cũng tràn", "suggestion"),
+    ("cám ơn các anh chị ở phường đã đến thăm mẹ em hôm qua", "greeting"),
+    ("tuần trước kho sơn đầu ngõ bốc cháy, vậy mà giờ họ vẫn chứa hàng sát nhà dân", "complaint"),
+    ("có người quây tôn chiếm bãi đất trống cạnh trường, phường biết chưa ạ?", "complaint"),
+    ("xe ben chở cát chạy qua rơi vãi đầy đường, ai chịu trách nhiệm vậy?", "complaint"),
+    ("lò đốt rác sau chợ ngày nào cũng khói mù mịt, người già ho suốt", "complaint"),
+])
+def test_salutations_thanks_grievances_and_habits(clf, text, kind):
+    assert kinds(clf, text) == {kind}
+
+
+def test_the_front_and_the_residential_group_are_addressees_not_topics(clf):
+    result = clf.classify("Kính gửi Ban MTTQ phường và tổ dân phố 4, cống trước nhà tôi tắc 1 tuần nay")
+    assert result.topic == "infrastructure"
+
+
+def test_standing_until_one_nearly_faints_is_not_an_emergency(clf):
+    assert not clf.classify("trạm y tế đông quá, chờ 3 tiếng đứng muốn xỉu luôn").urgent
+
+
+def test_the_cues_behind_those_answers(clf):
+    """The same behaviours at the level that gives them (the examples above are also near
+    retired messages, which the nearest-example vote may answer on its own)."""
+    from intents.normalize import marked_tokens
+    from intents.urgency import assess
+
+    def lex(text):
+        return clf.lexicon.score(*marked_tokens(text))["kind"]
+
+    toks, marks = marked_tokens("Kính gửi Ban MTTQ phường, chúng tôi đề nghị làm lại mương")
+    assert "suggestion" in clf.lexicon.position_cues(toks, marks)
+    assert lex("cám ơn phường nhiều").get("greeting", 0) >= 3
+    assert lex("vậy mà giờ họ vẫn chứa hàng").get("complaint", 0) > 0
+    assert lex("lò đốt rác ngày nào cũng khói").get("question", 0) == 0
+    assert lex("hồ sơ nộp 2 tuần vẫn báo đang xử lý").get("complaint", 0) >= 2
+    assert assess(marked_tokens("chờ 3 tiếng đứng muốn xỉu luôn, có bà cụ ngồi bệt")[0])[1] is True
