@@ -104,7 +104,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "lift": _alts("thang may"),
     # figures of speech that borrow danger words: "chạy deadline", "cứu với deadline cháy quá",
     # "cháy túi". Unlike framing, "đang" or "cứu với" does not lift them.
-    "figurative": _alts("deadline|chay tui|chet cuoi|cuoi chet|nong chay mo|muon xiu|muon xiu luon"),
+    "figurative": _alts("deadline|chay tui|chet cuoi|cuoi chet|nong chay mo|muon xiu|muon xiu luon|"
+                        "chet duoi trong dong"),
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),

@@ -296,3 +296,41 @@ def test_the_cues_behind_those_answers(clf):
     assert lex("lò đốt rác ngày nào cũng khói").get("question", 0) == 0
     assert lex("hồ sơ nộp 2 tuần vẫn báo đang xử lý").get("complaint", 0) >= 2
     assert assess(marked_tokens("chờ 3 tiếng đứng muốn xỉu luôn, có bà cụ ngồi bệt")[0])[1] is True
+
+
+@pytest.mark.parametrize("text,topic", [
+    # after TEST16's first run, in other words than its messages: the danger names the field
+    ("ông Ba tập thể B2 sống một mình, từ hôm qua gõ cửa không ai thưa, mọi hôm ông ra hồ tập thể dục", "social_welfare"),
+    ("tủ điện tầng 2 khu trọ sinh viên đang tóe lửa lách tách, khói bay lên cầu thang", "utilities"),
+])
+def test_an_emergency_whose_danger_names_the_field(clf, text, topic):
+    for variant in (text, strip_diacritics(text)):
+        result = clf.classify(variant)
+        assert result.urgent and result.topic == topic, (variant, result)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Nhận làm giấy tờ nhà đất, sang tên nhanh trọn gói, không cần đi lại, LH 0988xxx", "other"),
+    ("nhà em mất điện từ trưa thì gọi số nào ạ", "question"),
+    ("cột đèn trước ngõ bị nghiêng thì báo ai sửa ạ", "question"),
+])
+def test_ads_and_whom_to_call(clf, text, kind):
+    assert kinds(clf, text) == {kind}
+
+
+def test_drowning_in_paperwork_is_not_an_emergency(clf):
+    assert not clf.classify("chết đuối trong đống giấy tờ, nộp hồ sơ 3 lần vẫn bị trả").urgent
+
+
+def test_the_cues_behind_the_ads_whom_to_call_and_drowning_in_paperwork(clf):
+    from intents.classify import OVERRIDING_RULES
+    from intents.normalize import marked_tokens
+    from intents.urgency import assess
+
+    def lex(text):
+        return clf.lexicon.score(*marked_tokens(text))["kind"]
+
+    assert lex("nhận làm sổ đỏ trọn gói").get("other", 0) >= 2.5
+    assert lex("mất điện thì gọi số nào").get("question", 0) >= 2.5
+    assert assess(marked_tokens("chết đuối trong đống giấy tờ luôn")[0])[1] is True
+    assert {"electric+spark", "gas+leak", "child+missing", "smoke+place", "alone+no_answer"} <= OVERRIDING_RULES
