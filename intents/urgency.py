@@ -105,7 +105,7 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     # figures of speech that borrow danger words: "chạy deadline", "cứu với deadline cháy quá",
     # "cháy túi". Unlike framing, "đang" or "cứu với" does not lift them.
     "figurative": _alts("deadline|chay tui|chet cuoi|cuoi chet|nong chay mo|muon xiu|muon xiu luon|"
-                        "chet duoi trong dong"),
+                        "chet duoi trong dong|nhu chay nha|nhu phai lua"),
     # an open manhole or drain in the street, the hole itself is the danger
     "no_lid": _alts("mat nap|bi lay mat nap|khong co nap|mat nap cong|ho ga ho|ho ga mat|nap cong bi mat"),
     "lid": _alts("nap cong|nap ho ga|nap ga|nap muong"),
@@ -131,7 +131,9 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "moi khi|moi lan|lan nao cung|toi nao cung|moi toi|hang ngay|ngay nao cung|cu mua|"
         "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi|"
         "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
-        "cu chieu|cu toi|cu sang|cu dem|"
+        "cu chieu|cu toi|cu sang|cu dem|gio to la|gio manh la|gio lon la|bao ve la|"
+        # a threat, not the act: "dọa tạt axit" ("đang" still makes it now)
+        "doa tat|de doa|doa se|"
         "dem nao|toi nao|sang nao|chieu nao|ngay nao|nam nao|thang nao|tuan nao|hom nao|"
         "mong phuong|xin phuong|kinh mong|mong uy ban|de nghi phuong|mong cong an|mong cac|"
         # a worry about some day: "lo có ngày chập cháy"

@@ -334,3 +334,23 @@ def test_the_cues_behind_the_ads_whom_to_call_and_drowning_in_paperwork(clf):
     assert lex("mất điện thì gọi số nào").get("question", 0) >= 2.5
     assert assess(marked_tokens("chết đuối trong đống giấy tờ luôn")[0])[1] is True
     assert {"electric+spark", "gas+leak", "child+missing", "smoke+place", "alone+no_answer"} <= OVERRIDING_RULES
+
+
+def test_the_cues_behind_test17s_misses_in_other_words(clf):
+    from intents.normalize import marked_tokens
+    from intents.urgency import assess
+
+    def lex(text):
+        return clf.lexicon.score(*marked_tokens(text))["kind"]
+
+    # "lên tòa B1" is going up a tower, "kiện lên tòa" is going to court
+    assert "denunciation" not in lex("giao hàng lên tòa B1 tầng 12")
+    assert lex("tôi sẽ kiện lên tòa").get("denunciation", 0) >= 3
+    # nobody, nothing: not questions
+    assert lex("báo mấy lần mà chưa ai giải quyết").get("question", 0) == 0
+    assert lex("ngồi cuối lớp không nghe thấy gì").get("question", 0) == 0
+    # a threat, a figure of speech and a habit are not emergencies happening now
+    for text in ("bọn cho vay dọa tạt axit nhà tôi", "hát karaoke gào như cháy nhà",
+                 "cây to nghiêng ra đường, gió to là rung lắc"):
+        assert assess(marked_tokens(text)[0])[1] is True, text
+    assert assess(marked_tokens("thằng nghiện cầm dao dọa giết cả nhà")[0]) == (True, False, "armed")
