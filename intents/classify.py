@@ -662,7 +662,7 @@ class Classifier:
         # (intents/urgency.py). Procedure, past or proposal framing mutes a lone phrase
         # ("thủ tục lắp đồng hồ gas", "đề nghị làm gờ giảm tốc vì hay tai nạn").
         lex_urgent = lex["urgent"].get("yes", 0.0)
-        described, framed, rule = assess_urgency(toks, text)
+        described, framed, rule = assess_urgency(toks, text, marks)
         urgent = described or (lex_urgent >= URGENT_THRESHOLD and not framed)
         if not urgent and not framed:
             # Word statistics over every labelled message catch the wordings no rule has yet

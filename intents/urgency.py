@@ -199,6 +199,39 @@ STRONG = frozenset({("suicide",)})
 _SHOUT_FIRE = frozenset({"chay"})
 
 
+# Folded "chay" is cháy (burn), chạy (run) or chảy (flow). Where the resident typed the marks,
+# `sense_tokens` renames the word by its sense, and only concepts that can mean running or
+# flowing ("chảy máu", "nước chảy xiết") list those senses: "chó chạy ra đường", "đồng hồ điện
+# chạy sai số", "chảy máu chân" no longer count as sparks or fire.
+SENSES = {"chạy": "chay~run", "chảy": "chay~flow"}
+FIRE_CONCEPTS = frozenset({"spark", "smoke"})
+
+
+def sense_tokens(tokens: list[str], marks: list[str | None] | None) -> list[str]:
+    """`tokens` with the words whose typed marks tell their sense renamed (see SENSES)."""
+    if not marks:
+        return tokens
+    out = None
+    for i, mark in enumerate(marks):
+        sense = SENSES.get(mark) if mark is not None else None
+        if sense is not None:
+            if out is None:
+                out = list(tokens)
+            out[i] = sense
+    return out or tokens
+
+
+def _with_senses(name: str, alt: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """An alternative, and unless its concept means fire, the same with each typed sense."""
+    variants = [alt]
+    if name not in FIRE_CONCEPTS:
+        for sense in SENSES.values():
+            folded = sense.split("~")[0]
+            if folded in alt:
+                variants.append(tuple(sense if w == folded else w for w in alt))
+    return variants
+
+
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], frozenset[tuple[str, ...]]]:
     """Every alternative -> the concepts it belongs to; and every proper prefix of an
@@ -206,7 +239,9 @@ def _index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], frozenset[tuple[st
     table: dict[tuple[str, ...], list[str]] = {}
     for name, alts in CONCEPTS.items():
         for alt in alts:
-            table.setdefault(alt, []).append(name)
+            for variant in _with_senses(name, alt):
+                if name not in table.setdefault(variant, []):
+                    table[variant].append(name)
     prefixes = frozenset(alt[:k] for alt in table for k in range(1, len(alt)))
     return {k: tuple(v) for k, v in table.items()}, prefixes
 
@@ -267,10 +302,13 @@ def is_shouting(raw: str) -> bool:
     return len(letters) >= 6 and sum(1 for c in letters if c.isupper()) / len(letters) >= 0.7
 
 
-def assess(tokens: list[str], raw: str = "") -> tuple[bool, bool, str | None]:
+def assess(tokens: list[str], raw: str = "",
+           marks: list[str | None] | None = None) -> tuple[bool, bool, str | None]:
     """(urgent by description, framed as procedure/past/proposal, the rule that fired).
 
-    `tokens` are prepared tokens; `raw` the message as typed (for capitals)."""
+    `tokens` are prepared tokens; `raw` the message as typed (for capitals); `marks` the words
+    as typed beside them (intents.normalize.marked_tokens), which tell some words' senses."""
+    tokens = sense_tokens(tokens, marks)
     positions = concept_positions(tokens)
     framed = ("framing" in positions and "now" not in positions) or "figurative" in positions
     hit = None

@@ -184,3 +184,18 @@ def test_word_statistics_do_not_override_framing(clf):
     for text in ("tuần trước thằng bé nhà bên lặn xuống ao mãi không thấy ngoi lên, may mà cứu kịp",
                  "đề nghị rào ao sau nhà văn hóa, trẻ con hay lặn xuống đó tắm"):
         assert not clf.classify(text).urgent, text
+
+
+def test_typed_marks_tell_running_and_flowing_from_burning(clf):
+    from intents.normalize import marked_tokens
+    from intents.urgency import sense_tokens
+
+    # where the resident typed the marks, "chạy" is running, not "cháy"
+    for text in ("nên thay mấy cái đồng hồ điện cũ ở khu tập thể, chạy sai số hoài",
+                 "chuột từ đống rác chạy sang nhà dân cắn cả dây điện"):
+        assert not clf.classify(text).urgent, text
+    assert clf.classify("dây điện trước nhà đang cháy xèo xèo").urgent
+    # "chảy máu" keeps meaning bleeding
+    toks, marks = marked_tokens("bà cụ ngã đập đầu chảy máu nhiều")
+    assert "chay~flow" in sense_tokens(toks, marks)
+    assert assess(toks, "", marks)[2] == "person+collapse"
