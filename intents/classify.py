@@ -80,6 +80,9 @@ TAIL_QUESTION_BONUS = 1.5
 LEAD_CUE_BONUS = 2.5
 LEAD_CUE_KINDS = ("suggestion", "denunciation")
 _TAIL_PARTICLES = frozenset("a ah ad admin vay nhi the voi nha nhe oi z zay ha khong ko ?".split())
+DELAY_BONUS = 3.0  # see waited_in_vain
+_TIME_UNITS = frozenset("ngay tuan thang nam bua hom tieng".split())
+_SOME = frozenset("may ca hon gan vai nhieu mot hai ba bon sau muoi".split())
 SALUTATION_MAX = 12  # words an opening "Kính gửi ..." may take before the message starts
 _SALUTATIONS = (["kinh", "gui"], ["kinh", "thua"], ["gui"])
 _ADDRESSEE_WORDS = frozenset(
@@ -270,6 +273,21 @@ def salutation_end(toks: list[str]) -> int:
                 k += 1
             return k if k < len(toks) else 0
     return 0
+
+
+def waited_in_vain(toks: list[str]) -> bool:
+    """Time gone by and still nothing: "nộp 2 tuần rồi sao chưa duyệt", "từ Tết tới giờ vẫn
+    chưa", "3 bữa nay chưa ai dọn". A delay is a complaint, even asked as a question."""
+    if "chua" not in toks:
+        return False
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if t in _TIME_UNITS and i > 0 and (toks[i - 1].isdigit() or toks[i - 1] in _SOME):
+            if i + 1 < n and toks[i + 1] in ("roi", "nay", "qua"):
+                return True
+        elif t in ("gio", "nay") and i > 0 and toks[i - 1] in ("toi", "den") and "tu" in toks[max(0, i - 8):i]:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -594,6 +612,8 @@ class Classifier:
         lex = self.lexicon.score(toks, marks)
         kind_scores = dict(lex["kind"])
         cues = self.lexicon.position_cues(toks, marks)
+        if waited_in_vain(toks):
+            cues["complaint"] = cues.get("complaint", 0.0) + DELAY_BONUS
         for label, bonus in cues.items():
             kind_scores[label] = kind_scores.get(label, 0.0) + bonus
         topic_scores = dict(lex["topic"])

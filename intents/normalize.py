@@ -100,19 +100,36 @@ def fold(text: str) -> str:
 def teencode() -> tuple[dict[str, str], dict[str, str]]:
     """(single-token map, multi-token phrase map), both keyed and valued in folded form.
 
-    Loaded from intents/data/teencode.csv (columns: short,full) so officers can add the
-    ward's own abbreviations."""
+    Loaded from intents/data/teencode.csv (columns: short,full, optional marked_only) so
+    officers can add the ward's own abbreviations."""
     words: dict[str, str] = {}
     phrases: dict[str, str] = {}
+    for short, full, marked in _teencode_rows():
+        if not marked:
+            (phrases if " " in short else words)[short] = full
+    return words, phrases
+
+
+@lru_cache(maxsize=1)
+def marked_teencode() -> dict[str, str]:
+    """Rows of the same file with marked_only=1 ("hông,không,1", "hổng,không,1"): they apply
+    only where the resident typed the word with those marks (mark_key form -> folded full),
+    because folded they are other words ("hong" is also hỏng, broken)."""
+    return {short: full for short, full, marked in _teencode_rows() if marked}
+
+
+def _teencode_rows() -> list[tuple[str, str, bool]]:
+    rows = []
     path = DATA_DIR / "teencode.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            short = fold(row.get("short") or "")
+            raw = normalize(row.get("short") or "").lower()
             full = fold(row.get("full") or "")
-            if not short or not full:
+            if not raw or not full:
                 continue
-            (phrases if " " in short else words)[short] = full
-    return words, phrases
+            marked = (row.get("marked_only") or "").strip() in ("1", "true") and " " not in raw
+            rows.append((mark_key(raw) if marked else fold(raw), full, marked))
+    return rows
 
 
 _TOKEN = re.compile(r"[0-9a-z]+|\?")
@@ -198,8 +215,10 @@ def expand_tokens(tokens: list[str]) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Folded, expanded tokens of a message (emoji and punctuation dropped, "?" kept)."""
-    folded = fold((text or "")[:MAX_CHARS])
-    return expand_tokens(_TOKEN.findall(folded))
+    text = (text or "")[:MAX_CHARS]
+    if not text.isascii():
+        return marked_tokens(text)[0]  # the same, plus words whose marks say what they are
+    return expand_tokens(_TOKEN.findall(fold(text)))
 
 
 # --- diacritics kept beside the matching form -------------------------------------------
@@ -245,11 +264,20 @@ def marked_tokens(text: str) -> tuple[list[str], list[str | None]]:
     typed = sum(1 for w, orig in raw if orig is not None and orig != w)
     exact_ascii = bool(words) and typed >= MARKED_MESSAGE_SHARE * len(words)
     _words, phrases = teencode()
+    marked = marked_teencode()
     out: list[str] = []
     marks: list[str | None] = []
     i, n = 0, len(raw)
     while i < n:
         tok, orig = raw[i]
+        if orig is not None and orig != tok:
+            full = marked.get(mark_key(orig))
+            if full:
+                parts = full.split()
+                out.extend(parts)
+                marks.extend([None] * len(parts))
+                i += 1
+                continue
         if i + 1 < n:
             full = phrases.get(tok + " " + raw[i + 1][0])
             if full:

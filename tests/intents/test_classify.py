@@ -354,3 +354,22 @@ def test_the_cues_behind_test17s_misses_in_other_words(clf):
                  "cây to nghiêng ra đường, gió to là rung lắc"):
         assert assess(marked_tokens(text)[0])[1] is True, text
     assert assess(marked_tokens("thằng nghiện cầm dao dọa giết cả nhà")[0]) == (True, False, "armed")
+
+
+@pytest.mark.parametrize("text", [
+    "nộp hồ sơ xin trợ cấp cho mẹ 3 tháng nay rồi sao vẫn chưa có quyết định vậy ạ?",
+    "dang ky tam tru online 10 ngay roi ma chua duyet la sao ad",
+    "từ hồi Tết tới giờ đi hỏi mấy lần vẫn chưa thấy trả sổ",
+])
+def test_time_gone_by_and_still_nothing_is_a_complaint(clf, text):
+    from intents.classify import waited_in_vain
+    from intents.normalize import prepare
+    assert waited_in_vain(prepare(text).split())
+    assert kinds(clf, text) == {"complaint"}
+
+
+def test_a_time_without_a_wait_is_not_a_delay():
+    from intents.classify import waited_in_vain
+    from intents.normalize import prepare
+    assert not waited_in_vain(prepare("3 ngày nữa phường có làm việc không").split())
+    assert not waited_in_vain(prepare("con tôi 2 tháng tuổi chưa tiêm thì tiêm ở đâu").split())

@@ -86,3 +86,12 @@ def test_two_words_typed_without_the_space_are_split():
     for word in ("nghieng", "facebook", "vneid", "online", "hanoi", "iphone"):
         assert prepare(word) == expand(word), word
         assert " " not in prepare(word), word
+
+
+def test_southern_words_typed_with_their_marks():
+    # "hổng"/"hông" are không only where typed so: folded, "hong" is also hỏng (broken)
+    assert prepare("người già ngủ hông được") == "nguoi gia ngu khong duoc"
+    assert prepare("hổng thấy ai hỏi") == "khong thay ai hoi"
+    assert prepare("đèn đường hỏng rồi") == "den duong hong roi"
+    assert prepare("den duong hong roi") == "den duong hong roi"
+    assert prepare("sao dzậy ad") == prepare("sao vậy ad")
