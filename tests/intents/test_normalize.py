@@ -95,3 +95,8 @@ def test_southern_words_typed_with_their_marks():
     assert prepare("đèn đường hỏng rồi") == "den duong hong roi"
     assert prepare("den duong hong roi") == "den duong hong roi"
     assert prepare("sao dzậy ad") == prepare("sao vậy ad")
+
+
+def test_english_loanwords_residents_use():
+    assert prepare("passport") == prepare("hộ chiếu")
+    assert prepare("active tài khoản") == prepare("kích hoạt tài khoản")
