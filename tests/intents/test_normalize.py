@@ -100,3 +100,10 @@ def test_southern_words_typed_with_their_marks():
 def test_english_loanwords_residents_use():
     assert prepare("passport") == prepare("hộ chiếu")
     assert prepare("active tài khoản") == prepare("kích hoạt tài khoản")
+
+
+def test_central_words_typed_with_their_marks():
+    assert prepare("làm căn cước ở mô rứa") == prepare("làm căn cước ở đâu vậy")
+    assert prepare("răng rứa hỉ") == "sao vay nhi"
+    # folded, they are other words: "mo" (mở), "rua" (rửa)
+    assert prepare("mo cua rua xe") == "mo cua rua xe"
