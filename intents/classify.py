@@ -75,10 +75,12 @@ TOPIC_KIND_PRIOR = {
 DEFAULT_TOPIC_KIND_PRIOR = ("complaint", 1.0)
 # Where a cue sits matters. A message that *ends* on a question phrase ("... ở đâu ạ",
 # "... gọi số nào") is asking, whatever problem words it mentions; one that *opens* with
-# "đề xuất", "kiến nghị" is proposing, even when what it proposes sounds like a question.
+# "đề xuất", "kiến nghị" is proposing, even when what it proposes sounds like a question, and
+# one that opens with "cảm ơn" is thanking, even for the problem it names ("cảm ơn phường, vụ
+# chó thả rông hết rồi"; leave-one-set-out kind 96.62 -> 96.69).
 TAIL_QUESTION_BONUS = 1.5
 LEAD_CUE_BONUS = 2.5
-LEAD_CUE_KINDS = ("suggestion", "denunciation")
+LEAD_CUE_KINDS = ("suggestion", "denunciation", "greeting")
 _TAIL_PARTICLES = frozenset("a ah ad admin vay nhi the voi nha nhe oi z zay ha khong ko ?".split())
 DELAY_BONUS = 3.0  # see waited_in_vain
 _TIME_UNITS = frozenset("ngay tuan thang nam bua hom tieng".split())

@@ -373,3 +373,19 @@ def test_a_time_without_a_wait_is_not_a_delay():
     from intents.normalize import prepare
     assert not waited_in_vain(prepare("3 ngày nữa phường có làm việc không").split())
     assert not waited_in_vain(prepare("con tôi 2 tháng tuổi chưa tiêm thì tiêm ở đâu").split())
+
+
+def test_regional_grievances_proposals_and_thanks(clf):
+    """After TEST19's first run (northern, central and southern speech), in other words."""
+    from intents.normalize import marked_tokens, prepare
+
+    def lex(text):
+        return clf.lexicon.score(*marked_tokens(text))["kind"]
+
+    assert prepare("uy ban o mo") == prepare("uy ban o dau")
+    assert prepare("rua la sao") == prepare("vay la sao")
+    assert prepare("the la rang") == prepare("the la sao")
+    assert lex("xin giấy mà cứ hẹn tới hẹn lui").get("complaint", 0) >= 2.5
+    assert lex("phường nên cho dân phòng đi tuần").get("suggestion", 0) >= 2.5
+    toks, marks = marked_tokens("cảm ơn phường, vụ đèn đường hỏng sửa xong rồi nha")
+    assert "greeting" in clf.lexicon.position_cues(toks, marks)
