@@ -22,7 +22,7 @@ EVAL_DIR = DATA_DIR / "eval"
 # Extra training data that was never an evaluation set (intents/data/train/classify_<name>.csv).
 TRAIN_DIR = DATA_DIR / "train"
 
-TRAINING_SETS = ("dev", "test", "test2", "test3", "test6", "test4", "test5", "test7", "test8", "test9", "test10", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19")
+TRAINING_SETS = ("dev", "test", "test2", "test3", "test6", "test4", "test5", "test7", "test8", "test9", "test10", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19", "test20")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

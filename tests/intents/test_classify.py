@@ -389,3 +389,15 @@ def test_regional_grievances_proposals_and_thanks(clf):
     assert lex("phường nên cho dân phòng đi tuần").get("suggestion", 0) >= 2.5
     toks, marks = marked_tokens("cảm ơn phường, vụ đèn đường hỏng sửa xong rồi nha")
     assert "greeting" in clf.lexicon.position_cues(toks, marks)
+
+
+def test_ads_in_other_words_and_marriage_shorthand(clf):
+    """After TEST20's first run."""
+    from intents.normalize import marked_tokens, prepare
+
+    def lex(text):
+        return clf.lexicon.score(*marked_tokens(text))["kind"]
+
+    for text in ("ưu đãi lắp camera giá rẻ", "combo rau sạch ship tận nhà", "mình chuyên bán bảo hiểm xe máy"):
+        assert lex(text).get("other", 0) >= 2.5, text
+    assert prepare("dkkh o dau") == prepare("đăng ký kết hôn ở đâu")
