@@ -114,7 +114,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "no_answer": _alts("khong thua|goi khong thua|khong ai thua|im re|im ang|khong thay ra|khong bat may|khong nghe may|do chuong|khong thay tra loi|khong ai tra loi|khong tra loi|khong mo cua|"
                        "goi cua khong|khong thay ra|khong thay mo cua|nghe mui la|mui hoi thoi"),
     "suicide": _alts("nhay cau|nhay lau|treo co|uong thuoc sau|tu tu|muon chet|"
-                     "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay"),
+                     "khong muon song|dinh nhay|ngoi tren lan can|uong thuoc tu tu|cat tay|"
+                     "treo len noc cau|treo len thanh cau|treo qua lan can|dung tren thanh cau"),
     "now": _alts("dang|bay gio|ngay bay gio|luc nay|vua|vua moi|vua xong|cuu voi|cuu cuu|cuu toi|"
                  "cuu em|cuu nguoi|keu cuu|rat gap|tu hom qua|tu dem qua|tu sang|tu chieu|den gio|van chua|"
                  "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio van|toi gio chua|tu sang toi gio|tu trua toi gio|tu chieu toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"

@@ -71,6 +71,8 @@ DESCRIBED = [
     # after TEST14: asking who knows first aid, or asking someone to call, is not a procedure
     ("có ông cụ ngã gục ở bến xe buýt, không tỉnh, ai biết sơ cứu ra giúp", "person+collapse"),
     ("có bà cụ ngất xỉu giữa chợ, ai có số cấp cứu gọi giúp với", "person+collapse"),
+    # climbing a bridge was caught only by the word statistics, until more data moved it under
+    ("có người trèo lên nóc cầu Rồng đứng mãi không chịu xuống", "suicide"),
 ]
 
 
@@ -162,7 +164,7 @@ def test_an_emergency_without_a_field_goes_to_public_safety(clf):
 
 @pytest.mark.parametrize("text", [
     "thằng bé nhà bên lặn xuống ao mãi không thấy ngoi lên",
-    "có người trèo lên nóc cầu Rồng đứng mãi không chịu xuống",
+    "có anh thanh niên đứng vắt vẻo trên thành cầu nãy giờ, ai nói cũng không nghe",
     "con chó dữ nhà bên xổng ra đang đuổi cắn mấy đứa nhỏ",
 ])
 def test_word_statistics_catch_what_no_rule_describes(clf, text, monkeypatch):
