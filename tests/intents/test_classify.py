@@ -2,6 +2,7 @@ import pytest
 
 from intents.classify import Classification, Classifier, classify
 from intents.evaluate import strip_diacritics
+from intents.normalize import marked_tokens
 from intents.taxonomy import KIND_LABELS, KINDS, TOPIC_IDS, TOPICS
 
 
@@ -114,6 +115,11 @@ def test_position_cues_question_tail_and_suggestion_lead():
 def kinds(clf, text):
     """The kinds given to a message as written and without diacritics (they must agree)."""
     return {clf.classify(variant).kind for variant in (text, strip_diacritics(text))}
+
+
+def lexicon_kinds(clf, text):
+    """The lexicon's kind weights for a message, with the marks it was typed with."""
+    return clf.lexicon.score(*marked_tokens(text))["kind"]
 
 
 @pytest.mark.parametrize("text", [
@@ -286,15 +292,12 @@ def test_the_cues_behind_those_answers(clf):
     from intents.normalize import marked_tokens
     from intents.urgency import assess
 
-    def lex(text):
-        return clf.lexicon.score(*marked_tokens(text))["kind"]
-
     toks, marks = marked_tokens("Kính gửi Ban MTTQ phường, chúng tôi đề nghị làm lại mương")
     assert "suggestion" in clf.lexicon.position_cues(toks, marks)
-    assert lex("cám ơn phường nhiều").get("greeting", 0) >= 3
-    assert lex("vậy mà giờ họ vẫn chứa hàng").get("complaint", 0) > 0
-    assert lex("lò đốt rác ngày nào cũng khói").get("question", 0) == 0
-    assert lex("hồ sơ nộp 2 tuần vẫn báo đang xử lý").get("complaint", 0) >= 2
+    assert lexicon_kinds(clf, "cám ơn phường nhiều").get("greeting", 0) >= 3
+    assert lexicon_kinds(clf, "vậy mà giờ họ vẫn chứa hàng").get("complaint", 0) > 0
+    assert lexicon_kinds(clf, "lò đốt rác ngày nào cũng khói").get("question", 0) == 0
+    assert lexicon_kinds(clf, "hồ sơ nộp 2 tuần vẫn báo đang xử lý").get("complaint", 0) >= 2
     assert assess(marked_tokens("chờ 3 tiếng đứng muốn xỉu luôn, có bà cụ ngồi bệt")[0])[1] is True
 
 
@@ -327,11 +330,8 @@ def test_the_cues_behind_the_ads_whom_to_call_and_drowning_in_paperwork(clf):
     from intents.normalize import marked_tokens
     from intents.urgency import assess
 
-    def lex(text):
-        return clf.lexicon.score(*marked_tokens(text))["kind"]
-
-    assert lex("nhận làm sổ đỏ trọn gói").get("other", 0) >= 2.5
-    assert lex("mất điện thì gọi số nào").get("question", 0) >= 2.5
+    assert lexicon_kinds(clf, "nhận làm sổ đỏ trọn gói").get("other", 0) >= 2.5
+    assert lexicon_kinds(clf, "mất điện thì gọi số nào").get("question", 0) >= 2.5
     assert assess(marked_tokens("chết đuối trong đống giấy tờ luôn")[0])[1] is True
     assert {"electric+spark", "gas+leak", "child+missing", "smoke+place", "alone+no_answer"} <= OVERRIDING_RULES
 
@@ -340,15 +340,12 @@ def test_the_cues_behind_test17s_misses_in_other_words(clf):
     from intents.normalize import marked_tokens
     from intents.urgency import assess
 
-    def lex(text):
-        return clf.lexicon.score(*marked_tokens(text))["kind"]
-
     # "lên tòa B1" is going up a tower, "kiện lên tòa" is going to court
-    assert "denunciation" not in lex("giao hàng lên tòa B1 tầng 12")
-    assert lex("tôi sẽ kiện lên tòa").get("denunciation", 0) >= 3
+    assert "denunciation" not in lexicon_kinds(clf, "giao hàng lên tòa B1 tầng 12")
+    assert lexicon_kinds(clf, "tôi sẽ kiện lên tòa").get("denunciation", 0) >= 3
     # nobody, nothing: not questions
-    assert lex("báo mấy lần mà chưa ai giải quyết").get("question", 0) == 0
-    assert lex("ngồi cuối lớp không nghe thấy gì").get("question", 0) == 0
+    assert lexicon_kinds(clf, "báo mấy lần mà chưa ai giải quyết").get("question", 0) == 0
+    assert lexicon_kinds(clf, "ngồi cuối lớp không nghe thấy gì").get("question", 0) == 0
     # a threat, a figure of speech and a habit are not emergencies happening now
     for text in ("bọn cho vay dọa tạt axit nhà tôi", "hát karaoke gào như cháy nhà",
                  "cây to nghiêng ra đường, gió to là rung lắc"):
@@ -379,14 +376,11 @@ def test_regional_grievances_proposals_and_thanks(clf):
     """After TEST19's first run (northern, central and southern speech), in other words."""
     from intents.normalize import marked_tokens, prepare
 
-    def lex(text):
-        return clf.lexicon.score(*marked_tokens(text))["kind"]
-
     assert prepare("uy ban o mo") == prepare("uy ban o dau")
     assert prepare("rua la sao") == prepare("vay la sao")
     assert prepare("the la rang") == prepare("the la sao")
-    assert lex("xin giấy mà cứ hẹn tới hẹn lui").get("complaint", 0) >= 2.5
-    assert lex("phường nên cho dân phòng đi tuần").get("suggestion", 0) >= 2.5
+    assert lexicon_kinds(clf, "xin giấy mà cứ hẹn tới hẹn lui").get("complaint", 0) >= 2.5
+    assert lexicon_kinds(clf, "phường nên cho dân phòng đi tuần").get("suggestion", 0) >= 2.5
     toks, marks = marked_tokens("cảm ơn phường, vụ đèn đường hỏng sửa xong rồi nha")
     assert "greeting" in clf.lexicon.position_cues(toks, marks)
 
@@ -395,9 +389,6 @@ def test_ads_in_other_words_and_marriage_shorthand(clf):
     """After TEST20's first run."""
     from intents.normalize import marked_tokens, prepare
 
-    def lex(text):
-        return clf.lexicon.score(*marked_tokens(text))["kind"]
-
     for text in ("ưu đãi lắp camera giá rẻ", "combo rau sạch ship tận nhà", "mình chuyên bán bảo hiểm xe máy"):
-        assert lex(text).get("other", 0) >= 2.5, text
+        assert lexicon_kinds(clf, text).get("other", 0) >= 2.5, text
     assert prepare("dkkh o dau") == prepare("đăng ký kết hôn ở đâu")
