@@ -196,21 +196,8 @@ def _expand_one(tok: str) -> tuple[str, ...]:
 
 
 def expand_tokens(tokens: list[str]) -> list[str]:
-    _words, phrases = teencode()
-    out: list[str] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        # Two-token phrases first ("so hk" is "sổ hộ khẩu", while a lone "hk" is "không").
-        if i + 1 < n:
-            full = phrases.get(tokens[i] + " " + tokens[i + 1])
-            if full:
-                out.extend(_final_y(t) for t in full.split())
-                i += 2
-                continue
-        out.extend(_expand_one(tokens[i]))
-        i += 1
-    return out
+    """Folded tokens with teencode and abbreviations expanded (words typed without marks)."""
+    return _expand([(t, None) for t in tokens], False)[0]
 
 
 def tokens(text: str) -> list[str]:
@@ -263,6 +250,13 @@ def marked_tokens(text: str) -> tuple[list[str], list[str | None]]:
     words = [w for w, _ in raw if w != "?"]
     typed = sum(1 for w, orig in raw if orig is not None and orig != w)
     exact_ascii = bool(words) and typed >= MARKED_MESSAGE_SHARE * len(words)
+    return _expand(raw, exact_ascii)
+
+
+def _expand(raw: list[tuple[str, str | None]], exact_ascii: bool) -> tuple[list[str], list[str | None]]:
+    """(expanded tokens, marks) of (folded token, word as typed or None) pairs: two-token
+    phrases first ("so hk" is "sổ hộ khẩu", while a lone "hk" is "không"), then words whose
+    typed marks say what they are (marked_teencode), then single tokens."""
     _words, phrases = teencode()
     marked = marked_teencode()
     out: list[str] = []
