@@ -19,6 +19,31 @@ def _settings():
         raise SystemExit(2)
 
 
+def _database(settings=None):
+    """Settings, with storage.db configured on an up-to-date schema (every command that reads
+    or writes the database starts here). See storage.migrate.ensure_schema for the policy."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage import db
+    from storage.migrate import SchemaBehind, ensure_schema, is_current
+
+    settings = settings or _settings()
+    try:
+        is_current(settings.database_url)  # reach it first: a connection error is not a schema one
+    except OperationalError as exc:
+        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: "
+                         f"{str(exc.orig).strip().splitlines()[0]}. Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
+        raise SystemExit(2)
+    try:
+        ensure_schema(settings.database_url, auto=settings.is_sqlite)
+    except SchemaBehind:
+        sys.stderr.write("Cơ sở dữ liệu chưa có cấu trúc mới nhất. Chạy `./dev migrate` một lần "
+                         "rồi chạy lại lệnh này.\n")
+        raise SystemExit(2)
+    db.configure(settings.database_url)
+    return settings
+
+
 def cmd_migrate(args) -> int:
     from storage.migrate import upgrade
 
@@ -94,7 +119,7 @@ def cmd_worker(args) -> int:
     settings = _settings()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    db.configure(settings.database_url)
+    _database(settings)
     if not settings.zalo_configured:
         try:
             info = sandbox.read_info(settings.sandbox_file)
@@ -113,17 +138,24 @@ def cmd_worker(args) -> int:
 def cmd_tickets(args) -> int:
     from storage import db, tickets
 
-    settings = _settings()
-    db.configure(settings.database_url)
+    settings = _database()
     with db.session_scope() as session:
         rows = [tickets.as_dict(t) for t in tickets.all_tickets(session)]
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif not rows:
+        print("Chưa có phiếu nào. Phiếu được tạo khi cư dân nhắn Zalo OA hoặc gửi Google Form "
+              "(thử: `./dev serve` rồi `./dev chat`).")
     else:
+        from intents.taxonomy import TOPICS
+        from storage.vocab import STATUSES, TICKET_KIND_LABELS
+
         for r in rows:
-            print(f"{r['code']:<14} {r['status']:<16} {r['kind']:<10} {r['topic'] or '-':<18} "
-                  f"{r['text'][:60]}")
+            print(f"{r['code']:<14} {STATUSES.get(r['status'], r['status'])[:22]:<22} "
+                  f"{TICKET_KIND_LABELS.get(r['kind'], r['kind']):<10} "
+                  f"{TOPICS.get(r['topic'], r['topic'] or '-')[:22]:<22} {r['text'][:60]}")
+        print(f"{len(rows)} phiếu.")
     return 0
 
 
@@ -137,8 +169,7 @@ def cmd_status(args) -> int:
     """Queue and outbox counts, for the IT officer."""
     from storage import db, inbox, outbox
 
-    settings = _settings()
-    db.configure(settings.database_url)
+    settings = _database()
     with db.session_scope() as session:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
                   "outbox_failed_reasons": outbox.failure_reasons(session)}
@@ -149,7 +180,12 @@ def cmd_status(args) -> int:
         files = spool_files(spool_dir)
         report["spool"] = {"directory": str(spool_dir), "files": len(files),
                            "bytes": sum(size for _, size in files)}
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        from bot.cli_format import status_lines
+
+        print("\n".join(status_lines(report)))
     return 0
 
 
@@ -183,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=None, help="Zalo user id giả lập")
     p.set_defaults(func=cmd_chat)
 
-    sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi").set_defaults(func=cmd_status)
+    p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bench-ingest", help="đo hiệu năng nhận webhook và độ trễ đầu-cuối")
     p.add_argument("--seconds", type=float, default=10.0)

@@ -6,12 +6,9 @@ import sys
 
 
 def _settings():
-    from bot.__main__ import _settings
-    from storage import db
+    from bot.__main__ import _database
 
-    settings = _settings()
-    db.configure(settings.database_url)
-    return settings
+    return _database()
 
 
 def cmd_notify_stats(args) -> int:
@@ -20,8 +17,16 @@ def cmd_notify_stats(args) -> int:
 
     _settings()
     with session_scope() as session:
-        print(json.dumps({"undeliverable_status_updates": undeliverable_counts(session)},
-                         ensure_ascii=False))
+        counts = undeliverable_counts(session)
+    if args.json:
+        print(json.dumps({"undeliverable_status_updates": counts}, ensure_ascii=False))
+    elif not counts:
+        print("Không có tin báo tiến độ nào bị Zalo từ chối.")
+    else:
+        from bot.cli_format import reasons_lines
+
+        print(f"Tin báo tiến độ / mời chấm điểm không gửi được: {sum(counts.values())}, theo lý do:")
+        print("\n".join(reasons_lines(counts)))
     return 0
 
 
@@ -62,15 +67,18 @@ def cmd_jobs(args) -> int:
     settings = _settings()
     scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
     for job in scheduler.get_jobs():
+        from bot.cli_format import trigger_label
+
         when = job.next_run_time.strftime("%d/%m/%Y %H:%M") if job.next_run_time else "-"
-        print(f"{job.id:<22} {when:<17} {job.trigger!s:<40} {job.name}")
+        print(f"{job.name:<40} lần tới {when:<17} {trigger_label(job.trigger):<28} ({job.id})")
     scheduler.shutdown(wait=False)
     return 0
 
 
 def register(sub) -> None:
-    sub.add_parser("notify-stats", help="số tin báo tiến độ không gửi được, theo lý do").set_defaults(
-        func=cmd_notify_stats)
+    p = sub.add_parser("notify-stats", help="số tin báo tiến độ không gửi được, theo lý do")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_notify_stats)
     p = sub.add_parser("forms", help="Google Form: forms post FILE gửi thử một câu trả lời đã ký")
     p.add_argument("action", choices=("post",))
     p.add_argument("file", help="JSON: {response_id, timestamp, answers: {câu hỏi: trả lời}, email?}")

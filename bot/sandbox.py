@@ -70,3 +70,25 @@ def start_sheets(settings: Settings):
     path.write_text(json.dumps(info, indent=2))
     return settings.with_overrides(sheet_id="sandbox-sheet",
                                    google_sheets_api_base=server.base_url), server
+
+
+def attach(settings: Settings) -> Settings | None:
+    """A command run in another terminal while `serve` runs the sandbox: settings pointed at
+    that sandbox's fake Zalo (and fake Sheets, when no sheet is configured). None when no
+    sandbox answers (none started, or the sandbox.json of one that has stopped)."""
+    import requests
+
+    try:
+        info = read_info(settings.sandbox_file)
+        requests.get(f"{info['fake_zalo_url']}/_fake/stats", timeout=2).raise_for_status()
+    except (FileNotFoundError, ValueError, KeyError, requests.RequestException):
+        return None
+    settings = settings.with_overrides(
+        zalo_app_id=info["app_id"], zalo_app_secret=APP_SECRET, zalo_oa_id=info["oa_id"],
+        zalo_oa_secret_key=info["oa_secret_key"], zalo_access_token=ACCESS,
+        zalo_refresh_token=REFRESH, zalo_api_base=info["fake_zalo_url"],
+        zalo_oauth_base=info["fake_zalo_url"])
+    if not settings.sheet_id and info.get("fake_sheets_url"):
+        settings = settings.with_overrides(sheet_id="sandbox-sheet",
+                                           google_sheets_api_base=info["fake_sheets_url"])
+    return settings
