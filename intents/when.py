@@ -132,7 +132,7 @@ def parse_when(raw: str, now: datetime) -> datetime:
     if len(times) > 1:
         raise _err(raw, "có hai giờ")
     if not times:
-        unknown = _FILLER.sub(" ", masked).strip()
+        unknown = re.sub(r"\b(?:sang|trua|chieu|toi|dem)\b", " ", _FILLER.sub(" ", masked)).strip()
         raise _err(raw, f"không rõ «{unknown}»" if unknown else "thiếu giờ")
     m = times[0]
     take(m)
