@@ -58,3 +58,16 @@ def test_send_writes_the_sheet_sends_to_officers_then_marks_the_week(serve):
 
     week = local_now().date().isocalendar()
     assert _flags(serve.env["DATABASE_URL"]) == [f"weekly_report:{week.year}-W{week.week:02d}"]
+
+
+def test_forms_post_with_the_sample_works_in_the_sandbox_with_no_setup(serve):
+    before = _cli(serve, "forms", "post")  # nothing running yet: says exactly what to do
+    assert before.returncode == 2 and "./dev serve" in before.stderr and "FORMS_SHARED_SECRET" in before.stderr
+    serve.start()
+    result = _cli(serve, "forms", "post", "webhooks/apps_script/sample_submission.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Đã nhận câu trả lời biểu mẫu: phiếu PA-" in result.stdout
+    again = _cli(serve, "forms", "post")  # the sample is the default file
+    assert again.returncode == 0 and "đã được nhận trước đó" in again.stdout
+    tickets = _cli(serve, "tickets")
+    assert "Cống thoát nước đầu ngõ 12" in tickets.stdout and "1 phiếu." in tickets.stdout
