@@ -75,8 +75,13 @@ def cmd_serve(args) -> int:
 
     settings = _settings()
     port = args.port or settings.port
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logs
+
+    logs.configure(settings.log_level)
+    if not _port_free(args.host, port):
+        # Checked before the sandbox starts: it would overwrite the running one's sandbox.json.
+        sys.stderr.write(_port_in_use(port))
+        return 2
     upgrade(settings.database_url)
     db.configure(settings.database_url)
     fakes = []
@@ -88,13 +93,18 @@ def cmd_serve(args) -> int:
         fakes.append(fake)
     runtime = Runtime(settings)
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
-    server = make_server(args.host, port, app, threaded=True)
+    try:
+        server = make_server(args.host, port, app, threaded=True)
+    except OSError:  # taken between the check and now
+        sys.stderr.write(_port_in_use(port))
+        for fake in fakes:
+            fake.stop()
+        return 2
     runtime.start()
     mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
     print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
     if fakes:
-        print("Mở một cửa sổ khác và gõ:  .venv/bin/python -m bot chat   để nhắn thử như cư dân.",
-              flush=True)
+        print("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.", flush=True)
     stop = threading.Event()
 
     def _shutdown(*_):
@@ -111,14 +121,33 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_in_use(port: int) -> str:
+    return (f"Cổng {port} đang được dùng (có thể `./dev serve` đang chạy ở một cửa sổ khác). "
+            f"Dừng tiến trình đó, hoặc chạy trên cổng khác: `./dev serve --port {port + 1}` "
+            "(hoặc đặt PORT trong .env).\n")
+
+
 def cmd_worker(args) -> int:
     from bot import sandbox
     from bot.runtime import Runtime
     from storage import db
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logs
+
+    logs.configure(settings.log_level)
     _database(settings)
     if not settings.zalo_configured:
         try:
@@ -196,12 +225,17 @@ def cmd_bench_ingest(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Hộp thư số")
-    sub = parser.add_subparsers(dest="command")
+    from bot.cli_format import vietnamese_argparse
+
+    vietnamese_argparse()
+    parser = argparse.ArgumentParser(
+        prog="./dev", description="Hộp thư số — các lệnh cho cán bộ CNTT của phường. "
+                                  "Gõ `./dev <lệnh> -h` để xem hướng dẫn từng lệnh.")
+    sub = parser.add_subparsers(dest="command", title="lệnh", metavar="<lệnh>")
 
     p = sub.add_parser("serve", help="chạy web + worker trong một tiến trình (mặc định)")
-    p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--host", default="0.0.0.0", help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi địa chỉ)")
+    p.add_argument("--port", type=int, default=None, metavar="CỔNG", help="cổng (mặc định PORT, 8000)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="chạy worker (hàng đợi + lịch)")
@@ -212,11 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("tickets", help="liệt kê phiếu")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
     p.set_defaults(func=cmd_tickets)
 
     p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
-    p.add_argument("--user", default=None, help="Zalo user id giả lập")
+    p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi")

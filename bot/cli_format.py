@@ -142,3 +142,62 @@ def trigger_label(trigger) -> str:
             return f"hằng ngày, {at}"
         return f"{DAYS_VI.get(day, day)} hằng tuần, {at}"
     return str(trigger)
+
+
+# argparse's own words (headings, errors), for the Python versions this runs on. argparse looks
+# up every message through its module-level `_` / `ngettext` at the moment it prints, so
+# replacing those two names translates usage, headings and errors alike without a .mo file.
+ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "optional arguments": "tùy chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "subcommands": "lệnh",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "không hiểu tham số: %s",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị %(value)r không hợp lệ (cần %(type)s)",
+    "invalid choice: %(value)r (choose from %(choices)s)": "không có lựa chọn %(value)r (chọn một trong: %(choices)s)",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn %(option)s chưa rõ: có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng cùng tham số %s",
+    "ignored explicit argument %r": "bỏ qua giá trị %r",
+    "unexpected option string: %s": "tùy chọn không mong đợi: %s",
+    "can't open '%(filename)s': %(error)s": "không mở được '%(filename)s': %(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "không có lệnh %(parser_name)r (các lệnh: %(choices)s)",
+}
+_ARGPARSE_PLURAL_VI = {"expected %s argument": "cần %s giá trị", "expected %s arguments": "cần %s giá trị",
+                       "conflicting option string: %s": "tùy chọn trùng: %s",
+                       "conflicting option strings: %s": "tùy chọn trùng: %s"}
+_TYPE_NAMES_VI = {"int": "số nguyên", "float": "số"}
+
+
+def vietnamese_argparse() -> None:
+    import argparse
+
+    def gettext(message):
+        return ARGPARSE_VI.get(message, message)
+
+    def ngettext(singular, plural, n):
+        chosen = singular if n == 1 else plural
+        return _ARGPARSE_PLURAL_VI.get(chosen, chosen)
+
+    argparse._ = gettext
+    argparse.ngettext = ngettext
+    if not getattr(argparse.ArgumentParser, "_hts_type_names", False):
+        original = argparse.ArgumentParser._get_value
+
+        def _get_value(self, action, arg_string):
+            try:
+                return original(self, action, arg_string)
+            except argparse.ArgumentError as exc:
+                for en, vi in _TYPE_NAMES_VI.items():
+                    exc.message = exc.message.replace(f"(cần {en})", f"(cần {vi})")
+                raise
+        argparse.ArgumentParser._get_value = _get_value
+        argparse.ArgumentParser._hts_type_names = True

@@ -200,7 +200,7 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
     week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
     with session_scope() as session:
         if not force and session.get(Flag, week) is not None:
-            log.info("weekly report %s already sent", week)
+            log.info("báo cáo tuần %s đã gửi rồi", week)
             return None
         rep = weekly(session, end_day)
     rep.sheet_written = _write_sheet(settings, rep)
@@ -209,7 +209,7 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
         try:
             attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
         except Exception as exc:  # the summary still goes out without the chart
-            log.error("weekly report: chart upload failed: %s", exc)
+            log.error("báo cáo tuần: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", exc)
     with session_scope() as session:
         for officer in settings.officer_zalo_ids:
             row = outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
@@ -224,7 +224,7 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
         # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,
         # committed together with this mark) and written to the sheet when there is one.
         if not settings.officer_zalo_ids:
-            log.error("weekly report %s: no officer to send it to (OFFICER_ZALO_IDS)", week)
+            log.error("báo cáo tuần %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa đánh dấu đã gửi", week)
         elif rep.sheet_written is not False:
             if session.get(Flag, week) is None:
                 session.add(Flag(name=week, value=utcnow().isoformat()))
@@ -248,5 +248,5 @@ def _write_sheet(settings, rep: WeeklyReport) -> bool | None:
                          body={"values": sheet_rows(rep)})
         return True
     except Exception as exc:
-        log.error("weekly report: could not write the sheet tab: %s", exc)
+        log.error("báo cáo tuần: không ghi được tab bảng tính: %s", exc)
         return False
