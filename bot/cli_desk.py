@@ -42,9 +42,10 @@ def cmd_forms_post(args) -> int:
 
     from bot import sandbox
     from bot.settings import ROOT
+    from bot.__main__ import _settings as load_settings
     from webhooks.signature import hmac_sha256
 
-    settings = _settings()
+    settings = load_settings()  # posts over HTTP: no database needed here
     try:  # the sandbox `serve` running in another terminal: its address and its forms secret
         info = sandbox.read_info(settings.sandbox_file)
     except (FileNotFoundError, ValueError):
