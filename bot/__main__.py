@@ -67,7 +67,7 @@ def cmd_serve(args) -> int:
 
     from werkzeug.serving import make_server
 
-    from bot import sandbox
+    from bot import logs, sandbox
     from bot.app import create_app
     from bot.runtime import Runtime
     from storage import db
@@ -75,8 +75,6 @@ def cmd_serve(args) -> int:
 
     settings = _settings()
     port = args.port or settings.port
-    from bot import logs
-
     logs.configure(settings.log_level)
     if not _port_free(args.host, port):
         # Checked before the sandbox starts: it would overwrite the running one's sandbox.json.
@@ -140,26 +138,19 @@ def _port_in_use(port: int) -> str:
 
 
 def cmd_worker(args) -> int:
-    from bot import sandbox
+    from bot import logs, sandbox
     from bot.runtime import Runtime
-    from storage import db
 
     settings = _settings()
-    from bot import logs
-
     logs.configure(settings.log_level)
     _database(settings)
     if not settings.zalo_configured:
-        try:
-            info = sandbox.read_info(settings.sandbox_file)
-        except FileNotFoundError:
-            sys.stderr.write("Chưa cấu hình Zalo (ZALO_*) và không có sandbox đang chạy.\n")
+        attached = sandbox.attach(settings)
+        if attached is None:
+            sys.stderr.write("Chưa cấu hình Zalo (ZALO_* trong .env) và không thấy chế độ thử đang "
+                             "chạy: chạy `./dev serve` (đã gồm worker), hoặc điền ZALO_* rồi chạy lại.\n")
             return 2
-        settings = settings.with_overrides(
-            zalo_app_id=info["app_id"], zalo_app_secret=sandbox.APP_SECRET,
-            zalo_oa_secret_key=info["oa_secret_key"], zalo_access_token=sandbox.ACCESS,
-            zalo_refresh_token=sandbox.REFRESH, zalo_api_base=info["fake_zalo_url"],
-            zalo_oauth_base=info["fake_zalo_url"])
+        settings = attached
     Runtime(settings, scheduler=not args.no_scheduler).run_forever()
     return 0
 
@@ -167,7 +158,7 @@ def cmd_worker(args) -> int:
 def cmd_tickets(args) -> int:
     from storage import db, tickets
 
-    settings = _database()
+    _database()
     with db.session_scope() as session:
         rows = [tickets.as_dict(t) for t in tickets.all_tickets(session)]
     if args.json:
