@@ -63,6 +63,11 @@ def cmd_serve(args) -> int:
         fakes.append(fake)
     runtime = Runtime(settings)
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
+    console = len(fakes) == 2  # the officers' console needs both fakes: the full sandbox only
+    if console:
+        from bot import console as sandbox_console
+
+        sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
     server = make_server(args.host, port, app, threaded=True)
     runtime.start()
     mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
@@ -70,6 +75,9 @@ def cmd_serve(args) -> int:
     if fakes:
         print("Mở một cửa sổ khác và gõ:  .venv/bin/python -m bot chat   để nhắn thử như cư dân.",
               flush=True)
+    if console:
+        print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
+              f"http://127.0.0.1:{port}/console", flush=True)
     stop = threading.Event()
 
     def _shutdown(*_):

@@ -21,9 +21,10 @@ MAX_WAIT = 8.0
 
 
 class ChatClient:
-    def __init__(self, info: dict, user_id: str, out=sys.stdout):
+    def __init__(self, info: dict, user_id: str, out=sys.stdout, display_name: str | None = None):
         self.info = info
         self.user_id = user_id
+        self.display_name = display_name
         self.out = out
         self.after_id = 0
         self.buttons: list[str] = []
@@ -43,10 +44,36 @@ class ChatClient:
                         message={"msg_id": uuid.uuid4().hex, **(message or {})})
         return body
 
-    def send(self, body: dict) -> None:
+    # The events Zalo sends when a resident types, sends a photo or a location, or follows.
+    def text_event(self, text: str) -> dict:
+        return self._event("user_send_text", {"text": text})
+
+    def image_event(self, url: str, thumbnail: str | None = None, caption: str = "") -> dict:
+        message = {"attachments": [{"type": "image", "payload": {"url": url,
+                                                                 "thumbnail": thumbnail or url}}]}
+        if caption:
+            message["text"] = caption
+        return self._event("user_send_image", message)
+
+    def location_event(self, lat: str, lng: str) -> dict:
+        return self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
+            "coordinates": {"latitude": str(lat), "longitude": str(lng)}}}]})
+
+    def follow_event(self) -> dict:
+        return self._event("follow")
+
+    def upload_photo(self, content: bytes, filename: str) -> dict:
+        """Host a photo on the fake Zalo, as Zalo's CDN holds what residents send: {"url", ...}."""
+        resp = self.http.post(f"{self.info['fake_zalo_url']}/_fake/media",
+                              files={"file": (filename, content)}, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def send(self, body: dict) -> int:
+        """Post the event as Zalo does (signed raw bytes); the webhook's HTTP status."""
         # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
         self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
-                       json={"user_id": self.user_id}, timeout=5)
+                       json={"user_id": self.user_id, "display_name": self.display_name}, timeout=5)
         raw = json.dumps(body, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json",
                    "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
@@ -54,18 +81,24 @@ class ChatClient:
         resp = self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
         if resp.status_code != 200:
             self.out.write(f"(webhook trả lời {resp.status_code}: {resp.text})\n")
+        return resp.status_code
+
+    def fetch(self) -> list[dict]:
+        """The fake's records of what the bot sent this resident since the last fetch."""
+        resp = self.http.get(f"{self.info['fake_zalo_url']}/_fake/messages",
+                             params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5)
+        items = resp.json() if resp.ok else []  # a JSON list of recorded sends
+        for item in items:
+            self.after_id = max(self.after_id, int(item["id"]))
+        return items
 
     def replies(self) -> list[dict]:
         """Wait for the bot's replies: until a short quiet period after the first one."""
         got: list[dict] = []
         start = last = time.monotonic()
         while True:
-            resp = self.http.get(f"{self.info['fake_zalo_url']}/_fake/messages",
-                                 params={"user_id": self.user_id, "after_id": self.after_id},
-                                 timeout=5)
-            items = resp.json() if resp.ok else []  # a JSON list of recorded sends
+            items = self.fetch()
             for item in items:
-                self.after_id = max(self.after_id, int(item["id"]))
                 got.append(item["message"])
                 last = time.monotonic()
             now = time.monotonic()
@@ -94,21 +127,19 @@ class ChatClient:
         if line in ("/thoat", "/quit", "/exit"):
             return False
         if line == "/anh":
-            body = self._event("user_send_image", {"attachments": [{"type": "image", "payload": {
-                "url": "https://example.invalid/anh-minh-hoa.jpg",
-                "thumbnail": "https://example.invalid/anh-minh-hoa-nho.jpg"}}]})
+            body = self.image_event("https://example.invalid/anh-minh-hoa.jpg",
+                                    "https://example.invalid/anh-minh-hoa-nho.jpg")
         elif line.startswith("/vitri"):
             parts = line.split()
             lat, lng = (parts[1], parts[2]) if len(parts) == 3 else ("21.0285", "105.8542")
-            body = self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
-                "coordinates": {"latitude": lat, "longitude": lng}}}]})
+            body = self.location_event(lat, lng)
         elif line == "/theodoi":
-            body = self._event("follow")
+            body = self.follow_event()
         else:
             if line.isdigit() and 1 <= int(line) <= len(self.buttons):
                 line = self.buttons[int(line) - 1]
                 self.out.write(f"(bấm nút: {line})\n")
-            body = self._event("user_send_text", {"text": line})
+            body = self.text_event(line)
         self.send(body)
         self.show(self.replies())
         return True

@@ -21,6 +21,7 @@ APP_SECRET = "sandbox-app-secret"
 OA_SECRET = "sandbox-oa-secret-key"
 ACCESS = "sandbox-access-token"
 REFRESH = "sandbox-refresh-token"
+SHEETS_SECRET = "sandbox-sheets-webhook-secret"
 
 
 def start(settings: Settings, public_url: str):
@@ -68,5 +69,7 @@ def start_sheets(settings: Settings):
     info["fake_sheets_url"] = server.base_url  # so `sheets show` in another terminal finds it
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(info, indent=2))
-    return settings.with_overrides(sheet_id="sandbox-sheet",
-                                   google_sheets_api_base=server.base_url), server
+    # The console announces an officer's edit the way the Apps Script hook does, signed.
+    return settings.with_overrides(sheet_id="sandbox-sheet", google_sheets_api_base=server.base_url,
+                                   sheets_webhook_secret=settings.sheets_webhook_secret
+                                   or SHEETS_SECRET), server
