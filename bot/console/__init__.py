@@ -34,7 +34,16 @@ from sqlalchemy import select
 
 from bot.chat import ChatClient
 from sheets_sync.client import open_spreadsheet
-from sheets_sync.layout import BOARD, BOARD_RANGE, COL, COLUMNS, EDITABLE, OFFICERS_RANGE, status_choices
+from sheets_sync.layout import (
+    BOARD,
+    BOARD_RANGE,
+    COL,
+    COLUMNS,
+    EDITABLE,
+    OFFICERS,
+    OFFICERS_RANGE,
+    status_choices,
+)
 from sheets_sync.pull import officer_rows
 from sheets_sync.rows import officer_edits, padded
 from storage.db import session_scope
@@ -52,6 +61,8 @@ bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static
                static_url_path="/static")
 
 EDITOR = "can-bo-thu@sandbox.local"   # the hook's `user`: the audit trail names the editor
+SAMPLE_OFFICERS = (("Cán bộ Mẫu A", "7100000000000000001", "Giao thông, đường, chiếu sáng"),
+                   ("Cán bộ Mẫu B", "7100000000000000002", ""))
 SYNC_EVERY = 1.5                      # seconds between cycles the console asks for
 _ZALO_ID = re.compile(r"^\d{5,32}$")
 
@@ -142,6 +153,26 @@ class Console:
             self.spreadsheet.values_update(cell, params={"valueInputOption": "USER_ENTERED"},
                                            body={"values": [[value]]})
         return self._hook(code, column, old, value)
+
+    def add_sample_officers(self) -> str | None:
+        """Type two obviously sample officers into the Cán bộ tab, as the ward would, so the
+        Người xử lý dropdown has names. Their Zalo ids are fake residents' ids: enter one in
+        the chat pane to read what the bot sends that officer."""
+        _, officers = self.read()
+        if officers:
+            return None
+        with self._lock:
+            try:
+                self.spreadsheet.values_update(f"'{OFFICERS}'!A2:C{1 + len(SAMPLE_OFFICERS)}",
+                                               params={"valueInputOption": "USER_ENTERED"},
+                                               body={"values": [list(o) for o in SAMPLE_OFFICERS]})
+            except APIError as exc:
+                if exc.response.status_code != 400:
+                    raise
+                return "Bảng chưa được tạo: đợi lần đồng bộ đầu tiên (vài giây) rồi thử lại."
+        # No onEdit hook watches that tab: the next cycle reads it (here, at once).
+        self.sync_now()
+        return None
 
     def _hook(self, code: str, column: str, old: str, new: str) -> str | None:
         """What sheets_sync/apps_script/onEdit.gs posts, signed the same way."""
@@ -288,6 +319,14 @@ def edit():
     if not code:
         return _bad("Thiếu mã phiếu.")
     problem = _console().edit(code, column, value)
+    if problem:
+        return _bad(problem, 409)
+    return jsonify({"ok": True})
+
+
+@bp.post("/api/sample-officers")
+def sample_officers():
+    problem = _console().add_sample_officers()
     if problem:
         return _bad(problem, 409)
     return jsonify({"ok": True})

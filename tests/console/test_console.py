@@ -229,6 +229,28 @@ def test_an_answer_typed_on_the_board_reaches_the_resident(sandbox):
                        "WHERE t.code = :c AND e.field = 'answer'", c=code) == [("sheet:can-bo-thu@sandbox.local",)]
 
 
+def test_sample_officers_then_assign_one_on_the_board(sandbox):
+    resident = Resident(sandbox.url)
+    resident.say(REPORT)
+    code = resident.until_code()
+    board_row(sandbox.url, code)
+    assert requests.post(f"{sandbox.url}/console/api/sample-officers", timeout=10).json() == {"ok": True}
+    deadline = time.monotonic() + 15
+    while "Cán bộ Mẫu A" not in requests.get(f"{sandbox.url}/console/api/board", timeout=10).json()["officers"]:
+        assert time.monotonic() < deadline, "sample officers not in the Cán bộ tab"
+        time.sleep(0.3)
+    resp = requests.post(f"{sandbox.url}/console/api/edit", timeout=10,
+                         json={"code": code, "column": "Người xử lý", "value": "Cán bộ Mẫu A"})
+    assert resp.json() == {"ok": True}
+    deadline = time.monotonic() + 15
+    while sandbox.sql("SELECT assignee FROM tickets WHERE code = :c", c=code) != [("Cán bộ Mẫu A",)]:
+        assert time.monotonic() < deadline, "the assignment was not applied"
+        time.sleep(0.3)
+    assert board_row(sandbox.url, code)["Ghi chú hệ thống"] == ""
+    # The officers synced into the database, their Zalo ids kept as text.
+    assert ("Cán bộ Mẫu A", "7100000000000000001") in sandbox.sql("SELECT name, zalo_user_id FROM officers")
+
+
 def test_service_columns_are_not_editable_from_the_console(sandbox):
     resp = requests.post(f"{sandbox.url}/console/api/edit", timeout=10,
                          json={"code": "PA-2026-0001", "column": "Nội dung", "value": "sửa"})
@@ -296,7 +318,7 @@ def browser(tmp_path):
     driver.quit()
 
 
-def test_in_a_browser_report_then_resolve_on_the_board(sandbox, browser):
+def test_in_a_browser_report_then_resolve_on_the_board(browser, sandbox):  # no browser: fail fast
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 

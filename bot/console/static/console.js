@@ -230,6 +230,7 @@ function renderBoard(body) {
   }
   for (const tr of Array.from(tbody.rows)) if (!seen.has(tr.dataset.code)) tr.remove();
   $("empty").hidden = seen.size > 0;
+  $("no-officers").hidden = body.officers.length > 0 || seen.size === 0;
   $("sync").textContent = body.behind ? "Đang đồng bộ…" : "Đã đồng bộ";
 }
 
@@ -278,8 +279,17 @@ async function start() {
       const body = await api("/console/api/photo", { method: "POST", body: form });
       item.images = [body.photo];
       $("photo").value = "";
+      $("photo-name").textContent = "chưa chọn ảnh";
     } catch (e) { item.images = []; item.text = "(ảnh chưa gửi được)"; showChatError(e.message); }
     saveChat(); renderChat();
+  });
+  $("photo").addEventListener("change", () => {
+    $("photo-name").textContent = $("photo").files.length ? $("photo").files[0].name : "chưa chọn ảnh";
+  });
+  $("add-officers").addEventListener("click", async () => {
+    $("board-error").textContent = "";
+    try { await postJSON("/console/api/sample-officers", {}); }
+    catch (e) { $("board-error").textContent = e.message; }
   });
   setInterval(pollChat, POLL_MS);
   setInterval(pollBoard, POLL_MS);
