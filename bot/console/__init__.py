@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -86,14 +87,21 @@ class Console:
         self.settings = settings
         self.info = info
         self.sync_now = sync_now
-        self.base_url = info["webhook_url"].rsplit("/webhooks/", 1)[0]
         self._lock = threading.Lock()
         self._spreadsheet = None
         self._last_sync = 0.0
 
     # -- the resident's side --
-    def chat(self, user_id: str, name: str | None) -> ChatClient:
-        return ChatClient(self.info, user_id, out=io.StringIO(), display_name=name or None)
+    @contextmanager
+    def chat(self, user_id: str, name: str | None):
+        """The terminal chat's client, posting to this server at the address the browser used
+        (whatever --host `serve` listens on)."""
+        info = dict(self.info, webhook_url=request.host_url + "webhooks/zalo")
+        client = ChatClient(info, user_id, out=io.StringIO(), display_name=name or None)
+        try:
+            yield client
+        finally:
+            client.http.close()
 
     # -- the officers' side --
     @property
@@ -181,7 +189,7 @@ class Console:
                            "new_value": new or None, "user": EDITOR,
                            "at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False).encode()
         stamp = str(int(time.time()))
-        resp = requests.post(f"{self.base_url}/webhooks/sheets", data=body, timeout=10, headers={
+        resp = requests.post(request.host_url + "webhooks/sheets", data=body, timeout=10, headers={
             "Content-Type": "application/json", "X-Hts-Timestamp": stamp,
             "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", body)})
         if resp.status_code != 202:
@@ -226,26 +234,26 @@ def send():
     if not _ZALO_ID.match(user_id):
         return _bad("Mã Zalo của cư dân phải là một dãy số (5–32 chữ số).")
     body = request.get_json(silent=True) or {}
-    chat = _console().chat(user_id, name)
     kind = body.get("type", "text")
-    if kind == "text":
-        text = str(body.get("text") or "").strip()
-        if not text:
-            return _bad("Chưa có nội dung tin nhắn.")
-        event = chat.text_event(text)
-    elif kind == "location":
-        try:
-            lat, lng = float(body.get("lat")), float(body.get("lng"))
-        except (TypeError, ValueError):
-            return _bad("Vĩ độ và kinh độ phải là số, ví dụ 16.0678 và 108.2208.")
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            return _bad("Vĩ độ từ -90 đến 90, kinh độ từ -180 đến 180.")
-        event = chat.location_event(str(lat), str(lng))
-    elif kind == "follow":
-        event = chat.follow_event()
-    else:
-        return _bad("Loại tin không hợp lệ.")
-    return _delivered(chat.send(event))
+    with _console().chat(user_id, name) as chat:
+        if kind == "text":
+            text = str(body.get("text") or "").strip()
+            if not text:
+                return _bad("Chưa có nội dung tin nhắn.")
+            event = chat.text_event(text)
+        elif kind == "location":
+            try:
+                lat, lng = float(body.get("lat")), float(body.get("lng"))
+            except (TypeError, ValueError):
+                return _bad("Vĩ độ và kinh độ phải là số, ví dụ 16.0678 và 108.2208.")
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                return _bad("Vĩ độ từ -90 đến 90, kinh độ từ -180 đến 180.")
+            event = chat.location_event(str(lat), str(lng))
+        elif kind == "follow":
+            event = chat.follow_event()
+        else:
+            return _bad("Loại tin không hợp lệ.")
+        return _delivered(chat.send(event))
 
 
 @bp.post("/api/photo")
@@ -257,14 +265,14 @@ def photo():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _bad("Chưa chọn ảnh.")
-    chat = _console().chat(user_id, name)
-    try:
-        hosted = chat.upload_photo(upload.read(), upload.filename)
-    except requests.HTTPError:
-        return _bad("Chỉ gửi được ảnh jpg, png hoặc gif, tối đa 10 MB.")
-    event = chat.image_event(hosted["url"], hosted.get("thumbnail"),
-                             caption=str(request.form.get("caption") or "").strip())
-    return _delivered(chat.send(event), photo=hosted["url"])
+    with _console().chat(user_id, name) as chat:
+        try:
+            hosted = chat.upload_photo(upload.read(), upload.filename)
+        except requests.HTTPError:
+            return _bad("Chỉ gửi được ảnh jpg, png hoặc gif, tối đa 10 MB.")
+        event = chat.image_event(hosted["url"], hosted.get("thumbnail"),
+                                 caption=str(request.form.get("caption") or "").strip())
+        return _delivered(chat.send(event), photo=hosted["url"])
 
 
 def _delivered(status: int, **extra):
@@ -279,10 +287,11 @@ def messages():
     user_id = request.args.get("user_id", "").strip()
     if not _ZALO_ID.match(user_id):
         return _bad("Mã Zalo của cư dân phải là một dãy số (5–32 chữ số).")
-    chat = _console().chat(user_id, None)
     after = request.args.get("after_id", "0")
-    chat.after_id = int(after) if after.isdigit() else 0
-    return jsonify({"ok": True, "messages": [_shown(item) for item in chat.fetch()]})
+    with _console().chat(user_id, None) as chat:
+        chat.after_id = int(after) if after.isdigit() else 0
+        items = chat.fetch()
+    return jsonify({"ok": True, "messages": [_shown(item) for item in items]})
 
 
 def _shown(item: dict) -> dict:
