@@ -318,7 +318,7 @@ def browser(tmp_path):
     driver.quit()
 
 
-def test_in_a_browser_report_then_resolve_on_the_board(browser, sandbox):  # no browser: fail fast
+def test_in_a_browser_report_resolve_on_the_board_rate_and_reopen(browser, sandbox):  # no browser: fail fast
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -362,7 +362,15 @@ def test_in_a_browser_report_then_resolve_on_the_board(browser, sandbox):  # no 
     # The resident's chat shows the news, then the rating prompt with its buttons.
     wait.until(lambda _: f"phiếu {code} đã được giải quyết" in browser.find_element(By.ID, "chat").text)
     wait.until(lambda _: "5 ⭐" in [b.text for b in after(count)[-1].find_elements(By.CSS_SELECTOR, ".bot-button")])
+
+    # The resident rates, then says it is not done after all: the board shows it reopened.
+    [b for b in bot_bubbles()[-1].find_elements(By.CSS_SELECTOR, ".bot-button") if b.text == "5 ⭐"][0].click()
+    wait.until(lambda _: "đánh giá 5 sao" in browser.find_element(By.ID, "chat").text)
+    browser.find_element(By.ID, "text").send_keys("chưa xong\n")
+    wait.until(lambda _: Select(browser.find_element(
+        By.CSS_SELECTOR, f"#board tr[data-code='{code}'] select[data-column='Trạng thái']"))
+        .first_selected_option.text == "Đang xử lý")
     assert browser.find_element(By.ID, "board-error").text == ""
     assert browser.find_element(By.ID, "chat-error").text == ""
-    assert sandbox.sql("SELECT status FROM tickets WHERE code = :c", c=code) == [("resolved",)]
+    assert sandbox.sql("SELECT status, rating FROM tickets WHERE code = :c", c=code) == [("in_progress", 5)]
     assert time.monotonic() - started < 30
