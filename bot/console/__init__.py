@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,6 +88,9 @@ class Console:
         self.settings = settings
         self.info = info
         self.sync_now = sync_now
+        # A restarted serve has a fresh fake Zalo, numbering its messages from 1 again: the
+        # page keys what it remembers by this, and reloads when it changes.
+        self.instance = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._spreadsheet = None
         self._last_sync = 0.0
@@ -224,6 +228,7 @@ def info():
         "choices": {"Trạng thái": status_choices(), "Loại": list(TICKET_KIND_LABELS.values()),
                     "Lĩnh vực": list(TOPICS.values())},
         "ward": _console().settings.ward_name,
+        "instance": _console().instance,
     })
 
 
@@ -291,7 +296,8 @@ def messages():
     with _console().chat(user_id, None) as chat:
         chat.after_id = int(after) if after.isdigit() else 0
         items = chat.fetch()
-    return jsonify({"ok": True, "messages": [_shown(item) for item in items]})
+    return jsonify({"ok": True, "instance": _console().instance,
+                    "messages": [_shown(item) for item in items]})
 
 
 def _shown(item: dict) -> dict:

@@ -3,13 +3,14 @@
 "use strict";
 
 const POLL_MS = 1000;
+const BAD_ID = "Mã Zalo của cư dân phải là một dãy số (5–32 chữ số).";
 const $ = (id) => document.getElementById(id);
 let info = null;
 let chat = { userId: "", afterId: 0, items: [] };   // items: {from: "me"|"bot", text, buttons, images}
 let chatBusy = false;
 let boardBusy = false;
 
-function storageKey(userId) { return "hts-console:" + userId; }
+function storageKey(userId) { return "hts-console:" + info.instance + ":" + userId; }
 
 function loadResident() {
   const userId = $("user-id").value.trim();
@@ -96,11 +97,13 @@ function tap(button) {
 async function pollChat() {
   if (chatBusy) return;
   loadResident();
-  if (!/^\d{5,32}$/.test(chat.userId)) { showChatError("Mã Zalo của cư dân phải là một dãy số (5–32 chữ số)."); return; }
+  if (!/^\d{5,32}$/.test(chat.userId)) { showChatError(BAD_ID); return; }
+  if ($("chat-error").textContent === BAD_ID) showChatError("");
   chatBusy = true;
   try {
     const body = await api("/console/api/messages?user_id=" + encodeURIComponent(chat.userId) +
                            "&after_id=" + chat.afterId);
+    if (body.instance !== info.instance) { location.reload(); return; }  // serve restarted
     if (body.messages.length) {
       for (const m of body.messages) {
         chat.afterId = Math.max(chat.afterId, m.id);
