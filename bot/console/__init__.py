@@ -63,7 +63,8 @@ bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static
                static_url_path="/static")
 
 EDITOR = "can-bo-thu@sandbox.local"   # the hook's `user`: the audit trail names the editor
-SAMPLE_OFFICERS = (("Cán bộ Mẫu A", "7100000000000000001", "Giao thông, đường, chiếu sáng"),
+SAMPLE_OFFICERS = (("Cán bộ Mẫu A", "7100000000000000001",
+                    next((t for t in TOPICS.values() if t.startswith("Giao thông")), "")),
                    ("Cán bộ Mẫu B", "7100000000000000002", ""))
 SYNC_EVERY = 1.5                      # seconds between cycles the console asks for
 _ZALO_ID = re.compile(r"^\d{5,32}$")
