@@ -91,6 +91,11 @@ def cmd_serve(args) -> int:
         fakes.append(fake)
     runtime = Runtime(settings)
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
+    console = len(fakes) == 2  # the officers' console needs both fakes: the full sandbox only
+    if console:
+        from bot import console as sandbox_console
+
+        sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
     try:
         server = make_server(args.host, port, app, threaded=True)
     except OSError:  # taken between the check and now
@@ -103,6 +108,9 @@ def cmd_serve(args) -> int:
     print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
     if fakes:
         print("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.", flush=True)
+    if console:
+        print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
+              f"http://127.0.0.1:{port}/console", flush=True)
     stop = threading.Event()
 
     def _shutdown(*_):

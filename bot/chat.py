@@ -27,9 +27,11 @@ class Disconnected(Exception):
 
 
 class ChatClient:
-    def __init__(self, info: dict, user_id: str, out=sys.stdout, sandbox_file: str | None = None):
+    def __init__(self, info: dict, user_id: str, out=sys.stdout, sandbox_file: str | None = None,
+                 display_name: str | None = None):
         self.info = info
         self.user_id = user_id
+        self.display_name = display_name
         self.out = out
         self.sandbox_file = sandbox_file
         self.after_id = 0
@@ -83,7 +85,33 @@ class ChatClient:
                         message={"msg_id": uuid.uuid4().hex, **(message or {})})
         return body
 
-    def send(self, body: dict) -> None:
+    # The events Zalo sends when a resident types, sends a photo or a location, or follows.
+    def text_event(self, text: str) -> dict:
+        return self._event("user_send_text", {"text": text})
+
+    def image_event(self, url: str, thumbnail: str | None = None, caption: str = "") -> dict:
+        message = {"attachments": [{"type": "image", "payload": {"url": url,
+                                                                 "thumbnail": thumbnail or url}}]}
+        if caption:
+            message["text"] = caption
+        return self._event("user_send_image", message)
+
+    def location_event(self, lat: str, lng: str) -> dict:
+        return self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
+            "coordinates": {"latitude": str(lat), "longitude": str(lng)}}}]})
+
+    def follow_event(self) -> dict:
+        return self._event("follow")
+
+    def upload_photo(self, content: bytes, filename: str) -> dict:
+        """Host a photo on the fake Zalo, as Zalo's CDN holds what residents send: {"url", ...}."""
+        resp = self.http.post(f"{self.info['fake_zalo_url']}/_fake/media",
+                              files={"file": (filename, content)}, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def send(self, body: dict) -> int:
+        """Post the event as Zalo does (signed raw bytes); the webhook's HTTP status."""
         def post():
             # Signed as sent: a retry after an outage carries the time it was delivered, and the
             # same msg_id, so a delivery that did land before the outage is not handled twice.
@@ -91,7 +119,8 @@ class ChatClient:
             raw = json.dumps(body, ensure_ascii=False).encode()
             # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
             self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
-                           json={"user_id": self.user_id}, timeout=5)
+                           json={"user_id": self.user_id, "display_name": self.display_name},
+                           timeout=5)
             headers = {"Content-Type": "application/json",
                        "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
                                                          self.info["oa_secret_key"])}
@@ -100,18 +129,25 @@ class ChatClient:
         resp = self._call(post)
         if resp.status_code != 200:
             self.out.write(f"(bot không nhận tin: mã {resp.status_code})\n")
+        return resp.status_code
+
+    def fetch(self) -> list[dict]:
+        """The fake's records of what the bot sent this resident since the last fetch."""
+        resp = self._call(lambda: self.http.get(
+            f"{self.info['fake_zalo_url']}/_fake/messages",
+            params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5))
+        items = resp.json() if resp.ok else []  # a JSON list of recorded sends
+        for item in items:
+            self.after_id = max(self.after_id, int(item["id"]))
+        return items
 
     def replies(self) -> list[dict]:
         """Wait for the bot's replies: until a short quiet period after the first one."""
         got: list[dict] = []
         start = last = time.monotonic()
         while True:
-            resp = self._call(lambda: self.http.get(
-                f"{self.info['fake_zalo_url']}/_fake/messages",
-                params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5))
-            items = resp.json() if resp.ok else []  # a JSON list of recorded sends
+            items = self.fetch()
             for item in items:
-                self.after_id = max(self.after_id, int(item["id"]))
                 got.append(item["message"])
                 last = time.monotonic()
             now = time.monotonic()

@@ -48,6 +48,7 @@ MAX_LIST_COUNT = 50                    # user/getlist [sure]
 MAX_LIST_OFFSET = 9951
 MAX_IMAGE_BYTES = 1024 * 1024          # upload/image, jpg/png, 1 MB [check]
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif"}
+MAX_RESIDENT_PHOTO_BYTES = 10 * 1024 * 1024   # what a phone camera sends; Zalo compresses [check]
 FREE_REPLY_WINDOW = timedelta(hours=48)
 REPLY_WINDOW = timedelta(days=7)
 FREE_REPLIES_PER_WINDOW = 8            # helpdesk: 8 free replies per 48 h [check]; reported only
@@ -192,6 +193,8 @@ class FakeZaloState:
         self.tags: set[str] = set()
         self.groups: dict[str, FakeGroup] = {}
         self.uploads: dict[str, int] = {}      # attachment_id -> size
+        # Photos residents send: Zalo hosts them on its CDN and the webhook carries the URL.
+        self.media: dict[str, tuple[bytes, str]] = {}   # file name -> (bytes, mimetype)
         self.sent: list[SentMessage] = []
         self.failures: list[FailRule] = []
         self.requests: Counter[str] = Counter()
@@ -782,6 +785,29 @@ def _register_control_routes(app: Flask, state: FakeZaloState) -> None:
             if "group_package_expired" in body:
                 state.group_package_expired = bool(body["group_package_expired"])
         return jsonify({"ok": True, **state.stats()})
+
+    @app.post("/_fake/media")
+    def fake_media_upload():
+        """A photo a resident sends (multipart `file`): hosted here as Zalo's CDN would, so a
+        `user_send_image` webhook can carry its URL. Answers {"url", "thumbnail"}."""
+        upload = request.files.get("file")
+        content = upload.read() if upload is not None else b""
+        ext = (upload.filename or "").rsplit(".", 1)[-1].lower() if upload is not None else ""
+        if ext not in IMAGE_EXTENSIONS or not content or len(content) > MAX_RESIDENT_PHOTO_BYTES:
+            return jsonify({"ok": False, "error": "jpg, png or gif, 1 byte to 10 MB"}), 400
+        with state.lock:
+            name = f"{state._token('photo')}.{ext}"
+            state.media[name] = (content, upload.mimetype or f"image/{ext}")
+        url = f"{request.host_url.rstrip('/')}/_fake/media/{name}"
+        return jsonify({"ok": True, "url": url, "thumbnail": url})
+
+    @app.get("/_fake/media/<name>")
+    def fake_media(name: str):
+        with state.lock:
+            item = state.media.get(name)
+        if item is None:
+            return jsonify({"ok": False, "error": "no such photo"}), 404
+        return Response(item[0], mimetype=item[1])
 
     @app.get("/_fake/stats")
     def fake_stats():

@@ -24,6 +24,7 @@ REFRESH = "sandbox-refresh-token"
 # Signs `forms post` in the sandbox: with no FORMS_SHARED_SECRET configured, `serve` uses this one
 # and tells other terminals through sandbox.json, so the sample works with no set-up or restart.
 FORMS_SECRET = "sandbox-forms-secret"
+SHEETS_SECRET = "sandbox-sheets-webhook-secret"
 
 
 def start(settings: Settings, public_url: str):
@@ -74,8 +75,10 @@ def start_sheets(settings: Settings):
     info["fake_sheets_url"] = server.base_url  # so `sheets show` in another terminal finds it
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(info, indent=2))
-    return settings.with_overrides(sheet_id="sandbox-sheet",
-                                   google_sheets_api_base=server.base_url), server
+    # The console announces an officer's edit the way the Apps Script hook does, signed.
+    return settings.with_overrides(sheet_id="sandbox-sheet", google_sheets_api_base=server.base_url,
+                                   sheets_webhook_secret=settings.sheets_webhook_secret
+                                   or SHEETS_SECRET), server
 
 
 def attach(settings: Settings) -> Settings | None:
