@@ -19,6 +19,31 @@ def _settings():
         raise SystemExit(2)
 
 
+def _database(settings=None):
+    """Settings, with storage.db configured on an up-to-date schema (every command that reads
+    or writes the database starts here). See storage.migrate.ensure_schema for the policy."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage import db
+    from storage.migrate import SchemaBehind, ensure_schema, is_current
+
+    settings = settings or _settings()
+    try:
+        is_current(settings.database_url)  # reach it first: a connection error is not a schema one
+    except OperationalError as exc:
+        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: "
+                         f"{str(exc.orig).strip().splitlines()[0]}. Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
+        raise SystemExit(2)
+    try:
+        ensure_schema(settings.database_url, auto=settings.is_sqlite)
+    except SchemaBehind:
+        sys.stderr.write("Cơ sở dữ liệu chưa có cấu trúc mới nhất. Chạy `./dev migrate` một lần "
+                         "rồi chạy lại lệnh này.\n")
+        raise SystemExit(2)
+    db.configure(settings.database_url)
+    return settings
+
+
 def cmd_migrate(args) -> int:
     from storage.migrate import upgrade
 
@@ -42,7 +67,7 @@ def cmd_serve(args) -> int:
 
     from werkzeug.serving import make_server
 
-    from bot import sandbox
+    from bot import logs, sandbox
     from bot.app import create_app
     from bot.runtime import Runtime
     from storage import db
@@ -50,8 +75,11 @@ def cmd_serve(args) -> int:
 
     settings = _settings()
     port = args.port or settings.port
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
+    if not _port_free(args.host, port):
+        # Checked before the sandbox starts: it would overwrite the running one's sandbox.json.
+        sys.stderr.write(_port_in_use(port))
+        return 2
     upgrade(settings.database_url)
     db.configure(settings.database_url)
     fakes = []
@@ -68,13 +96,18 @@ def cmd_serve(args) -> int:
         from bot import console as sandbox_console
 
         sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
-    server = make_server(args.host, port, app, threaded=True)
+    try:
+        server = make_server(args.host, port, app, threaded=True)
+    except OSError:  # taken between the check and now
+        sys.stderr.write(_port_in_use(port))
+        for fake in fakes:
+            fake.stop()
+        return 2
     runtime.start()
     mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
     print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
     if fakes:
-        print("Mở một cửa sổ khác và gõ:  .venv/bin/python -m bot chat   để nhắn thử như cư dân.",
-              flush=True)
+        print("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.", flush=True)
     if console:
         print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
               f"http://127.0.0.1:{port}/console", flush=True)
@@ -94,26 +127,38 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_in_use(port: int) -> str:
+    return (f"Cổng {port} đang được dùng (có thể `./dev serve` đang chạy ở một cửa sổ khác). "
+            f"Dừng tiến trình đó, hoặc chạy trên cổng khác: `./dev serve --port {port + 1}` "
+            "(hoặc đặt PORT trong .env).\n")
+
+
 def cmd_worker(args) -> int:
-    from bot import sandbox
+    from bot import logs, sandbox
     from bot.runtime import Runtime
-    from storage import db
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    db.configure(settings.database_url)
+    logs.configure(settings.log_level)
+    _database(settings)
     if not settings.zalo_configured:
-        try:
-            info = sandbox.read_info(settings.sandbox_file)
-        except FileNotFoundError:
-            sys.stderr.write("Chưa cấu hình Zalo (ZALO_*) và không có sandbox đang chạy.\n")
+        attached = sandbox.attach(settings)
+        if attached is None:
+            sys.stderr.write("Chưa cấu hình Zalo (ZALO_* trong .env) và không thấy chế độ thử đang "
+                             "chạy: chạy `./dev serve` (đã gồm worker), hoặc điền ZALO_* rồi chạy lại.\n")
             return 2
-        settings = settings.with_overrides(
-            zalo_app_id=info["app_id"], zalo_app_secret=sandbox.APP_SECRET,
-            zalo_oa_secret_key=info["oa_secret_key"], zalo_access_token=sandbox.ACCESS,
-            zalo_refresh_token=sandbox.REFRESH, zalo_api_base=info["fake_zalo_url"],
-            zalo_oauth_base=info["fake_zalo_url"])
+        settings = attached
     Runtime(settings, scheduler=not args.no_scheduler).run_forever()
     return 0
 
@@ -121,17 +166,24 @@ def cmd_worker(args) -> int:
 def cmd_tickets(args) -> int:
     from storage import db, tickets
 
-    settings = _settings()
-    db.configure(settings.database_url)
+    _database()
     with db.session_scope() as session:
         rows = [tickets.as_dict(t) for t in tickets.all_tickets(session)]
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif not rows:
+        print("Chưa có phiếu nào. Phiếu được tạo khi cư dân nhắn Zalo OA hoặc gửi Google Form "
+              "(thử: `./dev serve` rồi `./dev chat`).")
     else:
+        from intents.taxonomy import TOPICS
+        from storage.vocab import STATUSES, TICKET_KIND_LABELS
+
         for r in rows:
-            print(f"{r['code']:<14} {r['status']:<16} {r['kind']:<10} {r['topic'] or '-':<18} "
-                  f"{r['text'][:60]}")
+            print(f"{r['code']:<14} {STATUSES.get(r['status'], r['status'])[:22]:<22} "
+                  f"{TICKET_KIND_LABELS.get(r['kind'], r['kind']):<10} "
+                  f"{TOPICS.get(r['topic'], r['topic'] or '-')[:22]:<22} {r['text'][:60]}")
+        print(f"{len(rows)} phiếu.")
     return 0
 
 
@@ -145,8 +197,7 @@ def cmd_status(args) -> int:
     """Queue and outbox counts, for the IT officer."""
     from storage import db, inbox, outbox
 
-    settings = _settings()
-    db.configure(settings.database_url)
+    settings = _database()
     with db.session_scope() as session:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
                   "outbox_failed_reasons": outbox.failure_reasons(session)}
@@ -157,7 +208,12 @@ def cmd_status(args) -> int:
         files = spool_files(spool_dir)
         report["spool"] = {"directory": str(spool_dir), "files": len(files),
                            "bytes": sum(size for _, size in files)}
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        from bot.cli_format import status_lines
+
+        print("\n".join(status_lines(report)))
     return 0
 
 
@@ -168,12 +224,17 @@ def cmd_bench_ingest(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Hộp thư số")
-    sub = parser.add_subparsers(dest="command")
+    from bot.cli_format import vietnamese_argparse
+
+    vietnamese_argparse()
+    parser = argparse.ArgumentParser(
+        prog="./dev", description="Hộp thư số — các lệnh cho cán bộ CNTT của phường. "
+                                  "Gõ `./dev <lệnh> -h` để xem hướng dẫn từng lệnh.")
+    sub = parser.add_subparsers(dest="command", title="lệnh", metavar="<lệnh>")
 
     p = sub.add_parser("serve", help="chạy web + worker trong một tiến trình (mặc định)")
-    p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--host", default="0.0.0.0", help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi địa chỉ)")
+    p.add_argument("--port", type=int, default=None, metavar="CỔNG", help="cổng (mặc định PORT, 8000)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="chạy worker (hàng đợi + lịch)")
@@ -184,14 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("tickets", help="liệt kê phiếu")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
     p.set_defaults(func=cmd_tickets)
 
     p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
-    p.add_argument("--user", default=None, help="Zalo user id giả lập")
+    p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
     p.set_defaults(func=cmd_chat)
 
-    sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi").set_defaults(func=cmd_status)
+    p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bench-ingest", help="đo hiệu năng nhận webhook và độ trễ đầu-cuối")
     p.add_argument("--seconds", type=float, default=10.0)

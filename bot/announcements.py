@@ -106,6 +106,18 @@ def is_image_link(link: str | None) -> bool:
     return path.endswith(IMAGE_SUFFIXES)
 
 
+# An image uploaded to Zalo from the officer's machine (`announce create --link anh.png`) is
+# stored as this prefix plus Zalo's attachment_id: residents get the picture, never a file path.
+UPLOADED_IMAGE = "zalo-image:"
+
+
+def image_source(link: str | None) -> str | None:
+    """What image_message() should show for this link (a URL or an attachment_id), or None."""
+    if link and link.startswith(UPLOADED_IMAGE):
+        return link[len(UPLOADED_IMAGE):]
+    return link if is_image_link(link) else None
+
+
 def target_groups(session, ann: Announcement) -> list[ResidentialGroup]:
     groups = list(session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.code)))
     if not ann.targets or "*" in ann.targets:
@@ -125,9 +137,12 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
     except IntegrityError:
         return None
     hold = not_before(now)
-    if is_image_link(ann.link):
+    image = image_source(ann.link)
+    # An uploaded picture has no link a person could open or forward: text without it.
+    text_link = None if ann.link and ann.link.startswith(UPLOADED_IMAGE) else ann.link
+    if image:
         # A poster is shown as a picture, the text as its caption (Zalo media template).
-        plain = image_message(ann.link, texts.announcement(ann.title, ann.content, None))
+        plain = image_message(image, texts.announcement(ann.title, ann.content, None))
     else:
         plain = build_message(texts.Reply(texts.announcement(ann.title, ann.content, ann.link)))
 
@@ -140,8 +155,10 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
         if group.oa_group_id:
             add("group_chat", group.oa_group_id, plain, channel="zalo_group")
         if group.leader_zalo_id:
+            if image and not text_link:  # the picture itself, for the leader to forward
+                add("leader_image", group.leader_zalo_id, image_message(image))
             add("leader", group.leader_zalo_id, build_message(
-                texts.announcement_for_leader(ann.title, ann.content, ann.link, group.name)))
+                texts.announcement_for_leader(ann.title, ann.content, text_link, group.name)))
         members = session.scalars(select(Resident).where(Resident.group_code == group.code,
                                                          Resident.zalo_user_id.is_not(None)))
         for resident in members:

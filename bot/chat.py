@@ -18,17 +18,62 @@ from webhooks.signature import zalo_header
 
 QUIET_AFTER_REPLY = 0.7
 MAX_WAIT = 8.0
+RETRY_SECONDS = 1.0
+GIVE_UP_SECONDS = 300.0
+
+
+class Disconnected(Exception):
+    """The sandbox stayed unreachable for GIVE_UP_SECONDS."""
 
 
 class ChatClient:
-    def __init__(self, info: dict, user_id: str, out=sys.stdout, display_name: str | None = None):
+    def __init__(self, info: dict, user_id: str, out=sys.stdout, sandbox_file: str | None = None,
+                 display_name: str | None = None, patient: bool = True):
         self.info = info
         self.user_id = user_id
         self.display_name = display_name
         self.out = out
+        self.sandbox_file = sandbox_file
+        # The terminal waits for a restarting serve; the console (inside serve) answers at once.
+        self.patient = patient
         self.after_id = 0
         self.buttons: list[str] = []
         self.http = requests.Session()
+
+    def _call(self, request):
+        """Run `request()` (which reads self.info); while `serve` is down or restarting, say so
+        once and retry. A restarted sandbox has a new fake Zalo (new address, message ids from
+        1 again): sandbox.json is read again and the reading position reset."""
+        if not self.patient:
+            return request()
+        down_since = None
+        while True:
+            try:
+                result = request()
+            except requests.RequestException:
+                if down_since is None:
+                    down_since = time.monotonic()
+                    self.out.write("(Mất kết nối với bot — đang kết nối lại…)\n")
+                    self.out.flush()
+                elif time.monotonic() - down_since > GIVE_UP_SECONDS:
+                    raise Disconnected from None
+                time.sleep(RETRY_SECONDS)
+                self._reload()
+                continue
+            if down_since is not None:
+                self.out.write("(Đã kết nối lại với bot.)\n")
+                self.out.flush()
+            return result
+
+    def _reload(self) -> None:
+        if not self.sandbox_file:
+            return
+        try:
+            info = sandbox.read_info(self.sandbox_file)
+        except (OSError, ValueError):
+            return
+        if info.get("fake_zalo_url") != self.info.get("fake_zalo_url"):
+            self.info, self.after_id = info, 0
 
     def _event(self, event_name: str, message: dict | None = None) -> dict:
         body = {
@@ -71,22 +116,30 @@ class ChatClient:
 
     def send(self, body: dict) -> int:
         """Post the event as Zalo does (signed raw bytes); the webhook's HTTP status."""
-        # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
-        self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
-                       json={"user_id": self.user_id, "display_name": self.display_name}, timeout=5)
-        raw = json.dumps(body, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json",
-                   "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
-                                                     self.info["oa_secret_key"])}
-        resp = self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
+        def post():
+            # Signed as sent: a retry after an outage carries the time it was delivered, and the
+            # same msg_id, so a delivery that did land before the outage is not handled twice.
+            body["timestamp"] = str(int(time.time() * 1000))
+            raw = json.dumps(body, ensure_ascii=False).encode()
+            # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
+            self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
+                           json={"user_id": self.user_id, "display_name": self.display_name},
+                           timeout=5)
+            headers = {"Content-Type": "application/json",
+                       "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
+                                                         self.info["oa_secret_key"])}
+            return self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
+
+        resp = self._call(post)
         if resp.status_code != 200:
-            self.out.write(f"(webhook trả lời {resp.status_code}: {resp.text})\n")
+            self.out.write(f"(bot không nhận tin: mã {resp.status_code})\n")
         return resp.status_code
 
     def fetch(self) -> list[dict]:
         """The fake's records of what the bot sent this resident since the last fetch."""
-        resp = self.http.get(f"{self.info['fake_zalo_url']}/_fake/messages",
-                             params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5)
+        resp = self._call(lambda: self.http.get(
+            f"{self.info['fake_zalo_url']}/_fake/messages",
+            params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5))
         items = resp.json() if resp.ok else []  # a JSON list of recorded sends
         for item in items:
             self.after_id = max(self.after_id, int(item["id"]))
@@ -151,7 +204,19 @@ def run(sandbox_file: str, user_id: str | None = None, stdin=sys.stdin, out=sys.
     except FileNotFoundError:
         out.write("Chưa thấy sandbox: hãy chạy `./dev serve` ở một cửa sổ khác trước.\n")
         return 2
-    client = ChatClient(info, user_id or "7000000000000000001", out)
+    client = ChatClient(info, user_id or "7000000000000000001", out, sandbox_file=str(sandbox_file))
+    try:
+        return _loop(client, stdin, out)
+    except KeyboardInterrupt:
+        out.write("\nTạm biệt.\n")
+        return 0
+    except Disconnected:
+        out.write(f"Không kết nối lại được với bot sau {GIVE_UP_SECONDS / 60:.0f} phút: kiểm tra cửa sổ "
+                  "`./dev serve` rồi chạy lại `./dev chat`.\n")
+        return 1
+
+
+def _loop(client: ChatClient, stdin, out) -> int:
     interactive = stdin.isatty()
     out.write("Bạn đang nhắn với Hộp thư số như một cư dân. Gõ số để bấm nút; /anh gửi ảnh, "
               "/vitri gửi vị trí, /theodoi quan tâm OA, /thoat để thoát.\n")

@@ -6,12 +6,9 @@ import sys
 
 
 def _settings():
-    from bot.__main__ import _settings
-    from storage import db
+    from bot.__main__ import _database
 
-    settings = _settings()
-    db.configure(settings.database_url)
-    return settings
+    return _database()
 
 
 def cmd_notify_stats(args) -> int:
@@ -20,9 +17,20 @@ def cmd_notify_stats(args) -> int:
 
     _settings()
     with session_scope() as session:
-        print(json.dumps({"undeliverable_status_updates": undeliverable_counts(session)},
-                         ensure_ascii=False))
+        counts = undeliverable_counts(session)
+    if args.json:
+        print(json.dumps({"undeliverable_status_updates": counts}, ensure_ascii=False))
+    elif not counts:
+        print("Không có tin báo tiến độ nào bị Zalo từ chối.")
+    else:
+        from bot.cli_format import reasons_lines
+
+        print(f"Tin báo tiến độ / mời chấm điểm không gửi được: {sum(counts.values())}, theo lý do:")
+        print("\n".join(reasons_lines(counts)))
     return 0
+
+
+SAMPLE_FORM = "webhooks/apps_script/sample_submission.json"
 
 
 def cmd_forms_post(args) -> int:
@@ -32,26 +40,61 @@ def cmd_forms_post(args) -> int:
 
     import requests
 
+    from bot import sandbox
+    from bot.settings import ROOT
+    from bot.__main__ import _settings as load_settings
     from webhooks.signature import hmac_sha256
 
-    settings = _settings()
-    secret = args.secret or settings.forms_shared_secret
+    settings = load_settings()  # posts over HTTP: no database needed here
+    try:  # the sandbox `serve` running in another terminal: its address and its forms secret
+        info = sandbox.read_info(settings.sandbox_file)
+    except (FileNotFoundError, ValueError):
+        info = {}
+    secret = args.secret or settings.forms_shared_secret or info.get("forms_secret")
     if not secret:
-        sys.stderr.write("Chưa đặt FORMS_SHARED_SECRET (hoặc --secret).\n")
+        sys.stderr.write(
+            "Chưa có khóa ký Google Form. Chế độ thử: chạy `./dev serve` ở cửa sổ khác (không cần "
+            "cấu hình gì) rồi chạy lại lệnh này. Máy thật: đặt FORMS_SHARED_SECRET=<chuỗi ngẫu nhiên> "
+            "trong .env, khởi động lại `./dev serve`, rồi chạy lại (hoặc thêm --secret <chuỗi đó>).\n")
         return 2
-    raw = Path(args.file).read_bytes()
+    path = Path(args.file)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / args.file
     try:
+        raw = path.read_bytes()
         json.loads(raw)
+    except OSError:
+        sys.stderr.write(f"Không đọc được tệp {args.file}.\n")
+        return 2
     except ValueError as exc:
         sys.stderr.write(f"{args.file}: không phải JSON hợp lệ ({exc}).\n")
         return 2
     stamp = str(int(time.time()))
-    url = args.url or f"http://127.0.0.1:{settings.port}/webhooks/forms"
-    resp = requests.post(url, data=raw, timeout=15, headers={
-        "Content-Type": "application/json", "X-Hts-Timestamp": stamp,
-        "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw)})
-    print(resp.status_code, resp.text.strip())
-    return 0 if resp.status_code == 200 else 1
+    url = args.url or info.get("forms_url") or f"http://127.0.0.1:{settings.port}/webhooks/forms"
+    try:
+        resp = requests.post(url, data=raw, timeout=15, headers={
+            "Content-Type": "application/json", "X-Hts-Timestamp": stamp,
+            "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw)})
+    except requests.RequestException:
+        sys.stderr.write(f"Không kết nối được {url}: dịch vụ có đang chạy không? (`./dev serve`)\n")
+        return 1
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {}
+    if resp.status_code == 200:
+        if body.get("duplicate"):
+            print(f"Câu trả lời này đã được nhận trước đó (phiếu {body.get('code')}): không tạo phiếu thứ hai.")
+        else:
+            print(f"Đã nhận câu trả lời biểu mẫu: phiếu {body.get('code')}. Xem bằng `./dev tickets`.")
+        return 0
+    why = {401: "chữ ký bị từ chối: khóa (--secret / FORMS_SHARED_SECRET) khác khóa của dịch vụ đang "
+                "chạy, hoặc đồng hồ hai máy lệch quá 5 phút",
+           503: "dịch vụ đang chạy chưa có FORMS_SHARED_SECRET: đặt trong .env rồi khởi động lại `./dev serve`",
+           422: "không thấy câu trả lời cho câu hỏi nội dung (xem FORMS_FIELD_MAP)",
+           400: "tệp thiếu response_id hoặc answers"}.get(resp.status_code, body.get("error") or resp.text[:200])
+    sys.stderr.write(f"Không nhận (mã {resp.status_code}): {why}.\n")
+    return 1
 
 
 def cmd_jobs(args) -> int:
@@ -62,19 +105,25 @@ def cmd_jobs(args) -> int:
     settings = _settings()
     scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
     for job in scheduler.get_jobs():
+        from bot.cli_format import trigger_label
+
         when = job.next_run_time.strftime("%d/%m/%Y %H:%M") if job.next_run_time else "-"
-        print(f"{job.id:<22} {when:<17} {job.trigger!s:<40} {job.name}")
+        print(f"{job.name:<40} lần tới {when:<17} {trigger_label(job.trigger):<28} ({job.id})")
     scheduler.shutdown(wait=False)
     return 0
 
 
 def register(sub) -> None:
-    sub.add_parser("notify-stats", help="số tin báo tiến độ không gửi được, theo lý do").set_defaults(
-        func=cmd_notify_stats)
+    p = sub.add_parser("notify-stats", help="số tin báo tiến độ không gửi được, theo lý do")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_notify_stats)
     p = sub.add_parser("forms", help="Google Form: forms post FILE gửi thử một câu trả lời đã ký")
     p.add_argument("action", choices=("post",))
-    p.add_argument("file", help="JSON: {response_id, timestamp, answers: {câu hỏi: trả lời}, email?}")
-    p.add_argument("--url", default=None, help="mặc định http://127.0.0.1:<PORT>/webhooks/forms")
-    p.add_argument("--secret", default=None, help="mặc định FORMS_SHARED_SECRET")
+    p.add_argument("file", nargs="?", default=SAMPLE_FORM,
+                   help=f"JSON: {{response_id, timestamp, answers: {{câu hỏi: trả lời}}, email?}}; "
+                        f"mặc định tệp mẫu {SAMPLE_FORM}")
+    p.add_argument("--url", default=None, help="mặc định: dịch vụ đang chạy (./dev serve), "
+                                               "hoặc http://127.0.0.1:<PORT>/webhooks/forms")
+    p.add_argument("--secret", default=None, help="mặc định FORMS_SHARED_SECRET, hoặc khóa của chế độ thử")
     p.set_defaults(func=cmd_forms_post)
     sub.add_parser("jobs", help="các việc định kỳ").set_defaults(func=cmd_jobs)

@@ -43,15 +43,21 @@ def _db_session_factory(required: bool):
         from bot.settings import load_settings
         from storage import db
 
+        from storage.migrate import SchemaBehind, ensure_schema
+
         settings = load_settings()
+        try:  # the embedded SQLite upgrades itself on first use, as for every other command
+            ensure_schema(settings.database_url, auto=settings.is_sqlite)
+        except SchemaBehind:
+            raise RuntimeError("cơ sở dữ liệu chưa có cấu trúc mới nhất: chạy `./dev migrate`") from None
         engine = db.configure(settings.database_url)
         if not inspect(engine).has_table("learned_examples"):
-            raise RuntimeError("bảng learned_examples chưa có: chạy `python -m bot migrate`")
+            raise RuntimeError("bảng learned_examples chưa có: chạy `./dev migrate`")
         return db.session_scope
     except Exception as exc:  # noqa: BLE001
         if required:
             raise
-        sys.stderr.write(f"(không đọc được ví dụ đã học / learned examples unavailable: {exc})\n")
+        sys.stderr.write(f"(không đọc được ví dụ đã học: {exc})\n")
         return None
 
 
@@ -149,7 +155,7 @@ def cmd_learn(args) -> int:
     except ValueError as exc:
         return _err(f"Không hợp lệ / invalid: {exc}")
     except Exception as exc:  # noqa: BLE001
-        return _err(f"Lỗi cơ sở dữ liệu / database error: {exc}")
+        return _err(f"Lỗi cơ sở dữ liệu: {exc}")
     print(f"Đã học ví dụ #{row_id}: kind={args.kind} topic={args.topic}")
     return 0
 
@@ -167,7 +173,7 @@ def cmd_correct(args) -> int:
     except ValueError as exc:
         return _err(f"Không hợp lệ / invalid: {exc}")
     except Exception as exc:  # noqa: BLE001
-        return _err(f"Lỗi cơ sở dữ liệu / database error: {exc}")
+        return _err(f"Lỗi cơ sở dữ liệu: {exc}")
     print(f"Đã sửa {summary}; bot sẽ dùng ví dụ này ngay.")
     return 0
 

@@ -15,7 +15,7 @@ def sheet_sync() -> None:
     try:
         run_cycle_if_configured(RUNTIME.settings)
     except Exception as exc:  # the Sheets API down must not kill the scheduler; next cycle retries
-        log.error("sheet sync failed: %s: %s", type(exc).__name__, exc)
+        log.error("đồng bộ bảng tính lỗi: %s: %s (chu kỳ sau thử lại)", type(exc).__name__, exc)
 
 
 def conversation_timeouts() -> None:
@@ -24,7 +24,7 @@ def conversation_timeouts() -> None:
 
 def token_refresh() -> None:
     if RUNTIME.client.refresh_if_expiring(within=timedelta(hours=3)):
-        log.info("zalo tokens refreshed ahead of expiry")
+        log.info("đã làm mới token Zalo trước khi hết hạn")
 
 
 def announcements() -> None:
@@ -34,7 +34,7 @@ def announcements() -> None:
     with session_scope() as session:
         planned = run_due(session)
     if planned:
-        log.info("announcements: planned run(s) %s", planned)
+        log.info("thông báo: đã lập danh sách gửi (lượt %s)", planned)
         RUNTIME.sender.wakeup.set()
 
 

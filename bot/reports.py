@@ -41,6 +41,11 @@ class WeeklyReport:
     daily_received: list = field(default_factory=list)
     announcements: int = 0
     reach: dict = field(default_factory=dict)
+    # Set by send_weekly: outbox rows queued for officers, whether the sheet tab was written
+    # (None: no sheet configured), whether the week is now marked sent.
+    queued: list = field(default_factory=list)
+    sheet_written: bool | None = None
+    marked_sent: bool = False
 
     def summary(self) -> str:
         rate = f"{self.on_time_rate:.0%}" if self.on_time_rate is not None else "—"
@@ -195,35 +200,44 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
     week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
     with session_scope() as session:
         if not force and session.get(Flag, week) is not None:
-            log.info("weekly report %s already sent", week)
+            log.info("báo cáo tuần %s đã gửi rồi", week)
             return None
         rep = weekly(session, end_day)
-    _write_sheet(settings, rep)
+    rep.sheet_written = _write_sheet(settings, rep)
     attachment_id = None
     if client is not None and settings.officer_zalo_ids:
         try:
             attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
         except Exception as exc:  # the summary still goes out without the chart
-            log.error("weekly report: chart upload failed: %s", exc)
+            log.error("báo cáo tuần: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", exc)
     with session_scope() as session:
         for officer in settings.officer_zalo_ids:
-            outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
-                           dedupe_key=f"{week}:text:{officer}" if not force else None)
+            row = outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
+                                 dedupe_key=f"{week}:text:{officer}" if not force else None)
+            rep.queued.append(row.id)
             if attachment_id:
                 from bot.zalo_client import image_message
 
-                outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
-                               dedupe_key=f"{week}:chart:{officer}" if not force else None)
-        if session.get(Flag, week) is None:
-            session.add(Flag(name=week, value=utcnow().isoformat()))
+                row = outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
+                                     dedupe_key=f"{week}:chart:{officer}" if not force else None)
+                rep.queued.append(row.id)
+        # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,
+        # committed together with this mark) and written to the sheet when there is one.
+        if not settings.officer_zalo_ids:
+            log.error("báo cáo tuần %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa đánh dấu đã gửi", week)
+        elif rep.sheet_written is not False:
+            if session.get(Flag, week) is None:
+                session.add(Flag(name=week, value=utcnow().isoformat()))
+            rep.marked_sent = True
     return rep
 
 
-def _write_sheet(settings, rep: WeeklyReport) -> None:
+def _write_sheet(settings, rep: WeeklyReport) -> bool | None:
+    """True once the rows are in the sheet's tab; False on failure; None with no sheet."""
     from sheets_sync.client import is_configured, open_spreadsheet
 
     if not is_configured(settings):
-        return
+        return None
     try:
         ss = open_spreadsheet(settings)
         titles = {s["properties"]["title"] for s in ss.fetch_sheet_metadata()["sheets"]}
@@ -232,5 +246,7 @@ def _write_sheet(settings, rep: WeeklyReport) -> None:
         ss.values_append(f"'{REPORT_TAB}'!A1:D", params={"valueInputOption": "RAW",
                                                         "insertDataOption": "INSERT_ROWS"},
                          body={"values": sheet_rows(rep)})
+        return True
     except Exception as exc:
-        log.error("weekly report: could not write the sheet tab: %s", exc)
+        log.error("báo cáo tuần: không ghi được tab bảng tính: %s", exc)
+        return False

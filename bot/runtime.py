@@ -71,7 +71,7 @@ class Runtime:
 
             self.scheduler = build_scheduler(self)
             self.scheduler.resume()
-        log.info("worker started (%s)", "with scheduler" if self._with_scheduler else "no scheduler")
+        log.info("worker đã chạy (%s)", "có lịch định kỳ" if self._with_scheduler else "không chạy lịch")
         return self
 
     def _spawn(self, name: str, target) -> None:
@@ -85,7 +85,7 @@ class Runtime:
                 if self.worker.process_next():
                     continue
             except Exception:  # database down, etc.: log, wait, carry on
-                log.exception("event worker loop error")
+                log.exception("lỗi vòng xử lý sự kiện")
                 time.sleep(1)
             self.event_wakeup.wait(IDLE_POLL_SECONDS)
             self.event_wakeup.clear()
@@ -102,7 +102,7 @@ class Runtime:
                 if recover_orphans(directory, db.get_engine):
                     self.wake()
             except Exception:
-                log.exception("inbox spool recovery error")
+                log.exception("lỗi khi thu hồi tệp spool")
             self._stop.wait(SCAN_SECONDS)
 
     def _send(self) -> None:
@@ -111,7 +111,7 @@ class Runtime:
                 if self.sender.send_due():
                     continue
             except Exception:
-                log.exception("outbox sender loop error")
+                log.exception("lỗi vòng gửi tin (outbox)")
                 time.sleep(1)
             self.sender.wakeup.wait(IDLE_POLL_SECONDS)
             self.sender.wakeup.clear()
@@ -134,5 +134,5 @@ class Runtime:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: done.set())
         done.wait()
-        log.info("worker stopping")
+        log.info("worker đang dừng")
         self.stop()

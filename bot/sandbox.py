@@ -22,6 +22,9 @@ OA_SECRET = "sandbox-oa-secret-key"
 ACCESS = "sandbox-access-token"
 REFRESH = "sandbox-refresh-token"
 SHEETS_SECRET = "sandbox-sheets-webhook-secret"
+# Signs `forms post` in the sandbox: with no FORMS_SHARED_SECRET configured, `serve` uses this one
+# and tells other terminals through sandbox.json, so the sample works with no set-up or restart.
+FORMS_SECRET = "sandbox-forms-secret"
 
 
 def start(settings: Settings, public_url: str):
@@ -36,18 +39,21 @@ def start(settings: Settings, public_url: str):
         zalo_oa_id=OA_ID, zalo_access_token=ACCESS, zalo_refresh_token=REFRESH,
         zalo_api_base=server.base_url, zalo_oauth_base=server.base_url,
         zalo_signature_secret="oa_secret_key",
+        forms_shared_secret=settings.forms_shared_secret or FORMS_SECRET,
     )
     # A fresh fake issues fresh tokens: forget any pair a previous sandbox run rotated.
     with session_scope() as session:
         session.execute(delete(OAToken))
-    write_info(Path(settings.sandbox_file), public_url, server.base_url)
+    write_info(Path(settings.sandbox_file), public_url, server.base_url, settings.forms_shared_secret)
     return settings, server
 
 
-def write_info(path: Path, public_url: str, fake_url: str) -> None:
+def write_info(path: Path, public_url: str, fake_url: str, forms_secret: str = FORMS_SECRET) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "webhook_url": public_url.rstrip("/") + "/webhooks/zalo",
+        "forms_url": public_url.rstrip("/") + "/webhooks/forms",
+        "forms_secret": forms_secret,
         "fake_zalo_url": fake_url,
         "app_id": APP_ID,
         "oa_id": OA_ID,
@@ -73,3 +79,25 @@ def start_sheets(settings: Settings):
     return settings.with_overrides(sheet_id="sandbox-sheet", google_sheets_api_base=server.base_url,
                                    sheets_webhook_secret=settings.sheets_webhook_secret
                                    or SHEETS_SECRET), server
+
+
+def attach(settings: Settings) -> Settings | None:
+    """A command run in another terminal while `serve` runs the sandbox: settings pointed at
+    that sandbox's fake Zalo (and fake Sheets, when no sheet is configured). None when no
+    sandbox answers (none started, or the sandbox.json of one that has stopped)."""
+    import requests
+
+    try:
+        info = read_info(settings.sandbox_file)
+        requests.get(f"{info['fake_zalo_url']}/_fake/stats", timeout=2).raise_for_status()
+    except (FileNotFoundError, ValueError, KeyError, requests.RequestException):
+        return None
+    settings = settings.with_overrides(
+        zalo_app_id=info["app_id"], zalo_app_secret=APP_SECRET, zalo_oa_id=info["oa_id"],
+        zalo_oa_secret_key=info["oa_secret_key"], zalo_access_token=ACCESS,
+        zalo_refresh_token=REFRESH, zalo_api_base=info["fake_zalo_url"],
+        zalo_oauth_base=info["fake_zalo_url"])
+    if not settings.sheet_id and info.get("fake_sheets_url"):
+        settings = settings.with_overrides(sheet_id="sandbox-sheet",
+                                           google_sheets_api_base=info["fake_sheets_url"])
+    return settings

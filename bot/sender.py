@@ -105,7 +105,7 @@ class OutboxSender:
         with session_scope() as session:
             n = outbox.fail_interrupted(session, self.stale_after)
         if n:
-            log.error("outbox: %s message(s) were in flight when a process died; marked failed/%s",
+            log.error("outbox: %s tin đang gửi dở khi một tiến trình bị tắt; ghi là không gửi được (%s), không gửi lại",
                       n, outbox.INTERRUPTED)
         return n
 
@@ -152,7 +152,7 @@ class OutboxSender:
         except ZaloError as err:
             return job, None, err
         except Exception as exc:
-            log.exception("outbox: unexpected error sending message %s", job.id)
+            log.exception("outbox: lỗi bất ngờ khi gửi tin %s", job.id)
             return job, None, exc
 
     def _record_error(self, session, job: _Job, err: ZaloError) -> None:
@@ -164,7 +164,7 @@ class OutboxSender:
             if job.attempts >= self.max_attempts:
                 outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
                                    err.code, str(err))
-                log.error("outbox: message %s gave up after %s attempts (%s)",
+                log.error("outbox: tin %s dừng sau %s lần thử (%s)",
                           job.id, job.attempts, err.reason)
             else:
                 outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
@@ -176,4 +176,4 @@ class OutboxSender:
             # A dead refresh token or wrong app secret never fixes itself: an OA admin must
             # re-authorise, so say it loudly instead of retrying.
             level = logging.ERROR if err.category in ("setup", "oauth") else logging.INFO
-            log.log(level, "outbox: message %s failed: %s (%s)", job.id, err.reason, err.code)
+            log.log(level, "outbox: tin %s không gửi được: %s (%s)", job.id, err.reason, err.code)

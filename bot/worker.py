@@ -53,7 +53,7 @@ class EventWorker:
                 inbox.mark(session, event_id, "done")
             except Exception:
                 error = traceback.format_exc()
-                log.error("event %s failed:\n%s", event_id, error)
+                log.error("sự kiện %s xử lý lỗi:\n%s", event_id, error)
                 status = inbox.record_failure(session, event_id, error, self.settings.event_max_attempts)
                 if status == "failed" and row.user_key:
                     # Never silence: the resident hears that something went wrong.
@@ -76,5 +76,5 @@ class EventWorker:
             for conversation in stalled:
                 save_stalled_as_draft(session, self.settings, conversation)
         if stalled:
-            log.info("conversations: %s stalled conversation(s) saved as drafts", len(stalled))
+            log.info("hội thoại: %s hội thoại bỏ dở được lưu thành phiếu nháp", len(stalled))
         return len(stalled)

@@ -276,7 +276,7 @@ class ZaloClient:
         except ZaloError as exc:
             if exc.category != "fallback_v2":
                 raise
-        log.warning("zalo: %s answered -235 (API not for this OA type); using %s from now on",
+        log.warning("zalo: %s trả -235 (API không dành cho loại OA này); từ nay dùng %s",
                     PATH_CS_V3, PATH_MESSAGE_V2)
         self.flags.set(FLAG_CS_API_VERSION, "v2")
         return self._api("POST", PATH_MESSAGE_V2, json=body)
@@ -311,7 +311,7 @@ class ZaloClient:
             offset += len(users)
             if not users or offset >= int(page.get("total", 0)):
                 return
-        log.warning("zalo: follower list stops at offset %s (API limit); the rest is not listed",
+        log.warning("zalo: danh sách người quan tâm dừng ở vị trí %s (giới hạn API); phần còn lại không liệt kê được",
                     MAX_LIST_OFFSET)
 
     def tag_follower(self, user_id: str, tag_name: str) -> dict:
@@ -353,8 +353,8 @@ class ZaloClient:
         try:
             expires_at = self._clock() + timedelta(seconds=int(body.get("expires_in")))
         except (TypeError, ValueError):
-            log.warning("zalo oauth: expires_in missing or not a number: %r", body.get("expires_in"))
-        log.info("zalo: access token refreshed (expires %s)", expires_at)
+            log.warning("zalo oauth: thiếu expires_in hoặc không phải số: %r", body.get("expires_in"))
+        log.info("zalo: đã làm mới access token (hết hạn %s)", expires_at)
         return Tokens(body["access_token"], body["refresh_token"], expires_at)
 
     def refresh_if_expiring(self, within: timedelta = timedelta(hours=2)) -> bool:
@@ -375,7 +375,7 @@ class ZaloClient:
         except ZaloError as exc:
             if exc.category != "refresh":
                 raise
-            log.info("zalo: %s answered %s; refreshing the access token", path, exc.code)
+            log.info("zalo: %s trả %s; làm mới access token", path, exc.code)
         fresh = self.tokens.refresh(stale, self.refresh_tokens_via_oauth)
         return self._api_once(method, path, fresh.access_token, json=json, data=data, files=files)
 

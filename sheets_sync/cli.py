@@ -15,12 +15,10 @@ WIDTH = {"Mã phiếu": 12, "Trạng thái": 22, "Người xử lý": 18, "Loạ
 
 
 def _settings(args):
-    from bot.__main__ import _settings as load
+    from bot.__main__ import _database
     from sheets_sync.client import is_configured
-    from storage import db
 
-    settings = load()
-    db.configure(settings.database_url)
+    settings = _database()
     if getattr(args, "api_base", None):
         settings = settings.with_overrides(google_sheets_api_base=args.api_base,
                                            sheet_id=args.sheet_id or settings.sheet_id or "sandbox-sheet")

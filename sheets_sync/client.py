@@ -110,7 +110,7 @@ class BoundedHTTPClient(gspread.HTTPClient):
                     f"Sheets API {kind}: {why} after {attempt} "
                     f"{'try' if attempt == 1 else 'tries'}"
                     + ("" if retry else " (not retried: the request may have been applied)"))
-            log.warning("sheets %s: %s, retry %d in %.1f s", kind, why, attempt, pause)
+            log.warning("Google Sheets %s: %s, thử lại lần %d sau %.1f giây", kind, why, attempt, pause)
             self.retries += 1
             self.sleep(pause)
         raise AssertionError("unreachable")

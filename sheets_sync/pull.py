@@ -123,7 +123,7 @@ def _notifier():
     try:
         from handlers.ticket_updates import on_ticket_changed
     except ImportError:  # pragma: no cover - another engineer's module
-        log.warning("handlers.ticket_updates missing: residents are not notified of sheet edits")
+        log.warning("thiếu handlers.ticket_updates: người dân không được báo khi cán bộ sửa bảng")
         return lambda *a, **k: None
     return on_ticket_changed
 
@@ -135,12 +135,12 @@ def learn(session, ticket, changes) -> bool:
     try:
         from storage.learning import add_example
     except ImportError:  # pragma: no cover - another engineer's module
-        log.warning("storage.learning missing: sheet correction not learned")
+        log.warning("thiếu storage.learning: sửa nhãn trên bảng không được học")
         return False
     try:
         add_example(session, ticket.text, ticket.kind, ticket.topic, source="sheet", ticket_id=ticket.id)
     except ValueError as exc:   # e.g. an empty text: nothing to learn from
-        log.info("sheet correction of %s not learned: %s", ticket.code, exc)
+        log.info("sửa nhãn phiếu %s trên bảng không được học: %s", ticket.code, exc)
         return False
     return True
 

@@ -216,5 +216,5 @@ def run_cycle_if_configured(settings) -> SyncReport | None:
             syncer = _syncers[key] = SheetSync(settings)
     report = syncer.run_cycle()
     if report.appended or report.updated or report.restored or report.edits_applied or report.flagged:
-        log.info("sheet sync: %s", report.summary())
+        log.info("đồng bộ bảng tính: %s", report.summary())
     return report

@@ -125,13 +125,13 @@ class LearningClassifier:
                         return 0
                     rows = [(r.id, r.text, r.kind, r.topic) for r in examples_after(session, self._last_id)]
             except Exception:  # noqa: BLE001 - logged, classification goes on
-                log.exception("could not read learned examples")
+                log.exception("không đọc được câu mẫu đã học")
                 return 0
             for row_id, text, kind, topic in rows:
                 try:
                     self.classifier.learn(text, kind, topic)
                 except ValueError:
-                    log.warning("skipping learned example %s with invalid labels", row_id)
+                    log.warning("bỏ qua câu mẫu đã học %s: nhãn không hợp lệ", row_id)
                 self._last_id = max(self._last_id, row_id)
             return len(rows)
 

@@ -114,7 +114,7 @@ def drain_file(path: Path, engine_getter, start: int = 0) -> tuple[int, int]:
                 break
             rows, used, skipped = parse_lines(data)
             if skipped:
-                log.error("inbox spool %s: %d unreadable record(s) skipped", path.name, skipped)
+                log.error("tệp spool %s: bỏ qua %d bản ghi hỏng", path.name, skipped)
             if used == 0:
                 if len(data) < READ_CHUNK:
                     break  # an unfinished last line
@@ -160,7 +160,7 @@ def recover_orphans(directory: Path, engine_getter) -> int:
             path.unlink()
             moved += n
             if n:
-                log.warning("inbox spool: recovered %d event(s) left by a stopped process (%s)",
+                log.warning("spool: đã thu hồi %d sự kiện của một tiến trình đã dừng (%s)",
                             n, path.name)
         finally:
             os.close(fd)
@@ -247,7 +247,7 @@ class SpoolInbox:
                 backoff = self._poll
             except Exception as exc:  # the database is down: the events stay in the file
                 backoff = min(max(backoff * 2, 0.1), 5.0)
-                log.error("inbox spool: could not move events to the database (%s); retrying in %.1f s",
+                log.error("spool: chưa chuyển được sự kiện vào CSDL (%s); thử lại sau %.1f giây",
                           type(exc).__name__, backoff)
                 continue
             if moved:
@@ -290,7 +290,7 @@ class SpoolInbox:
             try:
                 drain_file(self._path, self._engine_getter, self._offset)
             except Exception as exc:
-                log.error("inbox spool: %s left for the next start (%s)", self._path.name, type(exc).__name__)
+                log.error("spool: %s để lại cho lần khởi động sau (%s)", self._path.name, type(exc).__name__)
                 return
             self._path.unlink(missing_ok=True)
             os.close(self._fd)
@@ -305,6 +305,6 @@ class SpoolInbox:
             if self._drain():
                 self._on_stored()
         except Exception as exc:
-            log.error("inbox spool: flush failed (%s)", type(exc).__name__)
+            log.error("spool: ghi dồn lỗi (%s)", type(exc).__name__)
             return False
         return self.backlog_bytes() == 0

@@ -52,7 +52,7 @@ class DbTokenStore:
             ).scalar_one()
         elif env_digest and row.seeded_from != env_digest:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
-            log.warning("zalo tokens: new pair found in the environment, replacing the stored one")
+            log.warning("token Zalo: có cặp token mới trong cấu hình (.env), thay cặp đang lưu")
             row.access_token = self._env.access_token
             row.refresh_token = self._env.refresh_token
             row.expires_at = self._env.expires_at
@@ -84,7 +84,7 @@ class DbTokenStore:
             row.rotations += 1
             row.updated_at = utcnow()
         self._cached = fresh
-        log.info("zalo tokens: refreshed and stored (rotation %s)", row.rotations)
+        log.info("token Zalo: đã làm mới và lưu (lần %s)", row.rotations)
         return fresh
 
     def expires_at(self) -> datetime | None:

@@ -66,6 +66,11 @@ def database_url(tmp_path_factory):
 def _schema(database_url):
     engine = db.configure(database_url)
     Base.metadata.create_all(engine)
+    # Recorded as migrated, so CLI commands run against it (which upgrade an embedded SQLite
+    # database on first use) see it as up to date instead of re-creating its tables.
+    from storage.migrate import stamp
+
+    stamp(database_url)
     return engine
 
 

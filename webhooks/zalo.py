@@ -44,14 +44,14 @@ def receive():
     user_id = zalo_events.user_id_of(body)
     if not signature and not user_id:
         # The console's "test" ping may come unsigned and carries no resident event.
-        log.info("zalo webhook: unsigned ping without a resident event, dropped")
+        log.info("webhook zalo: yêu cầu kiểm tra không ký, không có sự kiện cư dân: bỏ qua")
         return jsonify({"ok": True, "ignored": "unsigned ping"}), 200
     app_id = str(body.get("app_id") or "")
     timestamp = str(body.get("timestamp") or "")
     if app_id != settings.zalo_app_id or not verify_zalo(
         signature, app_id, raw, timestamp, settings.webhook_secret
     ):
-        log.warning("zalo webhook: bad signature (event=%s)", str(body.get("event_name"))[:64])
+        log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", str(body.get("event_name"))[:64])
         return _error(401, "invalid signature")
 
     event = zalo_events.parse(body)
@@ -66,6 +66,6 @@ def receive():
             "status": status,
         })
     except inbox.InboxUnavailable as exc:
-        log.error("zalo webhook: could not store event %s: %s", event.event_key, exc)
+        log.error("webhook zalo: không lưu được sự kiện %s: %s (Zalo sẽ gửi lại)", event.event_key, exc)
         return _error(503, "temporarily unavailable")
     return Response(OK_BODY, status=200, mimetype="application/json")

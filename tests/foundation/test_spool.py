@@ -213,7 +213,7 @@ def test_status_shows_what_waits_in_spool_files(clean_db, database_url, tmp_path
     (tmp_path / f"inbox-7-dead{spool.SUFFIX}").write_bytes(spool.encode(row("waiting")))
     monkeypatch.setattr(cli, "_settings", lambda: Settings(database_url=database_url, inbox_spool="on",
                                                            inbox_spool_dir=str(tmp_path)))
-    assert cli.main(["status"]) == 0
+    assert cli.main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["spool"]["files"] == 1 and report["spool"]["bytes"] > 0
 
