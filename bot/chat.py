@@ -28,12 +28,14 @@ class Disconnected(Exception):
 
 class ChatClient:
     def __init__(self, info: dict, user_id: str, out=sys.stdout, sandbox_file: str | None = None,
-                 display_name: str | None = None):
+                 display_name: str | None = None, patient: bool = True):
         self.info = info
         self.user_id = user_id
         self.display_name = display_name
         self.out = out
         self.sandbox_file = sandbox_file
+        # The terminal waits for a restarting serve; the console (inside serve) answers at once.
+        self.patient = patient
         self.after_id = 0
         self.buttons: list[str] = []
         self.http = requests.Session()
@@ -42,6 +44,8 @@ class ChatClient:
         """Run `request()` (which reads self.info); while `serve` is down or restarting, say so
         once and retry. A restarted sandbox has a new fake Zalo (new address, message ids from
         1 again): sandbox.json is read again and the reading position reset."""
+        if not self.patient:
+            return request()
         down_since = None
         while True:
             try:
@@ -176,21 +180,19 @@ class ChatClient:
         if line in ("/thoat", "/quit", "/exit"):
             return False
         if line == "/anh":
-            body = self._event("user_send_image", {"attachments": [{"type": "image", "payload": {
-                "url": "https://example.invalid/anh-minh-hoa.jpg",
-                "thumbnail": "https://example.invalid/anh-minh-hoa-nho.jpg"}}]})
+            body = self.image_event("https://example.invalid/anh-minh-hoa.jpg",
+                                    "https://example.invalid/anh-minh-hoa-nho.jpg")
         elif line.startswith("/vitri"):
             parts = line.split()
             lat, lng = (parts[1], parts[2]) if len(parts) == 3 else ("21.0285", "105.8542")
-            body = self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
-                "coordinates": {"latitude": lat, "longitude": lng}}}]})
+            body = self.location_event(lat, lng)
         elif line == "/theodoi":
-            body = self._event("follow")
+            body = self.follow_event()
         else:
             if line.isdigit() and 1 <= int(line) <= len(self.buttons):
                 line = self.buttons[int(line) - 1]
                 self.out.write(f"(bấm nút: {line})\n")
-            body = self._event("user_send_text", {"text": line})
+            body = self.text_event(line)
         self.send(body)
         self.show(self.replies())
         return True

@@ -21,10 +21,10 @@ APP_SECRET = "sandbox-app-secret"
 OA_SECRET = "sandbox-oa-secret-key"
 ACCESS = "sandbox-access-token"
 REFRESH = "sandbox-refresh-token"
+SHEETS_SECRET = "sandbox-sheets-webhook-secret"
 # Signs `forms post` in the sandbox: with no FORMS_SHARED_SECRET configured, `serve` uses this one
 # and tells other terminals through sandbox.json, so the sample works with no set-up or restart.
 FORMS_SECRET = "sandbox-forms-secret"
-SHEETS_SECRET = "sandbox-sheets-webhook-secret"
 
 
 def start(settings: Settings, public_url: str):

@@ -102,7 +102,8 @@ class Console:
         """The terminal chat's client, posting to this server at the address the browser used
         (whatever --host `serve` listens on)."""
         info = dict(self.info, webhook_url=request.host_url + "webhooks/zalo")
-        client = ChatClient(info, user_id, out=io.StringIO(), display_name=name or None)
+        client = ChatClient(info, user_id, out=io.StringIO(), display_name=name or None,
+                            patient=False)
         try:
             yield client
         finally:

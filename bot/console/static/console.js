@@ -257,6 +257,13 @@ async function start() {
     $("text").value = "";
     sendEvent({ type: "text", text: text }, { text: text });
   });
+  $("other").addEventListener("click", () => {
+    let id = "70";
+    while (id.length < 19) id += Math.floor(Math.random() * 10);
+    $("user-id").value = id;
+    $("user-name").value = "Cư dân thử " + id.slice(-3);
+    loadResident();
+  });
   $("follow").addEventListener("click", () => sendEvent({ type: "follow" }, { text: "(đã quan tâm OA)" }));
   $("location-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
