@@ -22,20 +22,16 @@ def _settings():
 def _database(settings=None):
     """Settings, with storage.db configured on an up-to-date schema (every command that reads
     or writes the database starts here). See storage.migrate.ensure_schema for the policy."""
-    from sqlalchemy.exc import OperationalError
-
     from storage import db
-    from storage.migrate import SchemaBehind, ensure_schema, is_current
+    from storage.migrate import DatabaseUnreachable, SchemaBehind, ensure_schema
 
     settings = settings or _settings()
     try:
-        is_current(settings.database_url)  # reach it first: a connection error is not a schema one
-    except OperationalError as exc:
-        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: "
-                         f"{str(exc.orig).strip().splitlines()[0]}. Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
-        raise SystemExit(2)
-    try:
         ensure_schema(settings.database_url, auto=settings.is_sqlite)
+    except DatabaseUnreachable as exc:
+        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: {exc}. "
+                         "Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
+        raise SystemExit(2)
     except SchemaBehind:
         sys.stderr.write("Cơ sở dữ liệu chưa có cấu trúc mới nhất. Chạy `./dev migrate` một lần "
                          "rồi chạy lại lệnh này.\n")
