@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from bot.settings import SettingsError, load_settings
@@ -273,7 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        sys.stderr.write("\nĐã dừng.\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 — an officer's console gets a sentence, not a traceback
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            raise
+        sys.stderr.write(f"Lỗi không mong đợi khi chạy `./dev {args.command}`: {type(exc).__name__}: {exc}\n"
+                         "Chạy lại với LOG_LEVEL=DEBUG để xem chi tiết, hoặc gửi dòng này cho người "
+                         "phát triển.\n")
+        return 1
 
 
 if __name__ == "__main__":
