@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from bot.settings import SettingsError, load_settings
@@ -22,20 +23,16 @@ def _settings():
 def _database(settings=None):
     """Settings, with storage.db configured on an up-to-date schema (every command that reads
     or writes the database starts here). See storage.migrate.ensure_schema for the policy."""
-    from sqlalchemy.exc import OperationalError
-
     from storage import db
-    from storage.migrate import SchemaBehind, ensure_schema, is_current
+    from storage.migrate import DatabaseUnreachable, SchemaBehind, ensure_schema
 
     settings = settings or _settings()
     try:
-        is_current(settings.database_url)  # reach it first: a connection error is not a schema one
-    except OperationalError as exc:
-        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: "
-                         f"{str(exc.orig).strip().splitlines()[0]}. Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
-        raise SystemExit(2)
-    try:
         ensure_schema(settings.database_url, auto=settings.is_sqlite)
+    except DatabaseUnreachable as exc:
+        sys.stderr.write(f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: {exc}. "
+                         "Kiểm tra DATABASE_URL và máy chủ CSDL.\n")
+        raise SystemExit(2)
     except SchemaBehind:
         sys.stderr.write("Cơ sở dữ liệu chưa có cấu trúc mới nhất. Chạy `./dev migrate` một lần "
                          "rồi chạy lại lệnh này.\n")
@@ -285,7 +282,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        sys.stderr.write("\nĐã dừng.\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 — an officer's console gets a sentence, not a traceback
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            raise
+        sys.stderr.write(f"Lỗi không mong đợi khi chạy `./dev {args.command}`: {type(exc).__name__}: {exc}\n"
+                         "Chạy lại với LOG_LEVEL=DEBUG để xem chi tiết, hoặc gửi dòng này cho người "
+                         "phát triển.\n")
+        return 1
 
 
 if __name__ == "__main__":

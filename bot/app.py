@@ -50,4 +50,7 @@ def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) 
 
 def wsgi() -> Flask:
     """gunicorn entry point: `gunicorn 'bot.app:wsgi()'`."""
+    from bot import logs
+
+    logs.configure(load_settings().log_level)  # before create_app: its basicConfig then adds nothing
     return create_app()

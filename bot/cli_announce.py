@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -195,11 +194,14 @@ def cmd_report(args) -> int:
     from bot.reports import chart_png, send_weekly, weekly
     from storage.db import session_scope
 
+    from intents.when import WhenError, parse_day
+    from storage.tickets import local_now
+
     settings = _db()
     try:
-        end = datetime.strptime(args.date, "%d/%m/%Y").date() if args.date else None
-    except ValueError:
-        return _fail(f"--date «{args.date}»: gõ ngày/tháng/năm, ví dụ 11/12/2026.")
+        end = parse_day(args.date, local_now().date()) if args.date else None
+    except WhenError as exc:
+        return _fail(f"--date: {exc}")
     if args.send:
         zalo = _zalo_settings(settings)
         if zalo is None:
@@ -292,7 +294,8 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_announce)
     p = sub.add_parser("report", help="báo cáo tuần (in ra; --send gửi cán bộ và ghi bảng tính)")
     p.add_argument("period", choices=("weekly",), help="kỳ báo cáo")
-    p.add_argument("--date", metavar="NGÀY", help="ngày cuối kỳ dd/mm/yyyy (mặc định hôm nay)")
+    p.add_argument("--date", metavar="NGÀY", help="ngày cuối kỳ, ví dụ 11/12/2026, 11/12, hôm qua "
+                                                  "(mặc định hôm nay)")
     p.add_argument("--send", action="store_true", help="ghi vào tab «Báo cáo tuần» và gửi Zalo cho "
                                                        "cán bộ (OFFICER_ZALO_IDS)")
     p.add_argument("--png", metavar="TỆP", help="lưu biểu đồ ra tệp PNG")

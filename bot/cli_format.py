@@ -102,7 +102,18 @@ def status_lines(report: dict) -> list[str]:
         lines.append(f"Tệp spool ({spool['directory']}): {spool['files']} tệp, {spool['bytes']} byte "
                      "chưa chuyển vào CSDL" if spool["bytes"] else
                      f"Tệp spool ({spool['directory']}): trống")
+    # Numbers added to the report later are shown too, under their own key, never dropped.
+    import json
+
+    for key, value in report.items():
+        if key not in ("inbox", "outbox", "outbox_failed_reasons", "spool"):
+            lines.append(f"{STATUS_KEYS.get(key, key)}: "
+                         f"{value if isinstance(value, (int, str)) else json.dumps(value, ensure_ascii=False)}")
     return lines
+
+
+# Labels for `status` numbers other features add to its report (key -> Vietnamese).
+STATUS_KEYS: dict[str, str] = {}
 
 
 def reach_lines(r: dict) -> list[str]:

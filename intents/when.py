@@ -171,3 +171,27 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
+
+
+DAY_FORMS = ("11/12/2026", "11/12", "2026-12-11", "hôm nay", "hôm qua")
+
+
+def parse_day(raw: str, today: date) -> date:
+    """A day as typed ("11/12/2026", "11/12", "2026-12-11", "hôm qua"); no year -> this year."""
+    text = _fold(raw or "")
+    relative = {"hom nay": 0, "nay": 0, "hom qua": -1, "qua": -1}.get(text)
+    if relative is not None:
+        return today + timedelta(days=relative)
+    m = _ISO_DATE.fullmatch(text) or _DATE.fullmatch(text)
+    if m is not None:
+        if len(m[1]) == 4:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        else:
+            d, mo = int(m[1]), int(m[2])
+            y = (2000 + int(m[3]) if len(m[3]) == 2 else int(m[3])) if m[3] else today.year
+        try:
+            return date(y, mo, d)
+        except ValueError:
+            pass
+    raise WhenError(f"Không hiểu ngày «{raw}». Gõ theo một trong các cách: "
+                    + ", ".join(f"«{f}»" for f in DAY_FORMS) + ".")

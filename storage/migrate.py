@@ -34,6 +34,10 @@ class SchemaBehind(RuntimeError):
     """The database's schema is older than the code's (or absent) and was not upgraded."""
 
 
+class DatabaseUnreachable(RuntimeError):
+    """Could not connect to read the schema version; str() is the driver's first line."""
+
+
 def is_current(url: str) -> bool:
     """True when the database is at every head revision of storage/migrations."""
     from alembic.migration import MigrationContext
@@ -58,7 +62,13 @@ def ensure_schema(url: str, *, auto: bool) -> None:
     checkout. Otherwise (PostgreSQL) raise SchemaBehind: there a migration is a release step
     (Procfile `release`, `./dev migrate`) run once, deliberately, by whoever deploys — not a side
     effect of an officer listing tickets, possibly from an older or newer copy of the code."""
-    if is_current(url):
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        current = is_current(url)
+    except OperationalError as exc:
+        raise DatabaseUnreachable(str(exc.orig).strip().splitlines()[0]) from exc
+    if current:
         return
     if not auto:
         raise SchemaBehind(url)

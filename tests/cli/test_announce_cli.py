@@ -195,3 +195,10 @@ def test_console_output_of_the_real_command_is_vietnamese(clean_db, database_url
     assert result.returncode == 2
     assert "Không hiểu thời điểm «hôm qua»" in result.stderr
     assert not english_chatter(result.stdout + result.stderr), result.stderr
+
+
+def test_report_dates_as_typed(cli):
+    code, out, err = cli("report", "weekly", "--date", "11/12/2026")
+    assert code == 0 and "BÁO CÁO TUẦN 07/12–11/12/2026" in out
+    code, out, err = cli("report", "weekly", "--date", "thứ sáu tuần trước")
+    assert code == 2 and "Không hiểu ngày «thứ sáu tuần trước»" in err

@@ -52,3 +52,20 @@ def test_an_unreachable_database_is_one_vietnamese_line(tmp_path):
     result = run_cli(["tickets"], "postgresql://127.0.0.1:1/none", tmp_path)
     assert result.returncode == 2
     assert "Không kết nối được cơ sở dữ liệu" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unexpected_failure_is_a_sentence_with_what_to_do(monkeypatch, capsys):
+    """A command failing on something nobody foresaw: one sentence and what to do, no traceback
+    (the traceback with LOG_LEVEL=DEBUG)."""
+    from bot import __main__ as cli
+
+    def broken(args):
+        raise KeyError("something nobody foresaw")
+    monkeypatch.setattr(cli, "cmd_tickets", broken)
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    assert cli.main(["tickets"]) == 1
+    err = capsys.readouterr().err
+    assert "Lỗi không mong đợi khi chạy `./dev tickets`" in err and "LOG_LEVEL=DEBUG" in err
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    with pytest.raises(KeyError):
+        cli.main(["tickets"])

@@ -1,10 +1,13 @@
 """What the officer sees in the terminal: `serve`, `chat` across a restart, help, a taken port."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.cli.support import ROOT, english_chatter, run_cli
 
@@ -66,6 +69,11 @@ def test_chat_survives_a_restart_of_serve_and_the_console_stays_vietnamese(serve
     # At the default level: no APScheduler, Alembic or werkzeug lines, no English level names.
     for noise in ("apscheduler", "alembic", "werkzeug", " INFO ", "Added job", "Scheduler started"):
         assert noise not in console, (noise, console)
+    # The service's own lines: Vietnamese, stamped in Vietnam time.
+    [started] = [line for line in console.splitlines() if "worker đã chạy" in line][:1]
+    assert re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} TIN bot\.runtime: worker đã chạy", started), started
+    stamp = datetime.strptime(started[:19], "%d/%m/%Y %H:%M:%S")
+    assert abs(stamp - datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)) < timedelta(minutes=10)
 
 
 def test_a_taken_port_is_one_vietnamese_sentence_and_leaves_the_running_sandbox_alone(serve):

@@ -1,11 +1,11 @@
 """intents.when: dates and times as officers type them, in Vietnam time."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
-from intents.when import WhenError, parse_when
+from intents.when import WhenError, parse_day, parse_when
 
 NOW = datetime(2026, 12, 7, 10, 0)  # Monday 7/12/2026, 10:00 in Hà Nội
 
@@ -58,3 +58,17 @@ def test_refusals_name_the_accepted_forms_in_vietnamese(typed, why):
     message = str(err.value)
     assert why in message
     assert "«12/12/2026 19h»" in message and "«thứ 6 15h30»" in message and "giờ Việt Nam" in message
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("11/12/2026", date(2026, 12, 11)), ("11/12", date(2026, 12, 11)), ("2026-12-11", date(2026, 12, 11)),
+    ("11.12.26", date(2026, 12, 11)), ("hôm qua", date(2026, 12, 6)), ("hom nay", date(2026, 12, 7)),
+])
+def test_days_as_typed(typed, expected):
+    assert parse_day(typed, NOW.date()) == expected
+
+
+@pytest.mark.parametrize("typed", ["31/11", "tuần trước", "", "11/12 8h"])
+def test_unreadable_days_name_the_accepted_forms(typed):
+    with pytest.raises(WhenError, match="«11/12/2026», «11/12»"):
+        parse_day(typed, NOW.date())
