@@ -7,7 +7,6 @@ no second ticket, no second reply.
 """
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from datetime import timedelta
@@ -21,13 +20,14 @@ from storage import deadletters, inbox, outbox, residents
 from storage.clean import redact_error
 from storage.db import session_scope
 from storage.models import InboundEvent, utcnow
+from webhooks import body as body_reader
 from webhooks import zalo_events
 
 log = logging.getLogger(__name__)
 
 
 def parse_stored(row: InboundEvent):
-    body = json.loads(row.payload)
+    body = body_reader.parse(row.payload)  # the webhook's bounded reading, the same numbers
     if row.source == "zalo":
         return zalo_events.parse(body)
     raise ValueError(f"no parser for source {row.source!r}")

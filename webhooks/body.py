@@ -5,7 +5,9 @@ instead of raising: a 10,000-level nested array used to reach json's recursion l
 answer 500 with a traceback per request, before the signature was even looked at (the Zalo
 mac covers app_id and timestamp that are inside the body, so the body has to be parsed first;
 here that parse is bounded). Numbers JSON cannot carry faithfully (NaN, ±Infinity, 1e400,
-integers of more than 40 digits) are read as null ("absent"): no field of ours needs them.
+integers of more than 40 digits) stay as the text that was sent (OddNumber): the mac is made
+over the timestamp as written, and every reader of a number (storage.clean.finite_int) takes
+them as absent, never as an OverflowError.
 """
 from __future__ import annotations
 
@@ -48,13 +50,17 @@ def _too_deep(raw: bytes) -> bool:
     return False
 
 
+class OddNumber(str):
+    """A JSON number (or NaN/Infinity) no field of ours can use, kept as its text."""
+
+
 def _number(text: str):
     value = float(text)
-    return value if math.isfinite(value) else None
+    return value if math.isfinite(value) else OddNumber(text)
 
 
 def _integer(text: str):
-    return int(text) if len(text) <= 40 else None
+    return int(text) if len(text) <= 40 else OddNumber(text)
 
 
 def parse(text: str, utf8: bytes | None = None):
@@ -63,7 +69,7 @@ def parse(text: str, utf8: bytes | None = None):
     if _too_deep(utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass")):
         raise BadBody("JSON nested too deeply")
     try:
-        return json.loads(text, parse_constant=lambda _name: None, parse_float=_number,
+        return json.loads(text, parse_constant=OddNumber, parse_float=_number,
                           parse_int=_integer)
     except RecursionError:  # belt and braces: the depth scan already refused it
         raise BadBody("JSON nested too deeply") from None
