@@ -233,6 +233,7 @@ class SpoolInbox:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._failing_since: float | None = None  # monotonic; the drainer's first failure in a row
+        self._torn = False  # the last write was cut short and not ended with a newline
 
     # --- request side --------------------------------------------------------------------
 
@@ -253,6 +254,10 @@ class SpoolInbox:
         line = encode(row)
         if self._pid != os.getpid():
             self._start()
+        if self._torn:
+            # A torn record whose ending newline could not be written either (the disk was
+            # full): start on a line of our own, or both records become one unreadable line.
+            line = b"\n" + line
         try:
             written = os.write(self._fd, line)
         except OSError as exc:  # disk full, read-only: Zalo will deliver again
@@ -260,10 +265,11 @@ class SpoolInbox:
         if written != len(line):
             # End the torn record here, so the next one starts on a line of its own.
             try:
-                os.write(self._fd, b"\n")
+                self._torn = os.write(self._fd, b"\n") != 1
             except OSError:
-                pass
+                self._torn = True
             raise InboxUnavailable("spool write cut short (disk full?)")
+        self._torn = False
 
     def backlog_bytes(self) -> int:
         """Bytes this process has acknowledged but not yet moved to the database."""

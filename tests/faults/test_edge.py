@@ -9,7 +9,6 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from storage.clean import clean_text, redact_error
 from storage.db import session_scope
 from storage.models import InboundEvent, OutboundMessage, Ticket
 from tests.conftest import count
@@ -76,6 +75,8 @@ def test_undecodable_body_is_a_400(client):
 
 
 def test_resident_text_is_cleaned():
+    from storage.clean import clean_text
+
     dirty = "Cháy\u0000 nhà\ud800 \ufeffsố 3\u202e ngõ\u2066 5\u2069\u202a\u202b\u202c\u202d\u2067\u2068 \x07"
     assert clean_text(dirty) == "Cháy nhà số 3 ngõ 5 "
     assert clean_text("dòng 1\ndòng 2\tcột") == "dòng 1\ndòng 2\tcột"
@@ -127,6 +128,8 @@ def test_personal_data_never_reaches_the_log_or_last_error(bot, monkeypatch, cap
 
 
 def test_redact_error_keeps_kind_and_place_only():
+    from storage.clean import redact_error
+
     try:
         raise ValueError("Key (reporter_phone)=(0912345678) violates 'Nguyễn Văn A'\nDETAIL: 0912345678")
     except ValueError as exc:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from storage import db, spool
 from storage.inbox import InboxWriter
-from storage.models import DeadLetter, InboundEvent, OutboundMessage, utcnow
+from storage.models import InboundEvent, OutboundMessage, utcnow
 from storage.spool import SpoolInbox, recover_orphans
 from tests.conftest import count
 from tests.support import APP_ID, OA_ID, OA_SECRET, post_event, signed, text_event
@@ -32,7 +32,9 @@ def stored_keys() -> list[str]:
         return sorted(s.scalars(select(InboundEvent.event_key)))
 
 
-def dead_letters() -> list[DeadLetter]:
+def dead_letters() -> list:
+    from storage.models import DeadLetter
+
     with db.session_scope() as s:
         return list(s.scalars(select(DeadLetter).order_by(DeadLetter.id)))
 
