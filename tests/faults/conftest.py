@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
 
 _COMMON = dict(deadline=None, derandomize=False, print_blob=True,
@@ -15,3 +17,24 @@ _COMMON = dict(deadline=None, derandomize=False, print_blob=True,
 settings.register_profile("ci", max_examples=100, **_COMMON)
 settings.register_profile("soak", max_examples=5000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def _shared_nlu_parts():
+    """One trained classifier and FAQ index for the whole suite (training one takes seconds;
+    these tests teach it nothing, so sharing it changes no outcome)."""
+    from intents.classify import Classifier
+    from intents.faq import load_faq
+
+    return Classifier(), load_faq(None)
+
+
+@pytest.fixture()
+def runtime(settings, app, _shared_nlu_parts):
+    from bot.nlu_service import NluService
+    from bot.runtime import Runtime
+
+    classifier, faq = _shared_nlu_parts
+    rt = Runtime(settings, scheduler=False, nlu=NluService(settings, classifier=classifier, faq=faq))
+    yield rt
+    rt.sender.close()
