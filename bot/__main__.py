@@ -191,27 +191,30 @@ def cmd_chat(args) -> int:
 
 
 def cmd_status(args) -> int:
-    """Queue and outbox counts, for the IT officer."""
+    """Queue and outbox counts, dead letters, and whether the intake drains, for the IT officer.
+    Exit code 1 when it does not (the same reasons /healthz gives)."""
     from storage import db, inbox, outbox
+    from storage.health import intake_report
 
     settings = _database()
-    with db.session_scope() as session:
-        report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
-                  "outbox_failed_reasons": outbox.failure_reasons(session)}
     spool_dir = settings.spool_directory
+    with db.session_scope() as session:
+        intake, reasons = intake_report(session, spool_dir=spool_dir,
+                                        stall_seconds=settings.intake_stall_seconds)
+        report = {"ok": not reasons, "reasons": reasons,
+                  "inbox": inbox.counts(session), "outbox": outbox.counts(session),
+                  "outbox_failed_reasons": outbox.failure_reasons(session),
+                  "dead_letters": intake["dead_letters"],
+                  "oldest_pending_seconds": intake["oldest_pending_seconds"]}
     if spool_dir is not None:
-        from storage.spool import spool_files
-
-        files = spool_files(spool_dir)
-        report["spool"] = {"directory": str(spool_dir), "files": len(files),
-                           "bytes": sum(size for _, size in files)}
+        report["spool"] = {"directory": str(spool_dir), **intake["spool"]}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         from bot.cli_format import status_lines
 
         print("\n".join(status_lines(report)))
-    return 0
+    return 0 if not reasons else 1
 
 
 def cmd_bench_ingest(args) -> int:

@@ -91,12 +91,26 @@ def reasons_lines(reasons: dict[str, int], indent: str = "  ") -> list[str]:
 
 def status_lines(report: dict) -> list[str]:
     """`status` for a person: the same numbers as `status --json`."""
-    lines = [f"Sự kiện Zalo nhận được: {counts_line(report.get('inbox', {}), EVENT_STATUSES)}",
+    lines = []
+    if "ok" in report:
+        lines.append("Tình trạng: bình thường" if report["ok"] else
+                     "Tình trạng: CÓ VẤN ĐỀ — " + "; ".join(
+                         HEALTH_REASONS.get(r, r) for r in report.get("reasons", [])))
+    lines += [f"Sự kiện Zalo nhận được: {counts_line(report.get('inbox', {}), EVENT_STATUSES)}",
              f"Tin gửi đi (outbox): {counts_line(report.get('outbox', {}), OUTBOX_STATUSES)}"]
     failed = report.get("outbox_failed_reasons") or {}
     if failed:
         lines.append("Tin không gửi được, theo lý do:")
         lines += reasons_lines(failed)
+    dead = report.get("dead_letters") or {}
+    if dead.get("total"):
+        lines.append(f"Thư chết (không xử lý được, đã bỏ qua để các tin sau chạy tiếp): {dead['total']} — "
+                     + ", ".join(f"{DEAD_LETTER_SOURCES.get(k, k)}: {v}"
+                                 for k, v in dead.items() if k != "total"))
+    elif "dead_letters" in report:
+        lines.append("Thư chết: không có")
+    if report.get("oldest_pending_seconds"):
+        lines.append(f"Sự kiện chờ lâu nhất: {report['oldest_pending_seconds']:.0f} giây")
     spool = report.get("spool")
     if spool:
         lines.append(f"Tệp spool ({spool['directory']}): {spool['files']} tệp, {spool['bytes']} byte "
@@ -106,11 +120,19 @@ def status_lines(report: dict) -> list[str]:
     import json
 
     for key, value in report.items():
-        if key not in ("inbox", "outbox", "outbox_failed_reasons", "spool"):
+        if key not in ("ok", "reasons", "dead_letters", "oldest_pending_seconds",
+                       "inbox", "outbox", "outbox_failed_reasons", "spool"):
             lines.append(f"{STATUS_KEYS.get(key, key)}: "
                          f"{value if isinstance(value, (int, str)) else json.dumps(value, ensure_ascii=False)}")
     return lines
 
+
+# Why /healthz and `status` say the service is not well (codes shared with monitoring).
+HEALTH_REASONS = {
+    "events_not_processed": "có sự kiện chờ xử lý quá lâu (worker có đang chạy?)",
+    "spool_not_draining": "tệp spool không chuyển được vào CSDL",
+}
+DEAD_LETTER_SOURCES = {"spool": "bản ghi spool", "inbox": "sự kiện", "worker": "xử lý sự kiện"}
 
 # Labels for `status` numbers other features add to its report (key -> Vietnamese).
 STATUS_KEYS: dict[str, str] = {}

@@ -49,6 +49,6 @@ def dispatch(session: Session, settings: Settings, nlu: Nlu, event: Inbound,
                   conversation=conversation, now=now, event_id=event_id, text=event.text or "")
     for name, handler in HANDLERS:
         if handler(event, ctx):
-            log.debug("event %s handled by %s", event.event_key, name)
+            log.debug("event %r handled by %s", event.event_key[:80], name)  # repr: no raw line breaks
             return name
     return None

@@ -57,3 +57,36 @@ def weekly_report() -> None:
     from bot.reports import send_weekly
 
     send_weekly(RUNTIME.settings, RUNTIME.client)
+
+
+def alert_dead_letters(settings, now=None) -> int:
+    """Tell the duty officers about new dead letters: one summary message each, at most once
+    per DEAD_LETTER_ALERT_MINUTES, so a burst of bad records is one message, not hundreds.
+    Returns how many dead letters the alert covered (0: nothing sent)."""
+    from bot import texts
+    from handlers.context import build_message
+    from storage import deadletters, outbox
+    from storage.db import session_scope
+    from storage.models import utcnow
+
+    now = now or utcnow()
+    with session_scope() as session:
+        last = deadletters.last_alert_at(session)
+        if last is not None and now - last < timedelta(minutes=settings.dead_letter_alert_minutes):
+            return 0
+        new = deadletters.unalerted(session)
+        if not new or not settings.officer_zalo_ids:
+            return 0
+        reasons = list(dict.fromkeys(f"{d.source}: {d.reason.split(' at ')[0]}" for d in new))
+        text = texts.officer_dead_letters(len(new), reasons)
+        for officer in settings.officer_zalo_ids:
+            outbox.enqueue(session, officer, build_message(texts.Reply(text)), purpose="officer_alert",
+                           dedupe_key=f"dead_letters:{new[-1].id}:{officer}")
+        deadletters.mark_alerted(session, [d.id for d in new], now)
+    log.warning("dead letters: %d new, officers alerted", len(new))
+    return len(new)
+
+
+def dead_letter_alert() -> None:
+    if alert_dead_letters(RUNTIME.settings):
+        RUNTIME.sender.wakeup.set()

@@ -41,6 +41,8 @@ def job_specs(settings) -> list[dict]:
              name="Gửi thông báo đến hạn"),
         dict(id="conversation_timeouts", func="bot.jobs:conversation_timeouts", trigger="interval",
              seconds=60, name="Lưu nháp hội thoại quá hạn"),
+        dict(id="dead_letter_alert", func="bot.jobs:dead_letter_alert", trigger="interval",
+             seconds=60, name="Báo cán bộ tin không xử lý được (thư chết)"),
         dict(id="token_refresh", func="bot.jobs:token_refresh", trigger="interval", minutes=30,
              name="Làm mới token Zalo trước khi hết hạn"),
         dict(id="daily_reminder", func="bot.jobs:daily_reminder", trigger="cron",

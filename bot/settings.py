@@ -58,6 +58,10 @@ class Settings:
     inbox_spool: str = "auto"
     inbox_spool_dir: str = ""  # default: "spool" beside the SQLite file, else instance/spool
     conversation_timeout_minutes: int = 30
+    # /healthz answers 503 when acknowledged events have not moved on for this long
+    intake_stall_seconds: int = 120
+    # Officers hear about dead letters at most once per this many minutes (one summary)
+    dead_letter_alert_minutes: int = 60
     faq_file: str = ""
     officer_zalo_ids: tuple[str, ...] = ()
     ward_name: str = "phường"

@@ -383,3 +383,13 @@ def reminder(name: str, overdue: list[str], soon: list[str]) -> str:
     if soon:
         lines.append("Sắp đến hạn: " + ", ".join(soon[:20]))
     return "\n".join(lines)
+
+
+# --- edge ---
+
+def officer_dead_letters(count: int, reasons: list[str]) -> str:
+    """To duty officers: tin không xử lý được, đã để riêng ("thư chết"). Only reason codes and
+    error kinds, never what residents wrote (that stays in the database)."""
+    listed = "; ".join(reasons[:3])
+    return (f"[HỆ THỐNG] {count} tin/sự kiện không xử lý được đã được để riêng, các tin khác vẫn "
+            f"chạy bình thường. Cán bộ kỹ thuật xem bằng lệnh: python -m bot status. Lỗi: {listed}")

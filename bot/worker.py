@@ -7,7 +7,6 @@ no second ticket, no second reply.
 """
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from datetime import timedelta
@@ -17,16 +16,18 @@ from bot.dispatcher import dispatch
 from bot.settings import Settings
 from handlers.context import Nlu, build_message
 from handlers.intake import save_stalled_as_draft
-from storage import inbox, outbox, residents
+from storage import deadletters, inbox, outbox, residents
+from storage.clean import redact_error
 from storage.db import session_scope
 from storage.models import InboundEvent, utcnow
+from webhooks import body as body_reader
 from webhooks import zalo_events
 
 log = logging.getLogger(__name__)
 
 
 def parse_stored(row: InboundEvent):
-    body = json.loads(row.payload)
+    body = body_reader.parse(row.payload)  # the webhook's bounded reading, the same numbers
     if row.source == "zalo":
         return zalo_events.parse(body)
     raise ValueError(f"no parser for source {row.source!r}")
@@ -51,10 +52,17 @@ class EventWorker:
                     event = parse_stored(row)
                     dispatch(session, self.settings, self.nlu, event, event_id)
                 inbox.mark(session, event_id, "done")
-            except Exception:
-                error = traceback.format_exc()
-                log.error("sự kiện %s xử lý lỗi:\n%s", event_id, error)
+            except Exception as exc:
+                # Kind, masked first line and place only: exception text can carry what the
+                # resident wrote (and SQL parameters), the code lines of the stack cannot.
+                error = redact_error(exc)
+                log.error("sự kiện %s xử lý lỗi: %s\n%s", event_id, error,
+                          "".join(traceback.format_tb(exc.__traceback__)).rstrip())
                 status = inbox.record_failure(session, event_id, error, self.settings.event_max_attempts)
+                if status == "failed":
+                    # A dead letter: counted by /healthz and `status`, officers are told.
+                    deadletters.record(session, source="worker", reason=error,
+                                       event_key=row.event_key)
                 if status == "failed" and row.user_key:
                     # Never silence: the resident hears that something went wrong.
                     outbox.enqueue(session, row.user_key, build_message(texts.system_error()),

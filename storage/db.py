@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.clean import storable
 
 _engine: Engine | None = None
 _Session: sessionmaker | None = None
@@ -71,17 +73,49 @@ def _sqlite_pragmas(engine: Engine, lock_path: str | None) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+_STRING_COLUMNS: dict[type, tuple[tuple[str, int | None], ...]] = {}
+
+
+def _string_columns(cls) -> tuple[tuple[str, int | None], ...]:
+    cols = _STRING_COLUMNS.get(cls)
+    if cols is None:
+        from sqlalchemy import inspect
+
+        cols = tuple((attr.key, attr.columns[0].type.length)
+                     for attr in inspect(cls).column_attrs
+                     if isinstance(attr.columns[0].type, String))  # Text is a String too
+        _STRING_COLUMNS[cls] = cols
+    return cols
+
+
+@event.listens_for(Session, "before_flush")
+def _fit_strings(session, _context, _instances) -> None:
+    """Every string the ORM writes fits its column the same way on SQLite and PostgreSQL:
+    SQLite would store 300 characters in a String(32) and a NUL, PostgreSQL refuses both (the
+    Google Form answer lost on one database and not the other). Too long: cut with "…"."""
+    for obj in (*session.new, *session.dirty):
+        for key, limit in _string_columns(type(obj)):
+            value = obj.__dict__.get(key)
+            if isinstance(value, str):
+                fitted = storable(value, limit)
+                if fitted is not value and fitted != value:
+                    setattr(obj, key, fitted)
+
+
 def make_engine(url: str) -> Engine:
+    """hide_parameters: SQLAlchemy's error text otherwise repeats every bound value (phones,
+    names, what residents wrote) into logs and `last_error`."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
         _sqlite_pragmas(engine, f"{path}.lock" if path and path != ":memory:" else None)
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def configure(url: str) -> Engine:

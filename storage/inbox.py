@@ -1,6 +1,7 @@
 """The durable inbox: insert once per event key, claim in arrival order per resident."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import deque
@@ -10,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboundEvent, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def _insert_for(session: Session):
@@ -169,14 +172,14 @@ class InboxWriter:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.MAX_BATCH))]
             try:
                 self._write([s["row"] for s in batch])
-            except Exception as exc:  # the requests answer 503; Zalo will deliver again
+            except Exception as exc:  # an outage: the requests answer 503; Zalo delivers again
                 for slot in batch:
                     slot["error"] = exc
             for slot in batch:
                 slot["done"].set()
 
     def _write(self, rows: list[dict]) -> None:
-        insert_rows(self._engine_getter(), rows)
+        store_rows(self._engine_getter(), rows, source="inbox")
         self._on_stored()
 
 
@@ -197,3 +200,32 @@ def insert_rows(engine, rows: list[dict]) -> None:
     params = [tuple(r[c] for c in _INSERT_COLUMNS) + (now,) for r in rows]
     with engine.begin() as conn:
         conn.exec_driver_sql(sql, params)
+
+
+def store_rows(engine, rows: list[dict], *, source: str) -> int:
+    """insert_rows() that one bad row cannot fail: if the batch is refused for a row's values,
+    each row is tried alone and the ones the database still refuses become dead letters
+    (storage.deadletters), so the others are stored. An outage raises, and nothing is
+    dead-lettered. Returns how many rows were dead-lettered."""
+    from storage import deadletters
+    from storage.clean import redact_error
+
+    try:
+        insert_rows(engine, rows)
+        return 0
+    except Exception as exc:
+        if not deadletters.is_row_error(exc) or len(rows) == 0:
+            raise
+    dead = 0
+    for row in rows:
+        try:
+            insert_rows(engine, [row])
+        except Exception as exc:
+            if not deadletters.is_row_error(exc):
+                raise
+            log.error("inbox: an event the database refused was dead-lettered (%s)", redact_error(exc))
+            with engine.begin() as conn:
+                deadletters.record(conn, source=source, reason=redact_error(exc), payload=row,
+                                   event_key=row.get("event_key"))
+            dead += 1
+    return dead

@@ -308,3 +308,22 @@ class LeaderConfirmation(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("run_id", "group_code", name="uq_confirmation"),)
+
+
+# --- Dead letters (issue 12) ----------------------------------------------------------------
+
+class DeadLetter(Base):
+    """What could not be handled after bounded tries: a spool record or an event row the
+    database refused, or an inbound event whose handling kept failing. Kept with its reason so
+    everything behind it flows on, and an officer is told (bot.jobs.dead_letter_alert)."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # spool | inbox | worker
+    reason: Mapped[str] = mapped_column(String(300))  # storage.clean.redact_error(), never raw values
+    event_key: Mapped[str | None] = mapped_column(String(255))
+    # The record as received, ASCII-escaped (a NUL or lone surrogate is what made it fail).
+    payload: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)  # draining twice: one row
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    alerted_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from storage.inbox import InboxUnavailable, insert_rows
+from storage.inbox import InboxUnavailable, store_rows
 
 log = logging.getLogger(__name__)
 
@@ -84,43 +84,58 @@ def decode(line: bytes) -> dict | None:
     return row
 
 
-def parse_lines(data: bytes) -> tuple[list[dict], int, int]:
-    """Complete lines of `data` as rows. Returns (rows, bytes consumed, lines skipped).
+def parse_lines(data: bytes) -> tuple[list[dict], int, list[bytes]]:
+    """Complete lines of `data` as rows. Returns (rows, bytes consumed, unreadable lines).
 
     A line that is not a record (a write cut short by a full disk, which the request answered
-    with 503) is skipped and logged; a trailing line without its newline is left for the next
-    read."""
+    with 503) is returned apart, for the dead letters; a trailing line without its newline is
+    left for the next read."""
     rows: list[dict] = []
-    skipped = 0
+    bad: list[bytes] = []
     end = data.rfind(b"\n") + 1
     for line in data[:end].split(b"\n")[:-1]:
         row = decode(line)
         if row is not None:
             rows.append(row)
         elif line.strip():
-            skipped += 1
-    return rows, end, skipped
+            bad.append(line)
+    return rows, end, bad
 
 
 def drain_file(path: Path, engine_getter, start: int = 0) -> tuple[int, int]:
-    """Insert every complete record of `path` from `start`. Returns (records, end offset)."""
+    """Insert every complete record of `path` from `start`. Returns (records, end offset).
+
+    A record is as long as the webhook allowed (a 1 MiB body plus its header, more if its
+    payload had to be escaped): the read grows until the record's line ends. A record the
+    database refuses, or a line that is no record, becomes a dead letter and the records behind
+    it flow on; only an outage raises (the file stays and is drained again later)."""
+    from storage import deadletters
+
     total = 0
     offset = start
+    chunk = READ_CHUNK
     with open(path, "rb") as fh:
         while True:
             fh.seek(offset)
-            data = fh.read(READ_CHUNK)
+            data = fh.read(chunk)
             if not data:
                 break
-            rows, used, skipped = parse_lines(data)
-            if skipped:
-                log.error("tệp spool %s: bỏ qua %d bản ghi hỏng", path.name, skipped)
+            rows, used, bad = parse_lines(data)
             if used == 0:
-                if len(data) < READ_CHUNK:
+                if len(data) < chunk:
                     break  # an unfinished last line
-                raise ValueError(f"{path.name}: a record longer than {READ_CHUNK} bytes")
+                chunk *= 2  # one long record: read on to its end
+                continue
+            chunk = READ_CHUNK
+            engine = engine_getter()
+            if bad:
+                log.error("inbox spool %s: %d unreadable record(s) dead-lettered", path.name, len(bad))
+                with engine.begin() as conn:
+                    for line in bad:
+                        deadletters.record(conn, source="spool", reason="unreadable spool record",
+                                           payload=line)
             if rows:
-                insert_rows(engine_getter(), rows)
+                store_rows(engine, rows, source="spool")
                 total += len(rows)
             offset += used
     return total, offset
@@ -137,9 +152,31 @@ def spool_files(directory: Path) -> list[tuple[Path, int]]:
     return out
 
 
+def oldest_orphan_seconds(directory: Path) -> float:
+    """Age of the oldest spool file no live process holds (0 if none). Recovery runs every
+    SCAN_SECONDS in every web and worker process, so an old orphan means nobody can drain it."""
+    oldest = 0.0
+    now = time.time()
+    for path, _size in spool_files(directory):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live process's own file
+            oldest = max(oldest, now - os.fstat(fd).st_mtime)
+        finally:
+            os.close(fd)  # also lets the shared lock go
+    return oldest
+
+
 def recover_orphans(directory: Path, engine_getter) -> int:
     """Drain and delete the spool files of dead processes. Returns the records moved."""
     moved = 0
+    failed: Exception | None = None
     try:
         candidates = sorted(directory.glob(f"*{SUFFIX}"))
     except FileNotFoundError:
@@ -156,7 +193,11 @@ def recover_orphans(directory: Path, engine_getter) -> int:
                 continue  # its process is alive and drains it itself
             if not path.exists():
                 continue  # drained and deleted between our glob and our lock
-            n, _ = drain_file(path, engine_getter)
+            try:
+                n, _ = drain_file(path, engine_getter)
+            except Exception as exc:  # an outage: this file waits; the others are still tried
+                failed = failed or exc
+                continue
             path.unlink()
             moved += n
             if n:
@@ -164,6 +205,8 @@ def recover_orphans(directory: Path, engine_getter) -> int:
                             n, path.name)
         finally:
             os.close(fd)
+    if failed is not None:
+        raise failed
     return moved
 
 
@@ -189,6 +232,8 @@ class SpoolInbox:
         self._offset = 0     # bytes of the current file already in the database
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._failing_since: float | None = None  # monotonic; the drainer's first failure in a row
+        self._torn = False  # the last write was cut short and not ended with a newline
 
     # --- request side --------------------------------------------------------------------
 
@@ -209,6 +254,10 @@ class SpoolInbox:
         line = encode(row)
         if self._pid != os.getpid():
             self._start()
+        if self._torn:
+            # A torn record whose ending newline could not be written either (the disk was
+            # full): start on a line of our own, or both records become one unreadable line.
+            line = b"\n" + line
         try:
             written = os.write(self._fd, line)
         except OSError as exc:  # disk full, read-only: Zalo will deliver again
@@ -216,16 +265,25 @@ class SpoolInbox:
         if written != len(line):
             # End the torn record here, so the next one starts on a line of its own.
             try:
-                os.write(self._fd, b"\n")
+                self._torn = os.write(self._fd, b"\n") != 1
             except OSError:
-                pass
+                self._torn = True
             raise InboxUnavailable("spool write cut short (disk full?)")
+        self._torn = False
 
     def backlog_bytes(self) -> int:
         """Bytes this process has acknowledged but not yet moved to the database."""
         if self._pid != os.getpid():
             return 0
         return max(0, os.fstat(self._fd).st_size - self._offset)
+
+    def stalled_seconds(self) -> float:
+        """How long acknowledged events have been waiting while the drainer keeps failing
+        (0 when it is keeping up): what /healthz calls "not draining"."""
+        since = self._failing_since
+        if since is None or self.backlog_bytes() == 0:
+            return 0.0
+        return time.monotonic() - since
 
     # --- drainer -------------------------------------------------------------------------
 
@@ -245,7 +303,10 @@ class SpoolInbox:
                     next_scan = time.monotonic() + SCAN_SECONDS
                     moved += recover_orphans(self.directory, self._engine_getter)
                 backoff = self._poll
+                self._failing_since = None
             except Exception as exc:  # the database is down: the events stay in the file
+                if self._failing_since is None:
+                    self._failing_since = time.monotonic()
                 backoff = min(max(backoff * 2, 0.1), 5.0)
                 log.error("spool: chưa chuyển được sự kiện vào CSDL (%s); thử lại sau %.1f giây",
                           type(exc).__name__, backoff)

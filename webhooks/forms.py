@@ -21,8 +21,10 @@ from intents.location import extract_group, extract_location
 from intents.normalize import fold, normalize
 from storage import inbox
 from storage import tickets as ticket_store
+from storage.clean import clean_text, clip
 from storage.db import session_scope
 from storage.models import Ticket
+from webhooks.body import BadBody, read_json
 from webhooks.signature import check_timestamped_hmac
 
 log = logging.getLogger(__name__)
@@ -50,12 +52,19 @@ def extract(answers: dict, mapping: dict[str, set[str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for title, value in answers.items():
         if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        value = normalize(str(value or ""))
+            value = ", ".join(_clean(v) for v in value)
+        value = normalize(_clean(value))
         for role, titles in mapping.items():
-            if fold(str(title)) in titles and value and role not in out:
+            if fold(_clean(title)) in titles and value and role not in out:
                 out[role] = value
     return out
+
+
+def _clean(value) -> str:
+    """An answer as clean text: no NUL, lone surrogate, BOM or bidi override (storage.clean)."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return clean_text(str(value)).strip()
 
 
 def _kind(answer: str | None, content: str) -> tuple[str, object]:
@@ -92,10 +101,10 @@ def receive():
     if problem:
         return _error(401, problem)
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "malformed JSON")
-    response_id = str(body.get("response_id") or "").strip() if isinstance(body, dict) else ""
+        text, body = read_json(raw)
+    except BadBody as exc:
+        return _error(400, str(exc))
+    response_id = _clean(body.get("response_id")) if isinstance(body, dict) else ""
     answers = body.get("answers") if isinstance(body, dict) else None
     if not response_id or not isinstance(answers, dict):
         return _error(400, "response_id and answers are required")
@@ -105,14 +114,14 @@ def receive():
         return _error(422, "no answer for the content question (see FORMS_FIELD_MAP)")
     ref = f"form:{response_id}"[:255]
     try:
-        code, created = _create(settings, ref, raw, body, fields, content)
+        code, created = _create(settings, ref, text, body, fields, content)
     except IntegrityError:  # the same response delivered twice at once: the first one won
         with session_scope() as session:
             code, created = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref)), False
     return jsonify({"ok": True, "code": code, "duplicate": not created}), 200
 
 
-def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
+def _create(settings, ref, text, body, fields, content) -> tuple[str, bool]:
     from bot.deadlines import due_for
     from handlers.intake import alert_officers
 
@@ -121,17 +130,19 @@ def _create(settings, ref, raw, body, fields, content) -> tuple[str, bool]:
         if existing:
             return existing, False
         inbox.store_event(session, source="form", event_key=ref, event_name="form_submit",
-                          user_key=None, payload=raw.decode("utf-8", "replace"), status="done")
+                          user_key=None, payload=text, status="done")
         kind, c = _kind(fields.get("kind"), content)
         address = fields.get("address")
         due = due_for(settings, ticket_store.local_now().date(), c.topic, c.urgent)
         ticket = ticket_store.create_ticket(
             session, kind=kind, text=content[:4000], actor="form", status="new", channel="form",
             topic=c.topic, urgent=c.urgent, confidence=c.confidence, source_ref=ref,
-            location_text=(address or extract_location(content) or None),
+            location_text=clip(address or extract_location(content) or None, 500),
             group_code=_group(fields.get("group"), f"{address or ''} {content}"),
-            reporter_name=fields.get("name"), reporter_phone=fields.get("phone"),
-            reporter_email=str(body.get("email") or "")[:200] or None,
+            # Too long for its column: cut with a visible "…" (the whole answer stays in the
+            # stored payload above), the same on SQLite and PostgreSQL.
+            reporter_name=clip(fields.get("name"), 200), reporter_phone=clip(fields.get("phone"), 32),
+            reporter_email=clip(_clean(body.get("email")), 200) or None,
             due_date=due,
         )
         if ticket.urgent:

@@ -7,13 +7,13 @@ a forged or lost hook can never change a ticket.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 
 from flask import Blueprint, current_app, jsonify, request
 
 from storage import inbox
 from storage.db import session_scope
+from webhooks.body import BadBody, read_json
 from webhooks.signature import check_timestamped_hmac
 
 bp = Blueprint("sheets_webhook", __name__)
@@ -30,14 +30,14 @@ def receive():
                               request.headers.get("X-Hts-Signature"), raw, time.time()):
         return jsonify({"ok": False, "error": "invalid or stale signature"}), 401
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return jsonify({"ok": False, "error": "malformed JSON"}), 400
+        text, body = read_json(raw)
+    except BadBody as exc:
+        return jsonify({"ok": False, "error": str(exc)}), 400
     if not isinstance(body, dict):
         return jsonify({"ok": False, "error": "expected a JSON object"}), 400
     key = "sheet:" + hashlib.sha256(stamp.encode() + raw).hexdigest()
     with session_scope() as session:
         inbox.store_event(session, source="sheet", event_key=key, event_name="sheet_edit",
-                          user_key=None, payload=raw.decode("utf-8", "replace"), status="ignored")
+                          user_key=None, payload=text, status="ignored")
     current_app.extensions["hts_sync_now"]()
     return jsonify({"ok": True}), 202

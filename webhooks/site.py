@@ -6,30 +6,42 @@ from sqlalchemy import text
 
 from storage import inbox, outbox
 from storage.db import session_scope
+from storage.health import intake_report
 
 bp = Blueprint("site", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
+    settings = current_app.config["SETTINGS"]
+    spool = current_app.extensions["hts_inbox"]
     try:
         with session_scope() as session:
             session.execute(text("SELECT 1"))
             depth = inbox.pending_count(session)
             out = outbox.counts(session)
+            intake, reasons = intake_report(session, inbox=spool, spool_dir=settings.spool_directory,
+                                            stall_seconds=settings.intake_stall_seconds)
+            failed_events = inbox.counts(session).get("failed", 0)
     except Exception as exc:  # the point of this endpoint is to say so, not to crash
-        return jsonify({"ok": False, "database": f"unreachable: {type(exc).__name__}"}), 503
-    return jsonify(
-        {
-            "ok": True,
-            "database": "ok",
-            "queue_depth": depth,
-            # acknowledged by this web process, still in its spool file (storage/spool.py)
-            "spool_backlog_bytes": current_app.extensions["hts_inbox"].backlog_bytes(),
-            "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
-                       "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
-        }
-    )
+        return jsonify({"ok": False, "reason": "database_unreachable",
+                        "database": f"unreachable: {type(exc).__name__}"}), 503
+    body = {
+        "ok": not reasons,
+        "database": "ok",
+        "queue_depth": depth,
+        # acknowledged by this web process, still in its spool file (storage/spool.py)
+        "spool_backlog_bytes": spool.backlog_bytes(),
+        "intake": intake,
+        "failed_events": failed_events,
+        "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
+                   "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
+    }
+    if reasons:  # a monitor watching the status code sees it; the codes say why
+        body["reason"] = reasons[0]
+        body["reasons"] = reasons
+        return jsonify(body), 503
+    return jsonify(body)
 
 
 def _verification_meta(code: str) -> str:

@@ -8,13 +8,14 @@ moves into the database), and return 200. The inbox wakes the worker once the ev
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from storage import inbox
+from storage.clean import redact_error
 from webhooks import zalo_events
+from webhooks.body import BadBody, read_json
 from webhooks.signature import verify_zalo
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,12 @@ bp = Blueprint("zalo_webhook", __name__)
 OK_BODY = b'{"ok":true}'
 
 
+RETRY_AFTER_SECONDS = "30"
+
+
 def _error(status: int, message: str):
-    return jsonify({"ok": False, "error": message}), status
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    return jsonify({"ok": False, "error": message}), status, headers
 
 
 @bp.post("/webhooks/zalo")
@@ -34,9 +39,11 @@ def receive():
     settings = app.config["SETTINGS"]
     raw = req.get_data(cache=False)  # over MAX_CONTENT_LENGTH -> 413 before we get here
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "malformed JSON")
+        # Bounded (depth, odd numbers) and decoded once: the mac needs app_id and timestamp
+        # from inside the body, so this parse comes before the signature check.
+        text, body = read_json(raw)
+    except BadBody as exc:
+        return _error(400, str(exc))
     if not isinstance(body, dict):
         return _error(400, "expected a JSON object")
 
@@ -51,8 +58,13 @@ def receive():
     if app_id != settings.zalo_app_id or not verify_zalo(
         signature, app_id, raw, timestamp, settings.webhook_secret
     ):
-        log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", str(body.get("event_name"))[:64])
+        log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", zalo_events.name_for_log(body))
         return _error(401, "invalid signature")
+    if user_id is not None and len(user_id) > zalo_events.MAX_ID_CHARS:
+        # Zalo ids are numeric strings of about 19 digits: this is no resident we can answer.
+        log.warning("zalo webhook: signed event with an impossible user id (event=%s), refused",
+                    zalo_events.name_for_log(body))
+        return _error(422, "invalid user id")
 
     event = zalo_events.parse(body)
     status = "pending" if event.actionable else "ignored"
@@ -62,10 +74,13 @@ def receive():
             "event_key": event.event_key[:255],
             "event_name": event.event_name[:64],
             "user_key": event.user_id,
-            "payload": raw.decode("utf-8"),
+            # The exact bytes received when they are UTF-8 (nearly always); else the decoded
+            # text, so the worker re-reads what the signature covered.
+            "payload": text,
             "status": status,
         })
     except inbox.InboxUnavailable as exc:
-        log.error("webhook zalo: không lưu được sự kiện %s: %s (Zalo sẽ gửi lại)", event.event_key, exc)
+        log.error("webhook zalo: không lưu được sự kiện (%s): %s (Zalo sẽ gửi lại)",
+                  zalo_events.name_for_log(body), redact_error(exc.__cause__ or exc))
         return _error(503, "temporarily unavailable")
     return Response(OK_BODY, status=200, mimetype="application/json")

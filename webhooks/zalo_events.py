@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.clean import clean_text, finite_int, safe_for_log
 from webhooks.events import Attachment, Inbound
+
+MAX_ID_CHARS = 64  # the width of every Zalo id column
 
 MEDIA_EVENTS = {
     "user_send_image": "image",
@@ -21,9 +24,10 @@ RECEIPT_EVENTS = {"user_received_message", "user_seen_message", "user_reacted_me
 
 
 def _str(value: Any) -> str | None:
+    """A field as clean text (storage.clean: no NUL, lone surrogate, BOM, bidi override)."""
     if value is None or isinstance(value, (dict, list)):
         return None
-    text = str(value).strip()
+    text = clean_text(str(value)).strip()
     return text or None
 
 
@@ -35,11 +39,9 @@ def _float(value: Any) -> float | None:
     return f if -180.0 <= f <= 180.0 else None
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
+def _int(value: Any, high: int = 10**15) -> int | None:
+    """Timestamps (ms), sizes: NaN, ±Infinity, 1e400, huge or negative numbers are absent."""
+    return finite_int(value, 0, high)
 
 
 def _dict(value: Any) -> dict:
@@ -77,6 +79,20 @@ def parse_attachments(message: dict, default_type: str | None) -> tuple[Attachme
     return tuple(result)
 
 
+KNOWN_EVENTS = {"user_send_text", "follow", "unfollow", "user_submit_info", *MEDIA_EVENTS,
+                *RECEIPT_EVENTS}
+
+
+def name_for_log(body: dict) -> str:
+    """The event name fit for a log line: a known name as is, anything else escaped and cut
+    (an unsigned body's event_name with a newline must not write a line of its own)."""
+    name = body.get("event_name")
+    if isinstance(name, str) and (name in KNOWN_EVENTS or name.startswith("oa_send_")) \
+            and name.isidentifier():
+        return name
+    return safe_for_log(name, 40)
+
+
 def user_id_of(body: dict) -> str | None:
     name = _str(body.get("event_name")) or ""
     if name in ("follow", "unfollow"):
@@ -106,7 +122,7 @@ def parse(body: dict) -> Inbound:
         timestamp_ms=_int(body.get("timestamp")),
         msg_id=_str(message.get("msg_id")),
     )
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text = clean_text(message.get("text")) if isinstance(message.get("text"), str) else ""
     if name.startswith("oa_send"):
         return Inbound(kind="echo", **common)
     if name in RECEIPT_EVENTS:
