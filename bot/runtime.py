@@ -42,7 +42,9 @@ class Runtime:
         self.nlu = nlu or NluService(settings)
         self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts,
                                    stale_after=timedelta(seconds=settings.outbox_stale_seconds),
-                                   per_minute=settings.zalo_rate_limit_per_minute)
+                                   per_minute=settings.zalo_rate_limit_per_minute,
+                                   echo_window=timedelta(seconds=settings.outbox_echo_window_seconds),
+                                   unknown_max_sends=settings.outbox_unknown_max_sends)
         self.event_wakeup = threading.Event()
         self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
         self._stop = threading.Event()
@@ -108,7 +110,7 @@ class Runtime:
     def _send(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.sender.send_due():
+                if self.sender.pump():  # never waits for a send: a slow one holds no one up
                     continue
             except Exception:
                 log.exception("outbox sender loop error")
