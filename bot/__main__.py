@@ -141,7 +141,8 @@ def cmd_status(args) -> int:
     db.configure(settings.database_url)
     with db.session_scope() as session:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
-                  "outbox_failed_reasons": outbox.failure_reasons(session)}
+                  "outbox_failed_reasons": outbox.failure_reasons(session),
+                  "echo": outbox.echo_health(session)}
     spool_dir = settings.spool_directory
     if spool_dir is not None:
         from storage.spool import spool_files
@@ -150,6 +151,8 @@ def cmd_status(args) -> int:
         report["spool"] = {"directory": str(spool_dir), "files": len(files),
                            "bytes": sum(size for _, size in files)}
     print(json.dumps(report, ensure_ascii=False, indent=2))
+    if report["echo"]["warning"]:
+        sys.stderr.write("CẢNH BÁO: " + report["echo"]["warning"] + "\n")
     return 0
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import failpoints
 from bot.zalo_client import ZaloClient, ZaloError
 from storage import outbox
 from storage.db import session_scope
@@ -57,7 +58,8 @@ class _Job:
 @dataclass
 class _Flight:
     job: _Job
-    deadline: float              # time.monotonic()
+    started: float               # time.monotonic()
+    deadline: float
     abandoned: bool = False      # past its deadline: row declared unknown, thread let go
 
 
@@ -109,7 +111,7 @@ class OutboxSender:
     def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
                  batch: int | None = None, stale_after: timedelta = timedelta(seconds=30),
                  per_minute: int = 3600, echo_window: timedelta = timedelta(seconds=60),
-                 unknown_max_sends: int = 3, max_slow: int = 24):
+                 unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 1.0):
         self.client = client
         self.limiter = RateLimiter(per_minute)
         self.max_attempts = max_attempts
@@ -117,8 +119,10 @@ class OutboxSender:
         self.batch = batch or concurrency    # rows claimed per claim at most
         self.echo_window = echo_window
         self.unknown_max_sends = unknown_max_sends
-        # Hung sends keep their thread until the client's timeout: `max_slow` extra threads let
-        # `concurrency` fresh sends go on meanwhile.
+        # Hung sends keep their thread until the client's timeout. A send slower than
+        # `slow_after` (Zalo answers in a fraction of a second) stops counting against
+        # `concurrency`, and `max_slow` extra threads let fresh sends go on meanwhile.
+        self.slow_after = slow_after
         self._pool = ThreadPoolExecutor(max_workers=concurrency + max_slow, thread_name_prefix="send")
         self._pool_size = concurrency + max_slow
         self._inflight: dict[Future, _Flight] = {}  # touched only by the pumping thread
@@ -195,7 +199,9 @@ class OutboxSender:
     def _dispatch(self) -> int:
         if self._pause_until and utcnow() < self._pause_until:
             return 0
-        active = sum(1 for fl in self._inflight.values() if not fl.abandoned)
+        now = time.monotonic()
+        active = sum(1 for fl in self._inflight.values()
+                     if not fl.abandoned and now - fl.started < self.slow_after)
         room = min(self.batch, self.concurrency - active, self._pool_size - len(self._inflight))
         room = self.limiter.reserve(room) if room > 0 else 0
         if room <= 0:
@@ -210,7 +216,8 @@ class OutboxSender:
         self.limiter.release(room - len(jobs))
         for job in jobs:
             future = self._pool.submit(self._attempt, job)
-            self._inflight[future] = _Flight(job, time.monotonic() + self.send_deadline)
+            started = time.monotonic()
+            self._inflight[future] = _Flight(job, started, started + self.send_deadline)
             future.add_done_callback(lambda _f: self.wakeup.set())
         return len(jobs)
 
@@ -269,7 +276,9 @@ class OutboxSender:
 
     def _attempt(self, job: _Job):
         try:
-            return job, self._deliver(job), None
+            data = self._deliver(job)
+            failpoints.hit("sender.after_send")  # the kill -9 tests: delivered, not yet recorded
+            return job, data, None
         except ZaloError as err:
             return job, None, err
         except Exception as exc:

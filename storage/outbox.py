@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboundEvent, OutboundMessage, utcnow
@@ -222,6 +222,9 @@ def parse_echo(event_id: int, user_key: str | None, payload: str, received_at: d
     name = str(body.get("event_name") or "")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
+    if sender.get("admin_id"):
+        return None  # typed by an officer in the OA chat tool: never one of our sends
     recipient_id = str(recipient.get("id") or user_key or "")
     kind = name[len(ECHO_PREFIX) + 1:].replace("group_", "", 1) or "text"
     msg_id = str(message.get("msg_id") or "") or f"echo-event:{event_id}"
@@ -297,8 +300,10 @@ def echo_health(session: Session) -> dict:
     again after the window, so the OA's webhook must subscribe to those events."""
     last_echo = session.scalar(select(func.max(InboundEvent.received_at))
                                .where(InboundEvent.event_name.like(ECHO_PREFIX + "%")))
+    # Sends Zalo took (sent), or may have taken (an unknown outcome at least once).
     sent = session.scalar(select(func.count()).where(
-        OutboundMessage.status == "sent", OutboundMessage.channel.in_(("zalo_cs", "zalo_group")))) or 0
+        or_(OutboundMessage.status == "sent", OutboundMessage.unknown_sends > 0),
+        OutboundMessage.channel.in_(("zalo_cs", "zalo_group")))) or 0
     warning = None
     if sent and last_echo is None:
         warning = (f"Đã gửi {sent} tin nhưng chưa từng nhận sự kiện oa_send_* từ Zalo: hãy bật các sự "
