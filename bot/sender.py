@@ -111,7 +111,7 @@ class OutboxSender:
     def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
                  batch: int | None = None, stale_after: timedelta = timedelta(seconds=30),
                  per_minute: int = 3600, echo_window: timedelta = timedelta(seconds=60),
-                 unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 1.0):
+                 unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 0.5):
         self.client = client
         self.limiter = RateLimiter(per_minute)
         self.max_attempts = max_attempts

@@ -28,11 +28,18 @@ def fast_settings(settings):
 def echo_runtime(fast_settings, app, live_webhook):
     from bot.runtime import Runtime
 
-    rt = Runtime(fast_settings, scheduler=False)
+    rt = Runtime(fast_settings, scheduler=False, nlu=StubNlu())
     rt.client.send_timeout = (1.0, 0.5)   # a hang of a few seconds is past the client's timeout
     rt.sender.send_deadline = 2.0
     yield rt
     rt.sender.close()
+
+
+class StubNlu:
+    """These tests send; they understand nothing. Loading the real NLU costs seconds."""
+
+    def refresh(self) -> int:
+        return 0
 
 
 def drive(runtime, done, timeout: float = 20.0) -> None:
