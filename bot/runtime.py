@@ -135,7 +135,7 @@ class Runtime:
             except Exception:
                 log.exception("outbox sender loop error")
                 time.sleep(1)
-            self.sender.wakeup.wait(IDLE_POLL_SECONDS)
+            self.sender.wakeup.wait(self.sender.next_wait(IDLE_POLL_SECONDS))
             self.sender.wakeup.clear()
 
     def stop(self) -> None:

@@ -42,6 +42,9 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 RECOVERY_INTERVAL_SECONDS = 10.0
 ECHO_CHECK_SECONDS = 0.5      # how often unknown rows look for their echo
+# Results are recorded, and rows claimed, a few at a time: every transaction takes SQLite's
+# write lock, and one per send halved the broadcast rate. A result waits at most this long.
+COALESCE_SECONDS = 0.02
 # Channels Zalo echoes as oa_send_* events; the others (tags) are idempotent and simply retried.
 ECHOED_CHANNELS = ("zalo_cs", "zalo_group")
 
@@ -61,6 +64,7 @@ class _Flight:
     started: float               # time.monotonic()
     deadline: float
     abandoned: bool = False      # past its deadline: row declared unknown, thread let go
+    finished: float | None = None  # set by the sending thread when its answer is in
 
 
 def backoff(attempts: int) -> timedelta:
@@ -180,7 +184,11 @@ class OutboxSender:
     def pump(self) -> int:
         """One non-blocking step for the runtime's sender thread: record finished sends, let go
         of overdue ones, claim due rows into free threads. Returns how much was done."""
-        return self._maintain() + self._collect() + self._dispatch()
+        return self._maintain() + self._collect(coalesce=True) + self._dispatch(coalesce=True)
+
+    def next_wait(self, idle: float) -> float:
+        """How long the sender thread may sleep (a send's answer also wakes it)."""
+        return COALESCE_SECONDS if self._inflight else idle
 
     def send_due(self) -> int:
         """Send what is due now and wait for those sends (each up to its deadline). Returns how
@@ -196,13 +204,15 @@ class OutboxSender:
             self._collect()
         return n
 
-    def _dispatch(self) -> int:
+    def _dispatch(self, coalesce: bool = False) -> int:
         if self._pause_until and utcnow() < self._pause_until:
             return 0
         now = time.monotonic()
         active = sum(1 for fl in self._inflight.values()
                      if not fl.abandoned and now - fl.started < self.slow_after)
         room = min(self.batch, self.concurrency - active, self._pool_size - len(self._inflight))
+        if coalesce and active and room < max(1, self.batch // 2):
+            return 0  # sends are under way: claim when a few threads are free, in one go
         room = self.limiter.reserve(room) if room > 0 else 0
         if room <= 0:
             return 0
@@ -217,17 +227,25 @@ class OutboxSender:
         for job in jobs:
             future = self._pool.submit(self._attempt, job)
             started = time.monotonic()
-            self._inflight[future] = _Flight(job, started, started + self.send_deadline)
-            future.add_done_callback(lambda _f: self.wakeup.set())
+            flight = self._inflight[future] = _Flight(job, started, started + self.send_deadline)
+            future.add_done_callback(lambda _f, fl=flight: self._finished(fl))
         return len(jobs)
 
-    def _collect(self) -> int:
+    def _finished(self, flight: _Flight) -> None:
+        flight.finished = time.monotonic()
+        self.wakeup.set()
+
+    def _collect(self, coalesce: bool = False) -> int:
         now = time.monotonic()
         finished = [f for f in self._inflight if f.done()]
         overdue = [f for f, fl in self._inflight.items()
                    if not fl.abandoned and not f.done() and now >= fl.deadline]
         if not finished and not overdue:
             return 0
+        if coalesce and not overdue and len(finished) < len(self._inflight):
+            oldest = min(self._inflight[f].finished or now for f in finished)
+            if len(finished) * 2 < len(self._inflight) and now - oldest < COALESCE_SECONDS:
+                return 0  # more answers are about to come: record them together
         # One transaction records them all: on SQLite every transaction takes the write lock,
         # and one per message cost more than the sends themselves.
         with session_scope() as session:
