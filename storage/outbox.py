@@ -25,7 +25,7 @@ UNKNOWN = "unknown"
 # Rows still on their way: a resident's later message waits behind them (order per resident).
 UNFINISHED = ("pending", "sending", UNKNOWN)
 FAILED_UNKNOWN_OUTCOME = "failed_unknown_outcome"
-# Kept for old rows written before echoes settled unknown sends.
+# Why a row became `unknown` when its process died mid-send (old rows: `failed` with it).
 INTERRUPTED = "interrupted_during_send"
 ECHO_PREFIX = "oa_send"
 # Our clock stamps received_at; an echo is looked for from this long before the first attempt.
