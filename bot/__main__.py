@@ -205,7 +205,8 @@ def cmd_status(args) -> int:
                   "inbox": inbox.counts(session), "outbox": outbox.counts(session),
                   "outbox_failed_reasons": outbox.failure_reasons(session),
                   "dead_letters": intake["dead_letters"],
-                  "oldest_pending_seconds": intake["oldest_pending_seconds"]}
+                  "oldest_pending_seconds": intake["oldest_pending_seconds"],
+                  "echo": outbox.echo_health(session)}
     if spool_dir is not None:
         report["spool"] = {"directory": str(spool_dir), **intake["spool"]}
     if args.json:
@@ -214,6 +215,8 @@ def cmd_status(args) -> int:
         from bot.cli_format import status_lines
 
         print("\n".join(status_lines(report)))
+    if report["echo"]["warning"]:
+        sys.stderr.write("CẢNH BÁO: " + report["echo"]["warning"] + "\n")
     return 0 if not reasons else 1
 
 

@@ -231,7 +231,7 @@ def reach(session, run_ids: list[int]) -> dict:
             out["group_chat_posts"] += n
         elif status == "failed":
             out["failures"][reason or "unknown"] = out["failures"].get(reason or "unknown", 0) + n
-        elif status in ("pending", "sending"):
+        elif status in ("pending", "sending", "unknown"):
             out["pending"] += n
     confirmations = session.execute(select(LeaderConfirmation.group_code).where(
         LeaderConfirmation.run_id.in_(run_ids))).scalars().all()

@@ -301,7 +301,7 @@ def register(sub) -> None:
     p.add_argument("--png", metavar="TỆP", help="lưu biểu đồ ra tệp PNG")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("bench-broadcast", help="đo gửi thông báo tới 10.000 cư dân")
-    p.add_argument("--residents", type=int, default=10000)
-    p.add_argument("--limit", type=int, default=4000, help="giới hạn của Zalo giả lập, yêu cầu/phút")
-    p.add_argument("--latency-ms", type=int, default=50)
+    from bot.bench.broadcast import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_bench_broadcast)

@@ -109,6 +109,9 @@ def status_lines(report: dict) -> list[str]:
                                  for k, v in dead.items() if k != "total"))
     elif "dead_letters" in report:
         lines.append("Thư chết: không có")
+    echo = report.get("echo")
+    if echo:
+        lines.append("Tin xác nhận oa_send_* của Zalo gần nhất: " + (echo["last_echo_at"] or "chưa từng nhận"))
     if report.get("oldest_pending_seconds"):
         lines.append(f"Sự kiện chờ lâu nhất: {report['oldest_pending_seconds']:.0f} giây")
     spool = report.get("spool")
@@ -120,7 +123,7 @@ def status_lines(report: dict) -> list[str]:
     import json
 
     for key, value in report.items():
-        if key not in ("ok", "reasons", "dead_letters", "oldest_pending_seconds",
+        if key not in ("ok", "reasons", "dead_letters", "oldest_pending_seconds", "echo",
                        "inbox", "outbox", "outbox_failed_reasons", "spool"):
             lines.append(f"{STATUS_KEYS.get(key, key)}: "
                          f"{value if isinstance(value, (int, str)) else json.dumps(value, ensure_ascii=False)}")

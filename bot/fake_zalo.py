@@ -23,6 +23,7 @@ import itertools
 import json
 import logging
 import random
+import socket
 import threading
 import time
 import unicodedata
@@ -144,6 +145,26 @@ class FailRule:
     http_status: int | None = None
     hang_seconds: float | None = None
     times: int = 1
+    # after_delivery: the message is delivered (recorded, echoed) and THEN the answer hangs,
+    # is a 5xx, or the connection is dropped ("drop"): the client cannot know it went out.
+    after_delivery: bool = False
+    drop: bool = False
+    recipient: str | None = None   # only sends to this user or group id
+
+
+# ---- Echoes (Zalo -> our webhook) ---------------------------------------------------------
+# Zalo echoes every message the OA sends as an oa_send_* webhook event: the OA as sender, the
+# resident (or group) as recipient, the message with its msg_id (the one the send API answered)
+# and text. The fake posts them, signed as Zalo signs, to `webhook_url` from one background
+# thread, with Zalo-like retries when the webhook does not answer 200.
+ECHO_RETRIES = 3
+
+
+def echo_event_name(message: dict, group: bool) -> str:
+    payload = ((message or {}).get("attachment") or {}).get("payload") or {}
+    kind = {"media": "image", "request_user_info": "list"}.get(
+        payload.get("template_type") if isinstance(payload, dict) else None, "text")
+    return f"oa_send_group_{kind}" if group else f"oa_send_{kind}"
 
 
 class FakeZaloState:
@@ -170,6 +191,13 @@ class FakeZaloState:
         self._auth_codes: set[str] = set()
         self.access_token = self._issue_access(access_token)
         self.refresh_token = refresh_token or self._token("rt")
+        # Echo delivery: set webhook_url (and the OA secret key the webhook checks) to turn on.
+        self.webhook_url: str | None = None
+        self.webhook_secret = ""
+        self.oa_id = "388613280878808645"
+        self._echo_queue: deque[tuple[bytes, dict]] = deque()
+        self._echo_wakeup = threading.Event()
+        self._echo_thread: threading.Thread | None = None
         self._reset_data()
 
     # -- ids and tokens --
@@ -201,6 +229,8 @@ class FakeZaloState:
         self.counters: Counter[str] = Counter()   # refreshes, rate_limited, auth_failures ...
         self._window: deque[float] = deque()     # monotonic times of recent API calls
         self._msg_seq = itertools.count(1)
+        self.echoes = True             # False: an OA whose webhook is not subscribed to oa_send_*
+        self.echo_delay_ms = 0
 
     def reset(self, *, tokens: bool = False) -> None:
         """Forget users, messages, failures, counters and config. Tokens survive unless asked:
@@ -282,16 +312,27 @@ class FakeZaloState:
 
     # -- failure injection, rate limit --
     def fail(self, path: str, *, code: int | None = None, http_status: int | None = None,
-             hang_seconds: float | None = None, times: int = 1) -> None:
-        if (code, http_status, hang_seconds).count(None) != 2:
-            raise ValueError("give exactly one of code, http_status, hang_seconds")
+             hang_seconds: float | None = None, times: int = 1, after_delivery: bool = False,
+             drop: bool = False, recipient: str | None = None) -> None:
+        """Inject a failure. Before delivery (default): a Zalo error `code`, an `http_status`,
+        or a hang (then carry on). after_delivery=True: deliver, then hang past the client's
+        timeout, answer `http_status`, or `drop` the connection without an answer."""
+        if (code, http_status, hang_seconds, drop or None).count(None) != 3:
+            raise ValueError("give exactly one of code, http_status, hang_seconds, drop")
+        if after_delivery and code is not None:
+            raise ValueError("after_delivery takes http_status, hang_seconds or drop")
+        if drop and not after_delivery:
+            raise ValueError("drop is an after_delivery failure")
         with self.lock:
-            self.failures.append(FailRule(path, code, http_status, hang_seconds, times))
+            self.failures.append(FailRule(path, code, http_status, hang_seconds, times,
+                                          after_delivery, drop, recipient))
 
-    def take_failure(self, path: str) -> FailRule | None:
+    def take_failure(self, path: str, after_delivery: bool = False,
+                     recipient: str | None = None) -> FailRule | None:
         with self.lock:
             for rule in self.failures:
-                if rule.path in (path, "*"):
+                if (rule.path in (path, "*") and rule.after_delivery == after_delivery
+                        and rule.recipient in (None, recipient)):
                     rule.times -= 1
                     if rule.times <= 0:
                         self.failures.remove(rule)
@@ -317,7 +358,88 @@ class FakeZaloState:
             sent = SentMessage(next(self._msg_seq), path, path.split("/")[1][:2], user_id,
                                group_id, message, self.clock(), self.new_numeric_id(), billed)
             self.sent.append(sent)
-            return sent
+        self.echo(sent.group_id or sent.user_id, message, sent.message_id, group=bool(group_id))
+        return sent
+
+    # -- echoes --
+    def configure_webhook(self, url: str | None, secret: str, oa_id: str | None = None) -> None:
+        with self.lock:
+            self.webhook_url, self.webhook_secret = url, secret
+            if oa_id:
+                self.oa_id = oa_id
+
+    def echo(self, recipient_id: str | None, message: dict, msg_id: str, *, group: bool = False,
+             admin_id: str | None = None) -> None:
+        """Queue the oa_send_* event Zalo would post for a message the OA sent."""
+        from webhooks.signature import zalo_header
+
+        with self.lock:
+            if not self.webhook_url or not self.echoes or not recipient_id:
+                return
+            echoed: dict[str, Any] = {"msg_id": msg_id}
+            if isinstance(message.get("text"), str):
+                echoed["text"] = message["text"]
+            name = echo_event_name(message, group)
+            if name.endswith("_image"):
+                echoed["attachments"] = [{"type": "image", "payload": {
+                    "url": f"https://photo-stal.zadn.vn/fake/{msg_id}.jpg"}}]
+            sender: dict[str, str] = {"id": self.oa_id}
+            if admin_id:  # typed by an officer in the OA chat tool
+                sender["admin_id"] = admin_id
+            body = {"app_id": self.app_id, "oa_id": self.oa_id, "user_id_by_app": "",
+                    "event_name": name, "timestamp": str(int(time.time() * 1000)),
+                    "sender": sender, "recipient": {"id": recipient_id}, "message": echoed}
+            raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers = {"Content-Type": "application/json",
+                       "X-ZEvent-Signature": zalo_header(self.app_id, raw, body["timestamp"],
+                                                         self.webhook_secret)}
+            self._echo_queue.append((raw, headers))
+            self.counters["echoes_queued"] += 1
+            if self._echo_thread is None or not self._echo_thread.is_alive():
+                self._echo_thread = threading.Thread(target=self._post_echoes, name="fake-zalo-echo",
+                                                     daemon=True)
+                self._echo_thread.start()
+        self._echo_wakeup.set()
+
+    def officer_message(self, user_id: str, text: str, admin_id: str = "7700000000000000001") -> str:
+        """An officer typed a message in the OA chat tool: the resident gets it, Zalo echoes
+        it with sender.admin_id; it went through no API call of ours."""
+        msg_id = self.new_numeric_id()
+        self.echo(user_id, {"text": text}, msg_id, admin_id=admin_id)
+        return msg_id
+
+    def _post_echoes(self) -> None:
+        import requests
+
+        http = requests.Session()
+        while not self.stopping.is_set():
+            with self.lock:
+                item = self._echo_queue.popleft() if self._echo_queue else None
+                url, delay = self.webhook_url, self.echo_delay_ms
+            if item is None:
+                self._echo_wakeup.wait(0.2)
+                self._echo_wakeup.clear()
+                continue
+            if delay:
+                time.sleep(delay / 1000)
+            raw, headers = item
+            for attempt in range(ECHO_RETRIES):
+                try:
+                    if http.post(url, data=raw, headers=headers, timeout=5).status_code == 200:
+                        with self.lock:
+                            self.counters["echoes_delivered"] += 1
+                        break
+                except requests.RequestException:
+                    pass
+                if self.stopping.wait(0.2 * (attempt + 1)):
+                    return
+            else:
+                with self.lock:
+                    self.counters["echoes_failed"] += 1
+
+    def echoes_pending(self) -> int:
+        with self.lock:
+            return len(self._echo_queue)
 
     def messages(self, user_id: str | None = None, after_id: int = 0) -> list[SentMessage]:
         with self.lock:
@@ -357,6 +479,14 @@ def _oauth_err(err: tuple[int, str, str]) -> Response:
 def _json_body() -> dict | None:
     body = request.get_json(force=True, silent=True)
     return body if isinstance(body, dict) else None
+
+
+def _recipient_of_request() -> str | None:
+    body = request.get_json(force=True, silent=True) if request.method == "POST" and not request.files else None
+    recipient = body.get("recipient") if isinstance(body, dict) else None
+    if isinstance(recipient, dict):
+        return str(recipient.get("user_id") or recipient.get("group_id") or "") or None
+    return None
 
 
 def _data_param() -> dict | None:
@@ -459,7 +589,7 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
             latency = state.latency_ms
         if latency:
             time.sleep(latency / 1000)  # configured latency, on the server side only
-        rule = state.take_failure(path)
+        rule = state.take_failure(path, recipient=_recipient_of_request())
         if rule is not None:
             if rule.hang_seconds is not None:
                 # Hang, then carry on normally: like a slow Zalo, the call may still take
@@ -480,6 +610,33 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
                     state.counters["auth_failures"] += 1
                 return _err(code)
         return None
+
+    @app.after_request
+    def _after_delivery(response: Response) -> Response:
+        """Failures injected after_delivery: only once the message really went out."""
+        if request.path.startswith("/_fake/") or response.status_code != 200:
+            return response
+        body = response.get_json(silent=True)
+        if not isinstance(body, dict) or body.get("error") != 0 or "message_id" not in (body.get("data") or {}):
+            return response
+        rule = state.take_failure(request.path, after_delivery=True, recipient=_recipient_of_request())
+        if rule is None:
+            return response
+        with state.lock:
+            state.counters["failed_after_delivery"] += 1
+        if rule.hang_seconds is not None:
+            state.stopping.wait(rule.hang_seconds)  # the client times out meanwhile
+            return response
+        if rule.drop:
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return Response("", status=500)  # never reaches the client
+        return Response("<html><body>Bad gateway</body></html>", status=rule.http_status,
+                        mimetype="text/html")
 
     def _check_recipient_user(user_id: Any, *, window: bool) -> tuple[int, FakeUser | None, bool]:
         """(error code or 0, user, billed)."""
@@ -729,7 +886,9 @@ def _register_control_routes(app: Flask, state: FakeZaloState) -> None:
         body = _json_body() or {}
         try:
             state.fail(body.get("path", "*"), code=body.get("code"), http_status=body.get("http_status"),
-                       hang_seconds=body.get("hang_seconds"), times=int(body.get("times", 1)))
+                       hang_seconds=body.get("hang_seconds"), times=int(body.get("times", 1)),
+                       after_delivery=bool(body.get("after_delivery")), drop=bool(body.get("drop")),
+                       recipient=body.get("recipient"))
         except (ValueError, TypeError) as exc:
             return jsonify({"ok": False, "error": str(exc)}), 400
         return jsonify({"ok": True})
@@ -808,6 +967,26 @@ def _register_control_routes(app: Flask, state: FakeZaloState) -> None:
         if item is None:
             return jsonify({"ok": False, "error": "no such photo"}), 404
         return Response(item[0], mimetype=item[1])
+
+    @app.post("/_fake/webhook")
+    def fake_webhook():
+        """{"url", "secret", "oa_id"?, "echoes"? (false: not subscribed to oa_send_*),
+        "echo_delay_ms"?}: where and how the fake posts oa_send_* echoes."""
+        body = _json_body() or {}
+        state.configure_webhook(body.get("url"), str(body.get("secret") or ""), body.get("oa_id"))
+        with state.lock:
+            if "echoes" in body:
+                state.echoes = bool(body["echoes"])
+            if "echo_delay_ms" in body:
+                state.echo_delay_ms = int(body["echo_delay_ms"])
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/officer_message")
+    def fake_officer_message():
+        body = _json_body() or {}
+        if not body.get("user_id") or not body.get("text"):
+            return jsonify({"ok": False, "error": "user_id and text required"}), 400
+        return jsonify({"ok": True, "msg_id": state.officer_message(str(body["user_id"]), str(body["text"]))})
 
     @app.get("/_fake/stats")
     def fake_stats():

@@ -32,6 +32,26 @@ def build_client(settings: Settings) -> ZaloClient:
     )
 
 
+class _DeferredNlu:
+    """The NLU, built on first use (the event thread's first `refresh()`, outside any
+    transaction): loading it takes seconds, and a restarted worker's sender thread sends the
+    replies already queued meanwhile instead of waiting for it."""
+
+    def __init__(self, build):
+        self._build = build
+        self._nlu = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        with self._lock:
+            if self._nlu is None:
+                self._nlu = self._build()
+            return self._nlu
+
+    def __getattr__(self, name):
+        return getattr(self._get(), name)
+
+
 class Runtime:
     """Threads: event consumer(s), outbox sender, maintenance. Stop with stop()."""
 
@@ -39,10 +59,12 @@ class Runtime:
                  scheduler: bool = True):
         self.settings = settings
         self.client = client or build_client(settings)
-        self.nlu = nlu or NluService(settings)
+        self.nlu = nlu or _DeferredNlu(lambda: NluService(settings))
         self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts,
                                    stale_after=timedelta(seconds=settings.outbox_stale_seconds),
-                                   per_minute=settings.zalo_rate_limit_per_minute)
+                                   per_minute=settings.zalo_rate_limit_per_minute,
+                                   echo_window=timedelta(seconds=settings.outbox_echo_window_seconds),
+                                   unknown_max_sends=settings.outbox_unknown_max_sends)
         self.event_wakeup = threading.Event()
         self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
         self._stop = threading.Event()
@@ -108,12 +130,12 @@ class Runtime:
     def _send(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.sender.send_due():
+                if self.sender.pump():  # never waits for a send: a slow one holds no one up
                     continue
             except Exception:
                 log.exception("lỗi vòng gửi tin (outbox)")
                 time.sleep(1)
-            self.sender.wakeup.wait(IDLE_POLL_SECONDS)
+            self.sender.wakeup.wait(self.sender.next_wait(IDLE_POLL_SECONDS))
             self.sender.wakeup.clear()
 
     def stop(self) -> None:

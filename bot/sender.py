@@ -3,10 +3,19 @@
 What happens on each kind of Zalo answer (categories from bot.zalo_client):
 - retry (-32 rate limit, HTTP 5xx, timeouts): bounded exponential back-off, then
   `failed/retries_exhausted`;
+- outcome unknown (a read timeout, a connection cut after the request went out, HTTP 5xx, a
+  send past its deadline, a crash mid-send): Zalo may have delivered it. The row waits in
+  `unknown` for Zalo's oa_send_* echo (storage.outbox.settle_unknown): an echo means sent; no
+  echo within the window means send again, at most `unknown_max_sends` times, then
+  `failed/failed_unknown_outcome`. Tags are idempotent and have no echo: they just retry;
 - undeliverable (-230, -213, -227, -232, -244): `failed` with the reason, never retried;
 - night (-234): held until 06:00 Asia/Ho_Chi_Minh;
 - setup (-209, -212, -223, -237, -403): `failed`, logged at ERROR: an operator must act;
 - refresh: the client already refreshed once and retried; a second token error backs off.
+
+Each send has its own deadline and never holds up the others: rows are claimed as threads come
+free, not in waves, and a send past its deadline is let go (its row goes `unknown`, its thread
+finishes in the background without counting against the concurrency).
 """
 from __future__ import annotations
 
@@ -15,11 +24,12 @@ import random
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import failpoints
 from bot.zalo_client import ZaloClient, ZaloError
 from storage import outbox
 from storage.db import session_scope
@@ -31,6 +41,12 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 RECOVERY_INTERVAL_SECONDS = 10.0
+ECHO_CHECK_SECONDS = 0.5      # how often unknown rows look for their echo
+# Results are recorded, and rows claimed, a few at a time: every transaction takes SQLite's
+# write lock, and one per send halved the broadcast rate. A result waits at most this long.
+COALESCE_SECONDS = 0.02
+# Channels Zalo echoes as oa_send_* events; the others (tags) are idempotent and simply retried.
+ECHOED_CHANNELS = ("zalo_cs", "zalo_group")
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,15 @@ class _Job:
     recipient_id: str
     message: dict
     attempts: int
+
+
+@dataclass
+class _Flight:
+    job: _Job
+    started: float               # time.monotonic()
+    deadline: float
+    abandoned: bool = False      # past its deadline: row declared unknown, thread let go
+    finished: float | None = None  # set by the sending thread when its answer is in
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,77 +92,198 @@ class RateLimiter:
         self.sent: deque[float] = deque()
         self.lock = threading.Lock()
 
-    def acquire(self) -> None:
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                while self.sent and now - self.sent[0] >= self.WINDOW:
-                    self.sent.popleft()
-                if len(self.sent) < self.limit:
-                    self.sent.append(now)
-                    return
-                wait = self.sent[0] + self.WINDOW - now
-            time.sleep(min(wait, 1.0))
+    def reserve(self, n: int) -> int:
+        """Take up to `n` permits now, without waiting; returns how many were granted. The
+        sender claims only as many rows as it got permits for, so a send's deadline never
+        runs while it waits for the limiter."""
+        with self.lock:
+            now = time.monotonic()
+            while self.sent and now - self.sent[0] >= self.WINDOW:
+                self.sent.popleft()
+            k = max(0, min(n, self.limit - len(self.sent)))
+            self.sent.extend([now] * k)
+            return k
+
+    def release(self, n: int) -> None:
+        """Give back permits reserved for rows that were not there to claim."""
+        with self.lock:
+            for _ in range(min(n, len(self.sent))):
+                self.sent.pop()
 
 
 class OutboxSender:
     def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
-                 batch: int = 8, stale_after: timedelta = timedelta(seconds=30),
-                 per_minute: int = 3600):
+                 batch: int | None = None, stale_after: timedelta = timedelta(seconds=30),
+                 per_minute: int = 3600, echo_window: timedelta = timedelta(seconds=60),
+                 unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 0.5):
         self.client = client
         self.limiter = RateLimiter(per_minute)
         self.max_attempts = max_attempts
-        # One wave of sends per claim: a crash can then leave at most `batch` rows in flight
-        # (ended `interrupted_during_send`, never resent).
-        self.batch = batch
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="send")
+        self.concurrency = concurrency
+        self.batch = batch or concurrency    # rows claimed per claim at most
+        self.echo_window = echo_window
+        self.unknown_max_sends = unknown_max_sends
+        # Hung sends keep their thread until the client's timeout. A send slower than
+        # `slow_after` (Zalo answers in a fraction of a second) stops counting against
+        # `concurrency`, and `max_slow` extra threads let fresh sends go on meanwhile.
+        self.slow_after = slow_after
+        self._pool = ThreadPoolExecutor(max_workers=concurrency + max_slow, thread_name_prefix="send")
+        self._pool_size = concurrency + max_slow
+        self._inflight: dict[Future, _Flight] = {}  # touched only by the pumping thread
         self.wakeup = threading.Event()
         self._pause_until: datetime | None = None
-        # A send gives up after its connect+read timeouts (~13 s): a row `sending` for longer
-        # belongs to a process that died. Every sender checks, so no scheduler is needed.
+        # A row `sending` for longer than stale_after belongs to a process that died. Every
+        # sender checks, so no scheduler is needed; a live sender lets go of a send before
+        # then (its deadline), so no live send is ever taken for a dead one.
         self.stale_after = stale_after
+        send_timeout = getattr(client, "send_timeout", (3.05, 8))
+        self.send_deadline = max(1.0, min(sum(send_timeout) + 2.0, stale_after.total_seconds() - 1.0))
         self._next_recovery = 0.0
+        self._next_echo_check = 0.0
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        try:  # record what finished meanwhile; anything else is recovered as unknown
+            self._collect()
+        except Exception:
+            log.exception("outbox: could not record the last sends at shutdown")
 
+    # -- maintenance: crashed sends, echoes --
     def recover_interrupted(self) -> int:
         with session_scope() as session:
-            n = outbox.fail_interrupted(session, self.stale_after)
+            n = outbox.recover_interrupted(session, self.stale_after)
         if n:
-            log.error("outbox: %s tin đang gửi dở khi một tiến trình bị tắt; ghi là không gửi được (%s), không gửi lại",
-                      n, outbox.INTERRUPTED)
+            log.warning("outbox: %s tin đang gửi dở khi một tiến trình bị tắt; chờ tin xác nhận (echo) của Zalo "
+                        "rồi mới gửi lại", n)
         return n
 
-    def send_due(self) -> int:
-        """Send one batch of due rows. Returns how many rows were attempted."""
-        if time.monotonic() >= self._next_recovery:
-            self._next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
+    def settle_unknown(self) -> int:
+        with session_scope() as session:
+            done = outbox.settle_unknown(session, window=self.echo_window,
+                                         max_sends=self.unknown_max_sends)
+        if done.resent:
+            log.warning("outbox: %s message(s) of unknown outcome got no oa_send echo within %s s; "
+                        "sending again (is the OA's webhook subscribed to oa_send_* events?)",
+                        done.resent, int(self.echo_window.total_seconds()))
+        if done.dead:
+            log.error("outbox: %s message(s) failed/%s: no echo after %s sends", done.dead,
+                      outbox.FAILED_UNKNOWN_OUTCOME, self.unknown_max_sends)
+        return done.confirmed + done.resent + done.dead
+
+    def _maintain(self, force_echo_check: bool = False) -> int:
+        now = time.monotonic()
+        if now >= self._next_recovery:
+            self._next_recovery = now + RECOVERY_INTERVAL_SECONDS
             self.recover_interrupted()
-        now = utcnow()
-        if self._pause_until and now < self._pause_until:
+        if force_echo_check or now >= self._next_echo_check:
+            self._next_echo_check = now + ECHO_CHECK_SECONDS
+            return self.settle_unknown()
+        return 0
+
+    # -- sending --
+    def pump(self) -> int:
+        """One non-blocking step for the runtime's sender thread: record finished sends, let go
+        of overdue ones, claim due rows into free threads. Returns how much was done."""
+        return self._maintain() + self._collect(coalesce=True) + self._dispatch(coalesce=True)
+
+    def next_wait(self, idle: float) -> float:
+        """How long the sender thread may sleep (a send's answer also wakes it)."""
+        return COALESCE_SECONDS if self._inflight else idle
+
+    def send_due(self) -> int:
+        """Send what is due now and wait for those sends (each up to its deadline). Returns how
+        many rows were attempted. For tests and one-shot use; the runtime calls pump()."""
+        self._maintain(force_echo_check=True)
+        n = self._dispatch()
+        while True:
+            waiting = [f for f, fl in self._inflight.items() if not fl.abandoned]
+            if not waiting:
+                break
+            nearest = min(self._inflight[f].deadline for f in waiting)
+            wait(waiting, timeout=max(0.0, nearest - time.monotonic()), return_when=FIRST_COMPLETED)
+            self._collect()
+        return n
+
+    def _dispatch(self, coalesce: bool = False) -> int:
+        if self._pause_until and utcnow() < self._pause_until:
             return 0
-        with session_scope() as session:
-            rows = outbox.claim_due(session, self.batch, now)
-            jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
-        if not jobs:
+        now = time.monotonic()
+        active = sum(1 for fl in self._inflight.values()
+                     if not fl.abandoned and now - fl.started < self.slow_after)
+        room = min(self.batch, self.concurrency - active, self._pool_size - len(self._inflight))
+        if coalesce and active and room < max(1, self.batch // 2):
+            return 0  # sends are under way: claim when a few threads are free, in one go
+        room = self.limiter.reserve(room) if room > 0 else 0
+        if room <= 0:
             return 0
-        outcomes = list(self._pool.map(self._attempt, jobs))
-        # One transaction records the whole batch: on SQLite every transaction takes the
-        # write lock, and one per message cost more than the sends themselves.
-        with session_scope() as session:
-            for job, data, err in outcomes:
-                if err is None:
-                    message_id = str((data or {}).get("message_id") or "") or None
-                    outbox.mark_sent(session, job.id, message_id)
-                elif isinstance(err, ZaloError):
-                    self._record_error(session, job, err)
-                else:  # a bug must not leave the row in `sending` forever
-                    outbox.mark_failed(session, job.id, "internal_error", None, repr(err))
+        try:
+            with session_scope() as session:
+                rows = outbox.claim_due(session, room, utcnow())
+                jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
+        except BaseException:
+            self.limiter.release(room)
+            raise
+        self.limiter.release(room - len(jobs))
+        for job in jobs:
+            future = self._pool.submit(self._attempt, job)
+            started = time.monotonic()
+            flight = self._inflight[future] = _Flight(job, started, started + self.send_deadline)
+            future.add_done_callback(lambda _f, fl=flight: self._finished(fl))
         return len(jobs)
 
+    def _finished(self, flight: _Flight) -> None:
+        flight.finished = time.monotonic()
+        self.wakeup.set()
+
+    def _collect(self, coalesce: bool = False) -> int:
+        now = time.monotonic()
+        finished = [f for f in self._inflight if f.done()]
+        overdue = [f for f, fl in self._inflight.items()
+                   if not fl.abandoned and not f.done() and now >= fl.deadline]
+        if not finished and not overdue:
+            return 0
+        if coalesce and not overdue and len(finished) < len(self._inflight):
+            oldest = min(self._inflight[f].finished or now for f in finished)
+            if len(finished) * 2 < len(self._inflight) and now - oldest < COALESCE_SECONDS:
+                return 0  # more answers are about to come: record them together
+        # One transaction records them all: on SQLite every transaction takes the write lock,
+        # and one per message cost more than the sends themselves.
+        with session_scope() as session:
+            for future in finished:
+                flight = self._inflight.pop(future)
+                _job, data, err = future.result()
+                self._record(session, flight, data, err)
+            for future in overdue:
+                flight = self._inflight[future]
+                flight.abandoned = True
+                job = flight.job
+                if job.channel in ECHOED_CHANNELS:
+                    outbox.mark_unknown(session, job.id, job.attempts, "send_deadline", None,
+                                        f"no answer within {self.send_deadline:.0f} s")
+                else:
+                    outbox.schedule_retry(session, job.id, utcnow() + backoff(job.attempts),
+                                          "send_deadline", None, "no answer", job.attempts)
+        if overdue:
+            log.warning("outbox: %s send(s) past their %.0f s deadline; waiting for Zalo's echo",
+                        len(overdue), self.send_deadline)
+        return len(finished) + len(overdue)
+
+    def _record(self, session, flight: _Flight, data, err) -> None:
+        job = flight.job
+        if err is None:
+            message_id = str((data or {}).get("message_id") or "") or None
+            outbox.mark_sent(session, job.id, message_id, job.attempts)
+        elif flight.abandoned:
+            pass  # already `unknown`: the echo, not this late error, says what happened
+        elif isinstance(err, ZaloError):
+            if err.outcome_unknown and job.channel in ECHOED_CHANNELS:
+                outbox.mark_unknown(session, job.id, job.attempts, err.reason, err.code or None, str(err))
+            else:
+                self._record_error(session, job, err)
+        else:  # a bug must not leave the row in `sending` forever
+            outbox.mark_failed(session, job.id, "internal_error", None, repr(err), job.attempts)
+
     def _deliver(self, job: _Job) -> dict:
-        self.limiter.acquire()
         if job.channel == "zalo_group":
             return self.client.send_group_message(job.recipient_id, job.message)
         if job.channel == "zalo_tag":  # a resident's tổ mirrored as a Zalo tag
@@ -148,7 +294,9 @@ class OutboxSender:
 
     def _attempt(self, job: _Job):
         try:
-            return job, self._deliver(job), None
+            data = self._deliver(job)
+            failpoints.hit("sender.after_send")  # the kill -9 tests: delivered, not yet recorded
+            return job, data, None
         except ZaloError as err:
             return job, None, err
         except Exception as exc:
@@ -163,16 +311,17 @@ class OutboxSender:
                 self._pause_until = now + timedelta(seconds=5)
             if job.attempts >= self.max_attempts:
                 outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
-                                   err.code, str(err))
-                log.error("outbox: tin %s dừng sau %s lần thử (%s)",
+                                   err.code, str(err), job.attempts)
+                log.error("outbox: message %s gave up after %s attempts (%s)",
                           job.id, job.attempts, err.reason)
             else:
                 outbox.schedule_retry(session, job.id, now + backoff(job.attempts),
-                                      err.reason, err.code, str(err))
+                                      err.reason, err.code, str(err), job.attempts)
         elif err.category == "night":
-            outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err))
+            outbox.schedule_retry(session, job.id, next_morning(now), err.reason, err.code, str(err),
+                                  job.attempts)
         else:
-            outbox.mark_failed(session, job.id, err.reason, err.code, str(err))
+            outbox.mark_failed(session, job.id, err.reason, err.code, str(err), job.attempts)
             # A dead refresh token or wrong app secret never fixes itself: an OA admin must
             # re-authorise, so say it loudly instead of retrying.
             level = logging.ERROR if err.category in ("setup", "oauth") else logging.INFO

@@ -73,8 +73,14 @@ class Settings:
     zalo_rate_limit_per_minute: int = 3800  # Zalo: ~4,000/min per app; stay 5% under
     outbox_max_attempts: int = 6
     event_max_attempts: int = 3
-    # A message `sending` longer than this belongs to a killed process: failed, not resent.
+    # A message `sending` longer than this belongs to a killed process: its outcome is unknown.
     outbox_stale_seconds: int = 30
+    # A send whose outcome is unknown (timeout, crash) waits this long for Zalo's oa_send_* echo
+    # before it is sent again. Echoes come within seconds; 60 s also covers a Zalo-side lag or
+    # our web side restarting (Zalo redelivers), at the cost of one minute for a reply that
+    # truly was lost. Sent again at most OUTBOX_UNKNOWN_MAX_SENDS times in all, then failed.
+    outbox_echo_window_seconds: int = 60
+    outbox_unknown_max_sends: int = 3
     # Event threads per worker process, PostgreSQL only (SQLite runs one: one writer anyway).
     # Each event is one transaction with a synchronous commit: one thread handled ~70 events/s
     # here, four keep up with 100/s at p99 0.3 s (bench-ingest); per-resident order holds.

@@ -14,8 +14,10 @@ Facts follow /work/shared/zalo-oa-facts.md. How the client copes with the points
   by what an operator should do, in ERROR_TABLE; unknown codes are "invalid" and keep the
   Zalo message, so nothing is swallowed.
 - Rate limit (-32, ~4000/min) and HTTP 5xx/timeouts are category "retry". The client never
-  sleeps or loops: the outbox owns bounded back-off. A read timeout on a send is ambiguous
-  (Zalo may have delivered it): a retry can duplicate the message.
+  sleeps or loops: the outbox owns bounded back-off. A failure after the request reached Zalo
+  (read timeout, connection cut mid-answer, HTTP 5xx, garbage) is `outcome_unknown`: Zalo may
+  have delivered it, so the outbox waits for the oa_send_* echo before sending again. A
+  connection that never opened (refused, connect timeout) and -32 are known not delivered.
 - The reply window (48 h free, to 7 days billed, then -230) is not checked here; the server
   answers and the error says "undeliverable".
 
@@ -61,6 +63,9 @@ MAX_LIST_OFFSET = 9951         # user/getlist offset ceiling
 ELLIPSIS = "…"
 FLAG_CS_API_VERSION = "cs_api_version"
 DEFAULT_TIMEOUT = (3.05, 10)   # (connect, read) seconds
+# Sends: Zalo answers a message in well under a second; a send still unanswered after 8 s is
+# settled by its echo instead (the outbox), so a slow Zalo holds a sending thread no longer.
+SEND_TIMEOUT = (3.05, 8)
 
 # ---- Errors -------------------------------------------------------------------------------
 # code -> (category, reason). Category says what the caller should do:
@@ -95,7 +100,8 @@ TRANSPORT_CODE = 0   # .code for failures with no Zalo code (timeout, connection
 
 class ZaloError(Exception):
     def __init__(self, code: int, message: str = "", *, category: str | None = None,
-                 reason: str | None = None, http_status: int | None = None, path: str = ""):
+                 reason: str | None = None, http_status: int | None = None, path: str = "",
+                 outcome_unknown: bool = False):
         if category is None:
             if code in ERROR_TABLE:
                 category, table_reason = ERROR_TABLE[code]
@@ -110,6 +116,8 @@ class ZaloError(Exception):
         self.reason = reason or "unknown_error"
         self.http_status = http_status
         self.path = path
+        # The request reached Zalo and no clear answer came back: it may have taken effect.
+        self.outcome_unknown = outcome_unknown
         super().__init__(f"Zalo {path or 'call'} failed: {code} {self.reason} ({message})")
 
     @property
@@ -254,7 +262,8 @@ def _utcnow() -> datetime:
 class ZaloClient:
     def __init__(self, api_base: str, oauth_base: str, app_id: str, app_secret: str,
                  tokens: TokenStore, flags: FlagStore, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 session: requests.Session | None = None, *, clock: Callable[[], datetime] = _utcnow):
+                 session: requests.Session | None = None, *, clock: Callable[[], datetime] = _utcnow,
+                 send_timeout: tuple[float, float] | None = None):
         self.api_base = api_base.rstrip("/")
         self.oauth_base = oauth_base.rstrip("/")
         self.app_id = str(app_id)
@@ -262,6 +271,8 @@ class ZaloClient:
         self.tokens = tokens
         self.flags = flags
         self.timeout = timeout
+        # Never longer than the general timeout (tests shorten that one for every call).
+        self.send_timeout = send_timeout or (min(timeout[0], SEND_TIMEOUT[0]), min(timeout[1], SEND_TIMEOUT[1]))
         self.session = session or requests.Session()
         self._clock = clock
 
@@ -270,23 +281,23 @@ class ZaloClient:
         """A cs ("tư vấn") message; returns data with message_id (and quota on v3)."""
         body = {"recipient": {"user_id": str(user_id)}, "message": message}
         if self.flags.get(FLAG_CS_API_VERSION) == "v2":
-            return self._api("POST", PATH_MESSAGE_V2, json=body)
+            return self._api("POST", PATH_MESSAGE_V2, json=body, timeout=self.send_timeout)
         try:
-            return self._api("POST", PATH_CS_V3, json=body)
+            return self._api("POST", PATH_CS_V3, json=body, timeout=self.send_timeout)
         except ZaloError as exc:
             if exc.category != "fallback_v2":
                 raise
         log.warning("zalo: %s trả -235 (API không dành cho loại OA này); từ nay dùng %s",
                     PATH_CS_V3, PATH_MESSAGE_V2)
         self.flags.set(FLAG_CS_API_VERSION, "v2")
-        return self._api("POST", PATH_MESSAGE_V2, json=body)
+        return self._api("POST", PATH_MESSAGE_V2, json=body, timeout=self.send_timeout)
 
     def send_promotion(self, user_id: str, message: dict) -> dict:
         return self._api("POST", PATH_PROMOTION,
                          json={"recipient": {"user_id": str(user_id)}, "message": message})
 
     def send_group_message(self, group_id: str, message: dict) -> dict:
-        return self._api("POST", PATH_GROUP_MESSAGE,
+        return self._api("POST", PATH_GROUP_MESSAGE, timeout=self.send_timeout,
                          json={"recipient": {"group_id": str(group_id)}, "message": message})
 
     # -- users and tags --
@@ -367,47 +378,54 @@ class ZaloClient:
 
     # -- plumbing --
     def _api(self, method: str, path: str, *, json: dict | None = None, data: dict | None = None,
-             files: dict | None = None) -> Any:
+             files: dict | None = None, timeout: tuple[float, float] | None = None) -> Any:
         """One API call with the token-error rule: refresh once, retry once, then raise."""
         stale = self.tokens.current().access_token
         try:
-            return self._api_once(method, path, stale, json=json, data=data, files=files)
+            return self._api_once(method, path, stale, json=json, data=data, files=files,
+                                  timeout=timeout)
         except ZaloError as exc:
             if exc.category != "refresh":
                 raise
             log.info("zalo: %s trả %s; làm mới access token", path, exc.code)
         fresh = self.tokens.refresh(stale, self.refresh_tokens_via_oauth)
-        return self._api_once(method, path, fresh.access_token, json=json, data=data, files=files)
+        return self._api_once(method, path, fresh.access_token, json=json, data=data, files=files,
+                              timeout=timeout)
 
     def _api_once(self, method: str, path: str, access_token: str, *, json: dict | None,
-                  data: dict | None, files: dict | None) -> Any:
+                  data: dict | None, files: dict | None, timeout: tuple[float, float] | None) -> Any:
         params = {"data": _dumps(data)} if data is not None else None
         body = self._send(method, self.api_base + path, path, headers={"access_token": access_token},
-                          params=params, json=json, files=files)
+                          params=params, json=json, files=files, timeout=timeout or self.timeout)
         log.debug("zalo %s %s -> %s", method, path, body)
         code = _int_code(body.get("error"))
         if code:
             raise ZaloError(code, str(body.get("message", "")), path=path)
         return body.get("data") if body.get("data") is not None else {}
 
-    def _send(self, method: str, url: str, path: str, **kwargs) -> dict:
+    def _send(self, method: str, url: str, path: str, *, timeout=None, **kwargs) -> dict:
         """HTTP round trip -> the JSON object; transport trouble becomes ZaloError."""
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            resp = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
+        except requests.ConnectTimeout as exc:  # never connected: nothing reached Zalo
+            raise ZaloError(TRANSPORT_CODE, type(exc).__name__, category="retry",
+                            reason="connect_timeout", path=path) from exc
         except requests.Timeout as exc:
             raise ZaloError(TRANSPORT_CODE, type(exc).__name__, category="retry",
-                            reason="timeout", path=path) from exc
+                            reason="timeout", path=path, outcome_unknown=True) from exc
         except requests.ConnectionError as exc:
             raise ZaloError(TRANSPORT_CODE, type(exc).__name__, category="retry",
-                            reason="connection_error", path=path) from exc
+                            reason="connection_error", path=path,
+                            outcome_unknown=not _never_connected(exc)) from exc
         except requests.RequestException as exc:
-            raise ZaloError(TRANSPORT_CODE, str(exc), category="retry",
-                            reason="transport_error", path=path) from exc
+            raise ZaloError(TRANSPORT_CODE, type(exc).__name__, category="retry",
+                            reason="transport_error", path=path, outcome_unknown=True) from exc
         status = resp.status_code
         if status >= 500 or status == 429:
+            # A 5xx may come from a gateway after Zalo acted on the request; a 429 is a refusal.
             raise ZaloError(status, f"HTTP {status}", category="retry",
                             reason="server_error" if status >= 500 else "rate_limited",
-                            http_status=status, path=path)
+                            http_status=status, path=path, outcome_unknown=status >= 500)
         try:
             body = resp.json()
         except ValueError:
@@ -417,8 +435,21 @@ class ZaloClient:
             raise ZaloError(status, f"HTTP {status}, not a JSON object",
                             category="retry" if status == 200 else "invalid",
                             reason="bad_response" if status == 200 else "http_error",
-                            http_status=status, path=path)
+                            http_status=status, path=path, outcome_unknown=status == 200)
         return body
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Refused or unresolvable: the request never left us (urllib3's NewConnectionError, or
+    a name resolution error, somewhere in the cause chain)."""
+    seen, cause = 0, exc
+    while cause is not None and seen < 6:
+        if type(cause).__name__ in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
+            return True
+        cause = getattr(cause, "reason", None) or (cause.args[0] if getattr(cause, "args", None)
+                                                   and isinstance(cause.args[0], BaseException) else None)
+        seen += 1
+    return False
 
 
 def _int_code(value: Any) -> int:

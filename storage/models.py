@@ -90,7 +90,7 @@ class OutboundMessage(Base):
     recipient_id: Mapped[str] = mapped_column(String(64))
     message: Mapped[dict] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(String(32), default="reply")
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|unknown|sent|failed
     reason: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -106,6 +106,12 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sending_since: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Sends whose outcome is unknown (a timeout after Zalo may have delivered, a crash mid-send)
+    # wait in status `unknown` for Zalo's oa_send_* echo: echoes after `first_attempt_at` can be
+    # this row's; `unknown_since` starts the echo window; `unknown_sends` bounds the resends.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unknown_since: Mapped[datetime | None] = mapped_column(DateTime)
+    unknown_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),

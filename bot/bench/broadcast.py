@@ -1,9 +1,13 @@
-"""`python -m bot bench-broadcast`: an announcement to 10,000 residents through a real
-`python -m bot worker` process, against the fake Zalo API with 50 ms latency and a 4,000
-requests/minute limit. Reports the achieved send rate as a fraction of the limit, and the
-duplicates after a kill -9 of the worker mid-run (then a restart). Last line: JSON."""
+"""`python -m bot bench-broadcast` (or `python -m bot.bench.broadcast`): an announcement to
+10,000 residents through a real `python -m bot worker` process, against the fake Zalo API with
+50 ms latency and a 4,000 requests/minute limit, with Zalo's oa_send_* echoes posted to the
+service's own webhook (served here over HTTP). The worker is killed with SIGKILL mid-run and
+restarted: sends cut by the kill wait for their echo, so every resident is reached exactly
+once. Reports the achieved send rate as a fraction of the limit, residents reached,
+duplicates and how the cut sends were settled. Last line: JSON."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -11,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,23 +23,33 @@ from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID, APP_SECRET = "360846524940903967", "bench-app-secret"
+OA_ID, OA_SECRET = "388613280878808645", "bench-oa-secret"
 
 
-def main(args) -> int:
+def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill: bool = True,
+        kill_at: float = 0.4, database_url: str | None = None, stale_seconds: int = 5,
+        echo_window_seconds: int = 10, timeout: float = 900) -> dict:
+    """Run the broadcast; returns the figures. With `database_url` (tests) its tables must
+    exist and be empty; without, a fresh SQLite database is made and migrated."""
     from bot import announcements
+    from bot.app import create_app
+    from bot.bench.live import LiveServer
     from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.settings import Settings
     from storage import db
-    from storage.migrate import upgrade
     from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='hts-broadcast-')}/bench.db"
-    upgrade(url)
-    db.configure(url)
+    if database_url is None:
+        from storage.migrate import upgrade
+
+        database_url = f"sqlite:///{tempfile.mkdtemp(prefix='hts-broadcast-')}/bench.db"
+        upgrade(database_url)
+    db.configure(database_url)
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token="bench-access",
-                          refresh_token="bench-refresh", latency_ms=args.latency_ms,
-                          rate_limit_per_minute=args.limit)
+                          refresh_token="bench-refresh", latency_ms=latency_ms,
+                          rate_limit_per_minute=limit)
     now = utcnow()
-    users = [f"8{i:017d}" for i in range(args.residents)]
+    users = [f"8{i:017d}" for i in range(residents)]
     for u in users:
         state.add_user(u)
     with db.session_scope() as s:
@@ -49,15 +64,22 @@ def main(args) -> int:
         s.flush()
         # Plan as if it were daytime, whatever the hour the benchmark runs at.
         noon = announcements.to_utc(announcements.to_local(now).replace(hour=12, minute=0))
-        run = announcements.plan_run(s, a, a.next_run_at, min(noon, now))
+        run_ = announcements.plan_run(s, a, a.next_run_at, min(noon, now))
         s.execute(OutboundMessage.__table__.update().where(
-            OutboundMessage.announcement_run_id == run.id).values(next_attempt_at=now))
+            OutboundMessage.announcement_run_id == run_.id).values(next_attempt_at=now))
+    settings = Settings(database_url=database_url, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                        zalo_oa_secret_key=OA_SECRET, zalo_oa_id=OA_ID, log_level="WARNING")
+    app = create_app(settings)
+    webhook = LiveServer(app).start()
     fake = FakeZaloServer(state).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZALO_")}
-    env.update(DATABASE_URL=url, ZALO_APP_ID=APP_ID, ZALO_APP_SECRET=APP_SECRET,
-               ZALO_OA_SECRET_KEY="x", ZALO_OA_ID="1", ZALO_ACCESS_TOKEN="bench-access",
+    state.configure_webhook(webhook.url + "/webhooks/zalo", OA_SECRET, OA_ID)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "HTS_", "OUTBOX_"))}
+    env.update(DATABASE_URL=database_url, ZALO_APP_ID=APP_ID, ZALO_APP_SECRET=APP_SECRET,
+               ZALO_OA_SECRET_KEY=OA_SECRET, ZALO_OA_ID=OA_ID, ZALO_ACCESS_TOKEN="bench-access",
                ZALO_REFRESH_TOKEN="bench-refresh", ZALO_API_BASE=fake.base_url,
-               ZALO_OAUTH_BASE=fake.base_url, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+               ZALO_OAUTH_BASE=fake.base_url, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
+               OUTBOX_STALE_SECONDS=str(stale_seconds),
+               OUTBOX_ECHO_WINDOW_SECONDS=str(echo_window_seconds))
 
     def start():
         return subprocess.Popen([sys.executable, "-m", "bot", "worker", "--no-scheduler"], cwd=ROOT, env=env)
@@ -65,46 +87,88 @@ def main(args) -> int:
     def sent() -> int:
         return len(state.messages())
 
+    def unfinished() -> int:
+        with db.session_scope() as s:
+            return s.scalar(select(func.count()).where(
+                OutboundMessage.status.in_(("pending", "sending", "unknown"))))
+
+    killed_at = None
     try:
         worker = start()
         while sent() == 0:
             time.sleep(0.05)
         t0 = time.monotonic()
-        while sent() < args.residents * 0.4:
-            time.sleep(0.05)
-        worker.send_signal(signal.SIGKILL)  # kill -9 mid-broadcast
-        worker.wait()
-        killed_at = sent()
-        time.sleep(1.0)
-        worker = start()
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            with db.session_scope() as s:
-                left = s.scalar(select(func.count()).where(OutboundMessage.status.in_(("pending", "sending"))))
-            if left == 0:
-                break
+        if kill:
+            while sent() < residents * kill_at:
+                time.sleep(0.02)
+            worker.send_signal(signal.SIGKILL)  # kill -9 mid-broadcast
+            worker.wait()
+            killed_at = sent()
+            time.sleep(1.0)
+            worker = start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and unfinished():
             time.sleep(0.2)
-        t1 = time.monotonic()  # first send to last: includes the kill and the restart
+        t1 = time.monotonic()  # first send to last settled: includes the kill and the restart
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
     finally:
         fake.stop()
+        webhook.stop()
+        app.extensions["hts_inbox"].close()
     messages = state.messages()
-    unique = len({m.user_id for m in messages})
+    per_user = Counter(m.user_id for m in messages)
     with db.session_scope() as s:
+        statuses = dict(s.execute(select(OutboundMessage.status, func.count())
+                                  .group_by(OutboundMessage.status)).all())
         reasons = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
             OutboundMessage.status == "failed").group_by(OutboundMessage.reason)).all())
+        cut = dict(s.execute(select(OutboundMessage.status, func.count()).where(
+            OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.status)).all())
+        resent = s.scalar(select(func.count()).where(OutboundMessage.unknown_sends > 1)) or 0
     rate_per_min = len(messages) / (t1 - t0) * 60
-    figures = {
-        "residents": args.residents, "limit_per_minute": args.limit, "latency_ms": args.latency_ms,
-        "achieved_per_minute": round(rate_per_min), "fraction_of_limit": round(rate_per_min / args.limit, 3),
-        "sent_before_kill": killed_at, "sent_total": len(messages), "unique_recipients": unique,
-        "duplicates": len(messages) - unique, "failed_by_reason": reasons,
-        "rate_limited_by_fake": state.stats().get("rate_limited", 0),
+    stats = state.stats()
+    return {
+        "residents": residents, "limit_per_minute": limit, "latency_ms": latency_ms,
+        "achieved_per_minute": round(rate_per_min), "fraction_of_limit": round(rate_per_min / limit, 3),
+        "killed": kill, "sent_before_kill": killed_at, "sent_total": len(messages),
+        "residents_reached": len(per_user), "duplicates": len(messages) - len(per_user),
+        "outbox": statuses, "failed_by_reason": reasons,
+        # sends the kill cut (in flight, delivered or not): how they ended
+        "cut_by_kill": sum(cut.values()), "cut_settled_by_echo": cut.get("sent", 0) - resent,
+        "cut_sent_again": resent,
+        "echoes_delivered": stats.get("echoes_delivered", 0),
+        "rate_limited_by_fake": stats.get("rate_limited", 0),
+        "seconds": round(t1 - t0, 1),
     }
-    print(f"broadcast to {args.residents}: {figures['achieved_per_minute']}/min = "
-          f"{figures['fraction_of_limit']:.1%} of the {args.limit}/min limit; killed -9 after "
-          f"{killed_at} sends, restarted; {unique} residents reached, {figures['duplicates']} duplicates, "
-          f"failed: {reasons or 'none'}")
+
+
+def main(args) -> int:
+    figures = run(args.residents, args.limit, args.latency_ms, kill=not getattr(args, "no_kill", False),
+                  stale_seconds=getattr(args, "stale_seconds", 5),
+                  echo_window_seconds=getattr(args, "echo_window", 10))
+    print(f"broadcast to {figures['residents']}: {figures['achieved_per_minute']}/min = "
+          f"{figures['fraction_of_limit']:.1%} of the {figures['limit_per_minute']}/min limit; "
+          f"killed -9 after {figures['sent_before_kill']} sends, restarted; "
+          f"{figures['residents_reached']} residents reached, {figures['duplicates']} duplicates; "
+          f"{figures['cut_by_kill']} sends cut by the kill: {figures['cut_settled_by_echo']} settled "
+          f"by their echo, {figures['cut_sent_again']} sent again; failed: {figures['failed_by_reason'] or 'none'}")
     print(json.dumps(figures, ensure_ascii=False))
     return 0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--residents", type=int, default=10000)
+    p.add_argument("--limit", type=int, default=4000, help="giới hạn của Zalo giả lập, yêu cầu/phút")
+    p.add_argument("--latency-ms", type=int, default=50)
+    p.add_argument("--kill", dest="no_kill", action="store_false", default=False,
+                   help="tắt worker bằng kill -9 giữa chừng rồi chạy lại (mặc định)")
+    p.add_argument("--no-kill", dest="no_kill", action="store_true", help="không tắt giữa chừng")
+    p.add_argument("--stale-seconds", type=int, default=5, help="OUTBOX_STALE_SECONDS của worker")
+    p.add_argument("--echo-window", type=int, default=10, help="OUTBOX_ECHO_WINDOW_SECONDS của worker")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bot.bench.broadcast", description=__doc__)
+    add_arguments(parser)
+    raise SystemExit(main(parser.parse_args()))

@@ -36,6 +36,7 @@ def test_hang_is_a_timeout_and_retry(fake, make_client):
     with pytest.raises(ZaloError) as info:
         make_client(timeout=(1, 0.3)).send_message(user, text_message("x"))
     assert (info.value.category, info.value.reason) == ("retry", "timeout")
+    assert info.value.outcome_unknown  # Zalo may still deliver it: the outbox waits for the echo
     assert time.monotonic() - started < 2
 
 
@@ -44,6 +45,7 @@ def test_connection_refused_is_retry(store, flags):
     with pytest.raises(ZaloError) as info:
         client.get_tags()
     assert (info.value.category, info.value.reason) == ("retry", "connection_error")
+    assert not info.value.outcome_unknown  # never connected: known not delivered
 
 
 @pytest.mark.parametrize("code", [-209, -212, -223])
