@@ -214,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    return args.func(args) or 0
+    from storage.token_cipher import TokenKeyError
+
+    try:
+        return args.func(args) or 0
+    except (SettingsError, TokenKeyError) as exc:  # a wrong key: one clear line, no traceback
+        sys.stderr.write(f"{exc}\n")
+        return 2
 
 
 if __name__ == "__main__":

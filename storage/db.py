@@ -9,12 +9,13 @@ from __future__ import annotations
 import fcntl
 import os
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage import files
 
 _engine: Engine | None = None
 _Session: sessionmaker | None = None
@@ -41,7 +42,10 @@ def _sqlite_pragmas(engine: Engine, lock_path: str | None) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
         if lock_path:
-            fds[id(dbapi_conn)] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            # WAL mode has just created -wal and -shm: owner-only, like the database file.
+            files.tighten_sqlite(lock_path[: -len(".lock")])
+        if lock_path:
+            fds[id(dbapi_conn)] = files.open_private(lock_path, os.O_RDWR | os.O_CREAT)
 
     @event.listens_for(engine, "close")
     def _on_close(dbapi_conn, _record):
@@ -74,8 +78,7 @@ def _sqlite_pragmas(engine: Engine, lock_path: str | None) -> None:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        files.prepare_sqlite(url)  # owner-only before SQLite creates anything
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_pragmas(engine, f"{path}.lock" if path and path != ":memory:" else None)
         return engine
