@@ -199,13 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    from bot import cli_announce, cli_desk, cli_nlu
+    from bot import cli_announce, cli_desk, cli_nlu, cli_privacy
     from sheets_sync import cli as cli_sheets
 
     cli_nlu.register(sub)
     cli_sheets.register(sub)
     cli_desk.register(sub)
     cli_announce.register(sub)
+    cli_privacy.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
