@@ -23,6 +23,7 @@ from storage.models import (
     AuditLog,
     Conversation,
     InboundEvent,
+    LearnedExample,
     OutboundMessage,
     Referral,
     Resident,
@@ -208,6 +209,13 @@ def erase(session: Session, subject: Subject, actor: str, *, keep_event_ids: tup
         report.codes.append(t.code)
 
     if ticket_ids:
+        # Earlier versions of the text (audit trail of a "[Bổ sung]") and examples learned from it.
+        for ev in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids))):
+            ev.old_value, ev.new_value = redact(ev.old_value, personal), redact(ev.new_value, personal)
+            if ev.actor.startswith("resident:"):
+                ev.actor = "resident"
+        for ex in session.scalars(select(LearnedExample).where(LearnedExample.ticket_id.in_(ticket_ids))):
+            ex.text = redact(ex.text, personal) or ""
         # Alerts to officers quoted the resident's text and location.
         report.replies += session.execute(
             update(OutboundMessage)

@@ -17,6 +17,7 @@ from storage.models import (
     Attachment,
     AuditLog,
     InboundEvent,
+    LearnedExample,
     OutboundMessage,
     Resident,
     Ticket,
@@ -40,6 +41,8 @@ def report_with_photo(bot) -> str:
         t = s.scalar(select(Ticket).where(Ticket.status != "draft"))
         tickets.add_attachments(s, t, [{"type": "image", "url": "https://photo.zdn.vn/nha-toi.jpg"}])
         t.location_text = ADDRESS
+        tickets.change(s, t, f"resident:{t.resident_id}", text=f"{t.text}\n[Bổ sung] nhà {NAME}, {PHONE}")
+        s.add(LearnedExample(text=t.text, kind="complaint", ticket_id=t.id))
         return t.code
 
 
@@ -93,7 +96,7 @@ def test_erasure_confirmed_by_button_removes_the_person_and_keeps_the_ticket_ano
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "privacy_erase")).one()
         assert audit.details["tickets"] == 1 and code in audit.subject
     for table in ("residents", "tickets", "attachments", "inbound_events", "referrals", "conversations",
-                  "audit_log", "ticket_events"):
+                  "audit_log", "ticket_events", "learned_examples"):
         dump = all_text(table)
         for personal in (PHONE, NAME, ADDRESS, "nha-toi.jpg"):
             assert personal not in dump, (table, personal)
