@@ -273,13 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
-    from bot import cli_announce, cli_desk, cli_nlu
+    from bot import cli_announce, cli_desk, cli_nlu, cli_privacy
     from sheets_sync import cli as cli_sheets
 
     cli_nlu.register(sub)
     cli_sheets.register(sub)
     cli_desk.register(sub)
     cli_announce.register(sub)
+    cli_privacy.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,8 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    from storage.token_cipher import TokenKeyError
+
     try:
         return args.func(args) or 0
+    except (SettingsError, TokenKeyError) as exc:  # a wrong key: one clear line, no traceback
+        sys.stderr.write(f"{exc}\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write("\nĐã dừng.\n")
         return 130

@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, jsonify
 
+from bot.at_rest import secure_files
 from bot.settings import Settings, load_settings
 from storage import db
 from storage.inbox import InboxWriter
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) 
     # picks the edit up at its next cycle (30 s) anyway.
     app.extensions["hts_sync_now"] = sync_now or (lambda: None)
     db.configure(settings.database_url)
+    secure_files(settings)  # owner-only database, spool and sandbox files, even if left 0644
     spool_dir = settings.spool_directory
     if spool_dir is not None:
         app.extensions["hts_inbox"] = SpoolInbox(spool_dir, db.get_engine, on_stored=app.extensions["hts_wakeup"])

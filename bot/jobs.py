@@ -90,3 +90,14 @@ def alert_dead_letters(settings, now=None) -> int:
 def dead_letter_alert() -> None:
     if alert_dead_letters(RUNTIME.settings):
         RUNTIME.sender.wakeup.set()
+
+
+def privacy_purge() -> None:
+    """Daily: empty raw payloads and finished conversations past their retention (issue 12)."""
+    from bot.cli_privacy import purge_now
+    from storage.db import session_scope
+
+    with session_scope() as session:
+        counts = purge_now(session, RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
+    if any(counts.values()):
+        log.info("retention purge: %s", counts)

@@ -20,14 +20,18 @@ IDLE_POLL_SECONDS = 0.1  # a separate web process cannot wake us; an indexed pol
 
 
 def build_client(settings: Settings) -> ZaloClient:
+    from bot.at_rest import token_cipher
     from storage.tokens import DbFlagStore, DbTokenStore
 
+    tokens = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
+                          cipher=token_cipher(settings))
+    tokens.seal()  # a pair stored in plain text (or under the previous key) is encrypted now
     return ZaloClient(
         api_base=settings.zalo_api_base,
         oauth_base=settings.zalo_oauth_base,
         app_id=settings.zalo_app_id,
         app_secret=settings.zalo_app_secret,
-        tokens=DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token),
+        tokens=tokens,
         flags=DbFlagStore(),
     )
 
@@ -83,6 +87,9 @@ class Runtime:
             self.scheduler.modify_job("sheet_sync", next_run_time=datetime.now(self.scheduler.timezone))
 
     def start(self) -> "Runtime":
+        from bot.at_rest import secure_files
+
+        secure_files(self.settings)
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)
         self._spawn("sender", self._send)

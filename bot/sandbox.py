@@ -13,6 +13,7 @@ from sqlalchemy import delete
 
 from bot.settings import Settings
 from storage.db import session_scope
+from storage.files import write_private
 from storage.models import OAToken
 
 APP_ID = "1000000000000000001"
@@ -49,8 +50,7 @@ def start(settings: Settings, public_url: str):
 
 
 def write_info(path: Path, public_url: str, fake_url: str, forms_secret: str = FORMS_SECRET) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
+    write_private(path, json.dumps({  # holds the (sandbox) OA secret key
         "webhook_url": public_url.rstrip("/") + "/webhooks/zalo",
         "forms_url": public_url.rstrip("/") + "/webhooks/forms",
         "forms_secret": forms_secret,
@@ -73,8 +73,7 @@ def start_sheets(settings: Settings):
     path = Path(settings.sandbox_file)
     info = json.loads(path.read_text()) if path.exists() else {}
     info["fake_sheets_url"] = server.base_url  # so `sheets show` in another terminal finds it
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(info, indent=2))
+    write_private(path, json.dumps(info, indent=2))
     # The console announces an officer's edit the way the Apps Script hook does, signed.
     return settings.with_overrides(sheet_id="sandbox-sheet", google_sheets_api_base=server.base_url,
                                    sheets_webhook_secret=settings.sheets_webhook_secret

@@ -48,6 +48,8 @@ def job_specs(settings) -> list[dict]:
         dict(id="daily_reminder", func="bot.jobs:daily_reminder", trigger="cron",
              misfire_grace_time=4 * 3600, name="Nhắc cán bộ phiếu sắp/quá hạn",
              **_at(settings.daily_reminder_time)),
+        dict(id="privacy_purge", func="bot.jobs:privacy_purge", trigger="cron", hour=3, minute=15,
+             misfire_grace_time=12 * 3600, name="Xóa dữ liệu quá hạn lưu (RETENTION_DAYS_*)"),
         dict(id="weekly_report", func="bot.jobs:weekly_report", trigger="cron",
              misfire_grace_time=6 * 3600, name="Báo cáo tuần", **_at(settings.weekly_report_time)),
     ]

@@ -24,6 +24,7 @@ PRODUCTION_REQUIRED = (
     "ZALO_ACCESS_TOKEN",
     "ZALO_REFRESH_TOKEN",
     "DATABASE_URL",
+    "TOKEN_ENCRYPTION_KEY",
 )
 
 
@@ -98,6 +99,14 @@ class Settings:
     sandbox_file: str = str(INSTANCE_DIR / "sandbox.json")
     # Officers' sheet: "strict" protects service-owned columns; "warning" only warns (plain sorting allowed)
     sheets_protection: str = "strict"
+    # Zalo tokens at rest: Fernet key(s), newest first ("new,old" while rotating). Required in
+    # production; in development a local key is generated into token_key_file (owner-only).
+    token_encryption_key: str = ""
+    token_key_file: str = ""  # default: token.key beside the SQLite file, else instance/token.key
+    # Retention (days): raw webhook bodies, outbox message bodies, finished conversations.
+    retention_days_inbound_payload: int = 90
+    retention_days_outbox_payload: int = 90
+    retention_days_conversations: int = 90
 
     @property
     def zalo_configured(self) -> bool:
@@ -133,6 +142,15 @@ class Settings:
         if self.zalo_signature_secret == "app_secret":
             return self.zalo_app_secret
         return self.zalo_oa_secret_key
+
+    @property
+    def token_key_path(self) -> Path:
+        if self.token_key_file:
+            return Path(self.token_key_file)
+        db_path = self.database_url.split("///", 1)[-1] if self.is_sqlite else ""
+        if db_path and db_path != ":memory:":
+            return Path(db_path).resolve().parent / "token.key"
+        return INSTANCE_DIR / "token.key"
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)

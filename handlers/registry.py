@@ -7,7 +7,7 @@ to the entry points below it, so a resident can always change their mind.
 """
 from __future__ import annotations
 
-from handlers import faq, groups, intake, lookup, menu, referral, ticket_updates, welcome
+from handlers import faq, groups, intake, lookup, menu, privacy, referral, ticket_updates, welcome
 from handlers.context import Context
 from webhooks.events import Inbound
 
@@ -34,6 +34,7 @@ HANDLERS = (
     ("follow", welcome.on_follow),
     ("unfollow", welcome.on_unfollow),
     ("submit_info", welcome.on_submit_info),
+    ("privacy", privacy.on_privacy),  # before "cancel" and the states: its own "hủy", never a report
     ("cancel", intake.on_cancel),
     ("lookup", lookup.on_lookup),
     ("conversation", on_conversation_state),

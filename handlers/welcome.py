@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot import texts
 from handlers.context import Context
 from intents.normalize import fold, normalize
+from storage.privacy import record_notice
 from webhooks.events import Inbound
 
 
@@ -12,8 +13,14 @@ def on_follow(event: Inbound, ctx: Context) -> bool:
     if event.kind != "follow":
         return False
     ctx.resident.is_follower = True
-    ctx.reply(texts.welcome(ctx.settings.ward_name))
+    _welcome(ctx)
     return True
+
+
+def _welcome(ctx: Context) -> None:
+    """The welcome carries the privacy notice: record its version the first time it is shown."""
+    ctx.reply(texts.welcome(ctx.settings.ward_name))
+    record_notice(ctx.resident, texts.PRIVACY_NOTICE_VERSION, ctx.now)
 
 
 def on_unfollow(event: Inbound, ctx: Context) -> bool:
@@ -46,7 +53,7 @@ def on_greeting(event: Inbound, ctx: Context) -> bool:
     if any(word in fold(event.text) for word in ("cam on", "thank", "tks", "camon")):
         ctx.reply(texts.thanks_reply())
     else:
-        ctx.reply(texts.welcome(ctx.settings.ward_name))
+        _welcome(ctx)
     return True
 
 

@@ -11,6 +11,7 @@ from storage.vocab import CHANNELS, STATUS_BY_LABEL, STATUSES, TICKET_KIND_LABEL
 
 KIND_BY_LABEL = {v: k for k, v in TICKET_KIND_LABELS.items()}
 TOPIC_BY_LABEL = {v: k for k, v in TOPICS.items()}
+ANONYMISED = "(đã ẩn danh theo yêu cầu)"
 
 
 def mask_phone(phone: str | None) -> str:
@@ -53,6 +54,8 @@ def ticket_row(view: TicketView, note: str = "") -> list[str]:
     if not where and t.latitude is not None:
         where = f"{t.latitude:.5f}, {t.longitude:.5f}"
     sender = " — ".join(x for x in (view.sender_name, mask_phone(view.sender_phone)) if x)
+    if getattr(t, "anonymised_at", None):
+        sender = ANONYMISED  # the reporter's data was erased at their request (storage/privacy.py)
     row = [""] * len(COLUMNS)
     row[COL["Mã phiếu"]] = t.code
     row[COL["Thời gian nhận"]] = _dt(t.created_at)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import os
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import String, create_engine, event
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clean import storable
+from storage import files
 
 _engine: Engine | None = None
 _Session: sessionmaker | None = None
@@ -43,7 +43,10 @@ def _sqlite_pragmas(engine: Engine, lock_path: str | None) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
         if lock_path:
-            fds[id(dbapi_conn)] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            # WAL mode has just created -wal and -shm: owner-only, like the database file.
+            files.tighten_sqlite(lock_path[: -len(".lock")])
+        if lock_path:
+            fds[id(dbapi_conn)] = files.open_private(lock_path, os.O_RDWR | os.O_CREAT)
 
     @event.listens_for(engine, "close")
     def _on_close(dbapi_conn, _record):
@@ -107,8 +110,7 @@ def make_engine(url: str) -> Engine:
     names, what residents wrote) into logs and `last_error`."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        files.prepare_sqlite(url)  # owner-only before SQLite creates anything
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         _sqlite_pragmas(engine, f"{path}.lock" if path and path != ":memory:" else None)

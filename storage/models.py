@@ -46,6 +46,9 @@ class Resident(Base):
     last_interaction_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Consent: which version of the privacy notice (bot/texts.py) the resident was first shown, when.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
+    privacy_notice_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Conversation(Base):
@@ -148,6 +151,9 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the reporter's personal data was erased at their request (the ticket stays for
+    # the statistics; the sheet row is marked).
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="ticket", order_by="Attachment.id")
 
@@ -333,3 +339,18 @@ class DeadLetter(Base):
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)  # draining twice: one row
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     alerted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- Residents' data rights (issue 12) -----------------------------------------------------
+
+class AuditLog(Base):
+    """Who exported or erased whose data, when. `subject` is the internal reference (resident
+    #id, ticket codes), never the name, phone or Zalo id being exported or erased."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))  # privacy_export | privacy_erase | privacy_purge
+    subject: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -30,6 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
+from storage.files import open_private, private_dir
 from storage.inbox import InboxUnavailable, store_rows
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,10 @@ SCAN_SECONDS = 5.0               # how often orphans of dead processes are looke
 def _open_locked(directory: Path) -> tuple[int, Path]:
     """A new spool file, locked before it gets its visible name (so no scanner ever sees it
     unlocked and mistakes it for an orphan)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)  # raw webhook bodies: names, phones, messages
     stem = f"inbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     tmp = directory / f"{stem}.new"
-    fd = os.open(tmp, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = open_private(tmp, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL)
     fcntl.flock(fd, fcntl.LOCK_EX)
     path = directory / f"{stem}{SUFFIX}"
     os.rename(tmp, path)

@@ -3,6 +3,9 @@
 The refresh token is single use: every refresh returns a new pair and kills the old refresh
 token. So the new pair is committed before anyone uses it, and only one process refreshes at
 a time (a row lock on PostgreSQL; BEGIN IMMEDIATE on SQLite).
+
+At rest both tokens are encrypted (storage/token_cipher.py) with the key the caller passes in;
+a row stored in plain text by an older version is encrypted by seal() at start-up.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.zalo_client import Tokens
 from storage.db import session_scope
 from storage.models import Flag, OAToken, utcnow
+from storage.token_cipher import TokenCipher
 
 log = logging.getLogger(__name__)
 ROW_ID = 1
@@ -28,12 +32,44 @@ def _digest(token: str) -> str:
 
 class DbTokenStore:
     def __init__(self, env_access_token: str, env_refresh_token: str,
-                 env_expires_at: datetime | None = None):
+                 env_expires_at: datetime | None = None, *, cipher: TokenCipher | None = None):
         self._env = Tokens(env_access_token, env_refresh_token, env_expires_at)
+        self._cipher = cipher
         # Read once, then kept in memory: every send needs the token, and a database read per
         # send (a write-locked transaction on SQLite) cost more than the send. Another process
         # refreshing is noticed through the -216 it causes: refresh() re-reads under the lock.
         self._cached: Tokens | None = None
+
+    def _enc(self, value: str) -> str:
+        return self._cipher.encrypt(value) if self._cipher and value else value
+
+    def _dec(self, value: str) -> str:
+        return self._cipher.decrypt(value) if self._cipher and value else value
+
+    def _tokens(self, row: OAToken) -> Tokens:
+        return Tokens(self._dec(row.access_token), self._dec(row.refresh_token), row.expires_at)
+
+    def _store(self, row: OAToken, access: str, refresh: str) -> None:
+        row.access_token = self._enc(access)
+        row.refresh_token = self._enc(refresh)
+
+    def seal(self) -> bool:
+        """Encrypt a stored pair that is in plain text or under an older key with the current
+        key (start-up; `token-key rotate`). Returns True when the row was rewritten. Raises
+        TokenKeyError when no configured key opens it."""
+        if self._cipher is None:
+            return False
+        with session_scope() as session:
+            row = session.execute(
+                select(OAToken).where(OAToken.id == ROW_ID).with_for_update()
+            ).scalar_one_or_none()
+            if row is None or not (self._cipher.needs_sealing(row.access_token)
+                                   or self._cipher.needs_sealing(row.refresh_token)):
+                return False
+            self._store(row, self._dec(row.access_token), self._dec(row.refresh_token))
+        self._cached = None
+        log.info("zalo tokens: stored pair encrypted with the current key")
+        return True
 
     def _load_or_seed(self, session) -> OAToken:
         row = session.execute(
@@ -44,7 +80,8 @@ class DbTokenStore:
             # Several threads or processes may start at once: insert-if-absent, then lock it.
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             session.execute(insert(OAToken).values(
-                id=ROW_ID, access_token=self._env.access_token, refresh_token=self._env.refresh_token,
+                id=ROW_ID, access_token=self._enc(self._env.access_token),
+                refresh_token=self._enc(self._env.refresh_token),
                 expires_at=self._env.expires_at, seeded_from=env_digest, rotations=0,
                 updated_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
             row = session.execute(
@@ -53,8 +90,7 @@ class DbTokenStore:
         elif env_digest and row.seeded_from != env_digest:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
             log.warning("token Zalo: có cặp token mới trong cấu hình (.env), thay cặp đang lưu")
-            row.access_token = self._env.access_token
-            row.refresh_token = self._env.refresh_token
+            self._store(row, self._env.access_token, self._env.refresh_token)
             row.expires_at = self._env.expires_at
             row.seeded_from = env_digest
             row.updated_at = utcnow()
@@ -64,7 +100,7 @@ class DbTokenStore:
         if self._cached is None:
             with session_scope() as session:
                 row = self._load_or_seed(session)
-                self._cached = Tokens(row.access_token, row.refresh_token, row.expires_at)
+                self._cached = self._tokens(row)
         return self._cached
 
     def reload(self) -> Tokens:
@@ -74,12 +110,12 @@ class DbTokenStore:
     def refresh(self, stale_access_token: str, do_refresh: Callable[[str], Tokens]) -> Tokens:
         with session_scope() as session:
             row = self._load_or_seed(session)  # locked until commit
-            if row.access_token != stale_access_token:
-                self._cached = Tokens(row.access_token, row.refresh_token, row.expires_at)
+            stored = self._tokens(row)
+            if stored.access_token != stale_access_token:
+                self._cached = stored
                 return self._cached
-            fresh = do_refresh(row.refresh_token)
-            row.access_token = fresh.access_token
-            row.refresh_token = fresh.refresh_token
+            fresh = do_refresh(stored.refresh_token)
+            self._store(row, fresh.access_token, fresh.refresh_token)
             row.expires_at = fresh.expires_at
             row.rotations += 1
             row.updated_at = utcnow()

@@ -18,7 +18,10 @@ def outbox_rows():
         return list(s.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
 
 
-def test_expired_token_mid_run_refreshes_once_persists_pair_and_loses_no_reply(bot, fake_zalo):
+def test_expired_token_mid_run_refreshes_once_persists_pair_and_loses_no_reply(bot, fake_zalo, settings):
+    from bot.at_rest import token_cipher
+
+    cipher = token_cipher(settings)
     assert bot.say("xin chào")
     fake_zalo.state.expire_access_tokens()
     replies = bot.say("Phản ánh")
@@ -27,8 +30,9 @@ def test_expired_token_mid_run_refreshes_once_persists_pair_and_loses_no_reply(b
     with session_scope() as s:
         row = s.get(OAToken, 1)
         assert row.rotations == 1
-        assert row.access_token == fake_zalo.state.access_token
-        assert row.refresh_token == fake_zalo.state.refresh_token != "test-refresh-token"
+        # Stored encrypted (issue 12): the pair reads back through the key.
+        assert cipher.decrypt(row.access_token) == fake_zalo.state.access_token
+        assert cipher.decrypt(row.refresh_token) == fake_zalo.state.refresh_token != "test-refresh-token"
 
 
 def test_restart_after_rotation_uses_stored_tokens_not_the_environment(bot, fake_zalo, settings):

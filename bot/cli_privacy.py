@@ -1,0 +1,144 @@
+"""CLI for secrets and residents' data rights: `token-key new|rotate`, `privacy export|erase|purge`.
+
+An officer handles a request made in person with the person's Zalo id, phone or a ticket code;
+every export and erasure is written to the audit trail (audit_log) with the officer's name.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _settings():
+    from bot.__main__ import _settings
+    from storage import db
+
+    settings = _settings()
+    db.configure(settings.database_url)
+    return settings
+
+
+def _actor(args) -> str:
+    import getpass
+
+    who = args.by or getpass.getuser()
+    return f"cán bộ (CLI): {who}"
+
+
+# --- token-key -----------------------------------------------------------------------------
+
+def cmd_token_key(args) -> int:
+    from storage.token_cipher import TokenCipher, new_key, parse_keys
+
+    if args.action == "new":
+        print(new_key())
+        return 0
+    from bot.at_rest import token_keys
+    from storage.tokens import DbTokenStore
+
+    settings = _settings()
+    keys = parse_keys(token_keys(settings)) + parse_keys(args.old or "")
+    store = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
+                         cipher=TokenCipher(keys))
+    if store.seal():
+        print("Đã mã hóa lại token Zalo bằng khóa mới. Giờ có thể bỏ khóa cũ khỏi TOKEN_ENCRYPTION_KEY.")
+    else:
+        print("Token Zalo đã được mã hóa bằng khóa hiện tại (hoặc chưa có token nào): không cần làm gì.")
+    return 0
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+def cmd_privacy(args) -> int:
+    from storage import privacy
+    from storage.db import session_scope
+
+    settings = _settings()
+    if args.action == "purge":
+        with session_scope() as session:
+            counts = purge_now(session, settings, actor=_actor(args))
+        print(purge_summary(counts, settings))
+        return 0
+    if not args.ref:
+        sys.stderr.write("Cần Zalo id, số điện thoại hoặc mã phiếu, ví dụ: privacy export PA-2026-0001\n")
+        return 2
+    with session_scope() as session:
+        subject = privacy.find_subject(session, args.ref)
+        if not subject.found:
+            sys.stderr.write("Không tìm thấy dữ liệu nào theo thông tin đã nhập.\n")
+            return 1
+        reference = subject.reference()
+        if args.action == "export":
+            if not args.out:
+                sys.stderr.write("Cần --out <tệp.json> để ghi dữ liệu xuất ra.\n")
+                return 2
+            from storage.files import write_private
+
+            data = privacy.export(session, subject)
+            write_private(args.out, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            privacy.audit(session, _actor(args), "privacy_export", reference,
+                          {"tickets": len(data["tickets"]), "residents": len(data["residents"])})
+            print(f"Đã xuất dữ liệu của {len(data['residents'])} hồ sơ Zalo và {len(data['tickets'])} "
+                  f"phiếu vào {args.out} (chỉ chủ tệp được đọc). Đã ghi nhật ký.")
+            return 0
+        # erase
+        if not args.yes:
+            print(f"Sẽ xóa thông tin cá nhân của {len(subject.residents)} hồ sơ Zalo và ẩn danh "
+                  f"{len(subject.tickets)} phiếu ({', '.join(t.code for t in subject.tickets) or 'không có'}). "
+                  "Chạy lại với --yes để thực hiện.")
+            return 1
+        done = privacy.erase(session, subject, _actor(args))
+        privacy.audit(session, _actor(args), "privacy_erase", reference, done.as_dict())
+    print(f"Đã xóa tên, số điện thoại, Zalo id, địa chỉ của {done.residents} hồ sơ; {done.photos} ảnh/tệp/vị trí; "
+          f"nội dung {done.messages} tin đến và {done.replies} tin đã gửi. {len(done.codes)} phiếu được giữ "
+          f"ẩn danh: {', '.join(done.codes) or 'không có'}. Đã ghi nhật ký.")
+    print(_sync_sheet(settings))
+    return 0
+
+
+def _sync_sheet(settings) -> str:
+    """The officers' sheet shows the anonymised rows now rather than at the next cycle."""
+    from sheets_sync.client import is_configured
+
+    if not is_configured(settings):
+        return "Chưa cấu hình Google Sheet: không có bảng nào cần cập nhật."
+    from sheets_sync.sync import SheetsUnavailable, run_cycle
+
+    try:
+        run_cycle(settings)
+    except SheetsUnavailable:
+        return "Google Sheet chưa cập nhật được lúc này; lần đồng bộ tự động tiếp theo sẽ cập nhật."
+    return "Đã cập nhật bảng theo dõi trên Google Sheet."
+
+
+def purge_now(session, settings, *, actor: str) -> dict:
+    """Retention purge with the configured days, recorded in the audit trail when it did anything."""
+    from storage import privacy
+
+    counts = privacy.purge(session, inbound_days=settings.retention_days_inbound_payload,
+                           outbox_days=settings.retention_days_outbox_payload,
+                           conversation_days=settings.retention_days_conversations)
+    if any(counts.values()):
+        privacy.audit(session, actor, "privacy_purge", None, counts)
+    return counts
+
+
+def purge_summary(counts: dict, settings) -> str:
+    return (f"Đã xóa nội dung {counts['inbound_payloads']} tin đến (quá {settings.retention_days_inbound_payload} ngày), "
+            f"{counts['outbox_payloads']} tin đã gửi (quá {settings.retention_days_outbox_payload} ngày), "
+            f"{counts['conversations']} hội thoại đã kết thúc (quá {settings.retention_days_conversations} ngày).")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("token-key", help="khóa mã hóa token Zalo: new (tạo khóa), rotate (mã hóa lại)")
+    p.add_argument("action", choices=("new", "rotate"))
+    p.add_argument("--old", default=None, help="rotate: khóa cũ (nếu TOKEN_ENCRYPTION_KEY chỉ còn khóa mới)")
+    p.set_defaults(func=cmd_token_key)
+
+    p = sub.add_parser("privacy", help="quyền dữ liệu của người dân: export, erase; purge theo hạn lưu")
+    p.add_argument("action", choices=("export", "erase", "purge"))
+    p.add_argument("ref", nargs="?", default=None, help="Zalo id, số điện thoại hoặc mã phiếu")
+    p.add_argument("--out", default=None, help="export: tệp JSON ghi ra")
+    p.add_argument("--yes", action="store_true", help="erase: xác nhận xóa")
+    p.add_argument("--by", default=None, help="tên cán bộ thực hiện (ghi vào nhật ký)")
+    p.set_defaults(func=cmd_privacy)
