@@ -385,7 +385,6 @@ def reminder(name: str, overdue: list[str], soon: list[str]) -> str:
     return "\n".join(lines)
 
 
-<<<<<<< HEAD
 # --- edge ---
 
 def officer_dead_letters(count: int, reasons: list[str]) -> str:
@@ -394,7 +393,8 @@ def officer_dead_letters(count: int, reasons: list[str]) -> str:
     listed = "; ".join(reasons[:3])
     return (f"[HỆ THỐNG] {count} tin/sự kiện không xử lý được đã được để riêng, các tin khác vẫn "
             f"chạy bình thường. Cán bộ kỹ thuật xem bằng lệnh: python -m bot status. Lỗi: {listed}")
-=======
+
+
 # --- privacy ---
 # Version of the privacy paragraph in welcome() above (Nghị định 13/2023/NĐ-CP: consent must be
 # shown to be given to a known notice). Bump it whenever that paragraph changes; each resident
@@ -455,4 +455,3 @@ def erased(codes: list[str], photos: int, retention_days: int) -> Reply:
     lines.append(f"Tin này là tin cuối cùng gắn với {YOU}; dấu vết gửi tin tự xóa sau {retention_days} "
                  f"ngày. Nếu nhắn tiếp, {YOU} được coi như người mới ạ.")
     return Reply("\n".join(lines))
->>>>>>> privacy
