@@ -135,13 +135,15 @@ def cmd_chat(args) -> int:
 
 def cmd_status(args) -> int:
     """Queue and outbox counts, for the IT officer."""
+    from handlers import urgent
     from storage import db, inbox, outbox
 
     settings = _settings()
     db.configure(settings.database_url)
     with db.session_scope() as session:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
-                  "outbox_failed_reasons": outbox.failure_reasons(session)}
+                  "outbox_failed_reasons": outbox.failure_reasons(session),
+                  **urgent.health(session, settings)}
     spool_dir = settings.spool_directory
     if spool_dir is not None:
         from storage.spool import spool_files

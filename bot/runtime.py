@@ -61,6 +61,7 @@ class Runtime:
             self.scheduler.modify_job("sheet_sync", next_run_time=datetime.now(self.scheduler.timezone))
 
     def start(self) -> "Runtime":
+        self._startup_checks()
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)
         self._spawn("sender", self._send)
@@ -73,6 +74,20 @@ class Runtime:
             self.scheduler.resume()
         log.info("worker started (%s)", "with scheduler" if self._with_scheduler else "no scheduler")
         return self
+
+    def _startup_checks(self) -> None:
+        """Once per process, in Vietnamese: what would make the bot promise what it cannot keep."""
+        from handlers import urgent
+        from storage.db import session_scope
+
+        try:
+            with session_scope() as session:
+                warnings = urgent.startup_warnings(session, self.settings)
+        except Exception as exc:  # a database not migrated yet: the commands say so themselves
+            log.warning("không kiểm tra được cấu hình cán bộ trực (%s)", type(exc).__name__)
+            return
+        for warning in warnings:
+            log.warning(warning)
 
     def _spawn(self, name: str, target) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

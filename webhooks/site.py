@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import text
 
+from handlers import urgent
 from storage import inbox, outbox
 from storage.db import session_scope
 
@@ -17,17 +18,21 @@ def healthz():
             session.execute(text("SELECT 1"))
             depth = inbox.pending_count(session)
             out = outbox.counts(session)
+            promises = urgent.health(session, current_app.config["SETTINGS"])
     except Exception as exc:  # the point of this endpoint is to say so, not to crash
         return jsonify({"ok": False, "database": f"unreachable: {type(exc).__name__}"}), 503
+    # A named problem, not a non-200: the intake still works and must stay in rotation (a
+    # restart cannot conjure an officer); monitors read "ok" and "problems".
     return jsonify(
         {
-            "ok": True,
+            "ok": not promises["problems"],
             "database": "ok",
             "queue_depth": depth,
             # acknowledged by this web process, still in its spool file (storage/spool.py)
             "spool_backlog_bytes": current_app.extensions["hts_inbox"].backlog_bytes(),
             "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
                        "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
+            **promises,
         }
     )
 
