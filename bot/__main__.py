@@ -105,7 +105,7 @@ def cmd_worker(args) -> int:
             zalo_app_id=info["app_id"], zalo_app_secret=sandbox.APP_SECRET,
             zalo_oa_secret_key=info["oa_secret_key"], zalo_access_token=sandbox.ACCESS,
             zalo_refresh_token=sandbox.REFRESH, zalo_api_base=info["fake_zalo_url"],
-            zalo_oauth_base=info["fake_zalo_url"])
+            zalo_oauth_base=info["fake_zalo_url"], ward_profile_file=sandbox.sandbox_profile(settings))
     Runtime(settings, scheduler=not args.no_scheduler).run_forever()
     return 0
 
@@ -144,6 +144,12 @@ def cmd_status(args) -> int:
         report = {"inbox": inbox.counts(session), "outbox": outbox.counts(session),
                   "outbox_failed_reasons": outbox.failure_reasons(session),
                   **urgent.health(session, settings)}
+    from bot.ward_profile import faq_gaps
+
+    try:  # answers the bot holds back for a gap in the ward's facts (`faq check` lists them)
+        report["faq_gaps"] = len(faq_gaps(settings))
+    except Exception as exc:  # noqa: BLE001 - a broken FAQ file: say so, keep the rest
+        report["faq_gaps"] = f"không đọc được tệp hỏi đáp ({type(exc).__name__})"
     spool_dir = settings.spool_directory
     if spool_dir is not None:
         from storage.spool import spool_files

@@ -85,9 +85,17 @@ class Runtime:
                 warnings = urgent.startup_warnings(session, self.settings)
         except Exception as exc:  # a database not migrated yet: the commands say so themselves
             log.warning("không kiểm tra được cấu hình cán bộ trực (%s)", type(exc).__name__)
-            return
+            warnings = []
         for warning in warnings:
             log.warning(warning)
+        if self.settings.is_production:
+            from bot.ward_profile import faq_gaps
+
+            entries = getattr(getattr(self.nlu, "faq", None), "entries", None)
+            gaps = faq_gaps(self.settings, entries)
+            log.log(logging.WARNING if gaps else logging.INFO,
+                    "Hỏi đáp: %s câu trả lời còn chỗ trống (không gửi cho người dân, đề nghị chuyển "
+                    "cán bộ); xem bằng lệnh `faq check`.", len(gaps))
 
     def _spawn(self, name: str, target) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

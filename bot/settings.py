@@ -59,6 +59,8 @@ class Settings:
     inbox_spool_dir: str = ""  # default: "spool" beside the SQLite file, else instance/spool
     conversation_timeout_minutes: int = 30
     faq_file: str = ""
+    # Ward facts FAQ answers name as {slots} (bot/ward_profile.py); sandbox: the "(mẫu)" sample
+    ward_profile_file: str = ""
     officer_zalo_ids: tuple[str, ...] = ()
     ward_name: str = "phường"
     response_working_days: int = 3

@@ -429,3 +429,12 @@ def officer_urgent_prealert(topic_label: str, text: str, location: str | None) -
 
 def officer_urgent_code(code: str, topic_label: str) -> str:
     return f"[KHẨN] Tin báo khẩn vừa gửi ({topic_label}) đã có mã phiếu {code}."
+
+
+def faq_not_ready() -> Reply:
+    """A known question whose answer still needs the ward's own facts (intents/slots.py)."""
+    return Reply(
+        f"Dạ, câu này cần thông tin riêng của phường mà Hộp thư số chưa cập nhật. {You} có muốn "
+        "chuyển câu hỏi đến cán bộ để được trả lời chính xác không ạ?",
+        (BTN_TO_OFFICER, BTN_NO_THANKS),
+    )
