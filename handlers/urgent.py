@@ -59,7 +59,9 @@ def _event_alerts(session, event_id: int | None, officers: list[str]) -> list[Ou
     # Filtered by recipient so the (recipient, status, id) index serves it.
     return list(session.scalars(select(OutboundMessage).where(
         OutboundMessage.recipient_id.in_(officers), OutboundMessage.event_id == event_id,
-        OutboundMessage.purpose == PURPOSE).order_by(OutboundMessage.id)))
+        OutboundMessage.purpose == PURPOSE).order_by(OutboundMessage.id)
+        # The sender may have moved them on since this session last looked (worker's commit).
+        .execution_options(populate_existing=True)))
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def alert_officers(session, settings, ticket: Ticket, event_id: int | None = Non
     """Alert every duty officer of an urgent ticket; returns how many hold an alert for it.
 
     An alert `alert_first` queued for this event carries the code too: rewritten while it
-    still waits in the outbox, else followed by a short message with the code."""
+    still waits in the outbox; once delivered, followed by a short message with the code; if
+    its send failed or was cut (a crash mid-send), the full alert goes again."""
     officers = duty_officer_ids(session, settings)
     label = _topic_label(ticket.topic)
     full = build_message(texts.Reply(
@@ -121,8 +124,9 @@ def alert_officers(session, settings, ticket: Ticket, event_id: int | None = Non
         row = early.get(officer)
         if row is not None and _rewrite_if_waiting(session, row.id, full, ticket.id):
             continue
-        message = full if row is None else build_message(texts.Reply(
-            texts.officer_urgent_code(ticket.code, label)))
+        delivered = row is not None and row.status == "sent"
+        message = build_message(texts.Reply(texts.officer_urgent_code(ticket.code, label))) \
+            if delivered else full
         outbox.enqueue(session, officer, message, purpose=PURPOSE, ticket_id=ticket.id, event_id=event_id)
     if not officers:
         # The ticket code only: no resident's words or ids in the log.

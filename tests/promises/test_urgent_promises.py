@@ -169,3 +169,37 @@ def test_start_up_is_quiet_with_a_duty_officer(runtime, caplog):
 def _tickets() -> list[Ticket]:
     with session_scope() as s:
         return list(s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+@pytest.mark.officers(OFFICER)
+def test_kill_9_right_after_the_alert_commit_loses_nothing_and_alerts_once(
+        client, settings, fake_zalo, monkeypatch):
+    """The worker dies (os._exit, like SIGKILL) just after the alert's own commit; the next
+    worker finds the alert queued, makes the one ticket and tells the resident the truth."""
+    from tests.foundation.test_crash_and_order import start_worker, stop, wait_idle
+    from tests.support import post_event, text_event
+
+    monkeypatch.setenv("OFFICER_ZALO_IDS", OFFICER)  # the worker subprocesses' environment
+    user = "246845883529197922"
+    fake_zalo.state.touch_interaction(user)
+    fake_zalo.state.add_user(OFFICER)
+    assert post_event(client, text_event(user, REPRO)).status_code == 200
+    proc = start_worker(settings, "worker.after_urgent_alert=1")
+    try:
+        assert proc.wait(120) == 137  # died at the failpoint, after committing the alert
+        with session_scope() as s:
+            assert s.scalar(select(InboundEvent.status)) == "pending"
+        assert [a.ticket_id for a in alerts()] == [None]
+        proc = start_worker(settings)
+        wait_idle(120)
+    finally:
+        stop(proc)
+    [ticket] = _tickets()
+    officer_texts = [message_text(m.message) for m in fake_zalo.state.messages(OFFICER)]
+    assert officer_texts and all("[KHẨN]" in t for t in officer_texts)
+    # The alert with its words reached the officer (whole, with the code, if the first send
+    # was cut by the kill), and the code too; at most the alert and a code message.
+    assert any("ngo 8" in t for t in officer_texts) and ticket.code in officer_texts[-1]
+    assert len(officer_texts) <= 2
+    [reply] = [message_text(m.message) for m in fake_zalo.state.messages(user)]
+    assert "đã báo ngay cán bộ trực" in reply and ticket.code in reply
