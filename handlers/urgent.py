@@ -183,19 +183,44 @@ NO_DUTY_OFFICER = ("Chưa có cán bộ trực nhận cảnh báo phiếu khẩn
                    "được ghi thành phiếu; người dân được hướng dẫn gọi 114/113/115.")
 
 
+# Zalo delivers an OA's message only to someone who wrote to the OA in the last 7 days (-230).
+REPLY_WINDOW = timedelta(days=7)
+OFFICERS_SILENT = ("Không cán bộ trực nào nhắn cho OA trong 7 ngày qua: Zalo không cho OA nhắn tin "
+                   "cho họ (lỗi -230), nên cảnh báo tin khẩn sẽ không tới. Mỗi cán bộ trực nhắn một "
+                   "tin bất kỳ cho OA ít nhất mỗi tuần.")
+
+
+def reachable_count(session, officers: list[str]) -> int:
+    """Duty officers the OA can message now: they wrote to it within Zalo's 7-day window."""
+    if not officers:
+        return 0
+    from storage.models import utcnow
+
+    return session.scalar(select(func.count()).select_from(Resident).where(
+        Resident.zalo_user_id.in_(officers), Resident.last_interaction_at >= utcnow() - REPLY_WINDOW)) or 0
+
+
 def health(session, settings) -> dict:
     """Figures and named problems for /healthz and `status`. Problems are raised in production
     only: in development and the sandbox nobody is on duty, and that is expected."""
     count = not_alerted_count(session)
+    officers = duty_officer_ids(session, settings)
+    reachable = reachable_count(session, officers)
     problems = []
     if settings.is_production:
         if count:
             problems.append({"code": "urgent_not_alerted", "count": count,
                              "message": f"{count} phiếu khẩn chưa báo được cán bộ trực nào và chưa ai xử lý"})
-        if not duty_officer_ids(session, settings):
+        if not officers:
             problems.append({"code": "no_duty_officer", "message": NO_DUTY_OFFICER})
-    return {"urgent_not_alerted": count, "problems": problems}
+        elif not reachable:
+            problems.append({"code": "duty_officers_silent", "message": OFFICERS_SILENT})
+    return {"urgent_not_alerted": count, "duty_officers": len(officers),
+            "duty_officers_reachable": reachable, "problems": problems}
 
 
 def startup_warnings(session, settings) -> list[str]:
-    return [] if duty_officer_ids(session, settings) else [NO_DUTY_OFFICER]
+    officers = duty_officer_ids(session, settings)
+    if not officers:
+        return [NO_DUTY_OFFICER]
+    return [] if reachable_count(session, officers) else [OFFICERS_SILENT]

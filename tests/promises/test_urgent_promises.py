@@ -159,11 +159,20 @@ def test_start_up_warns_once_in_vietnamese_when_no_duty_officer(runtime, caplog)
 
 
 @pytest.mark.officers(OFFICER)
-def test_start_up_is_quiet_with_a_duty_officer(runtime, caplog):
+def test_start_up_warns_of_a_silent_officer_and_is_quiet_once_they_wrote(runtime, caplog):
+    from storage import residents
+    from storage.models import utcnow
+
     with caplog.at_level(logging.WARNING):
         runtime.start()
         runtime.stop()
-    assert not [r for r in caplog.records if "OFFICER_ZALO_IDS" in r.getMessage()]
+    assert [r for r in caplog.records if "7 ngày" in r.getMessage()]
+    caplog.clear()
+    with session_scope() as s:
+        residents.touch_interaction(residents.get_or_create(s, OFFICER), utcnow())
+    with caplog.at_level(logging.WARNING):
+        runtime._startup_checks()
+    assert not [r for r in caplog.records if "cán bộ trực" in r.getMessage()]
 
 
 def _tickets() -> list[Ticket]:
@@ -203,3 +212,18 @@ def test_kill_9_right_after_the_alert_commit_loses_nothing_and_alerts_once(
     assert len(officer_texts) <= 2
     [reply] = [message_text(m.message) for m in fake_zalo.state.messages(user)]
     assert "đã báo ngay cán bộ trực" in reply and ticket.code in reply
+
+
+@pytest.mark.production
+@pytest.mark.officers(OFFICER)
+def test_healthz_names_duty_officers_zalo_cannot_reach(client):
+    from storage import residents
+    from storage.models import utcnow
+
+    body = client.get("/healthz").get_json()
+    assert body["ok"] is False and body["duty_officers"] == 1 and body["duty_officers_reachable"] == 0
+    assert [p["code"] for p in body["problems"]] == ["duty_officers_silent"]
+    with session_scope() as s:  # the officer writes to the OA (any message)
+        residents.touch_interaction(residents.get_or_create(s, OFFICER), utcnow())
+    body = client.get("/healthz").get_json()
+    assert body["ok"] is True and body["duty_officers_reachable"] == 1 and body["problems"] == []
