@@ -76,9 +76,13 @@ class EventWorker:
         run (handlers/urgent.py). Returns None when, during that commit, another worker thread
         claimed and finished the event."""
         try:
+            event = parse_stored(row)
+        except Exception:  # the handlers' turn fails the same way and records it
+            return urgent.Stage()
+        try:
             with session.begin_nested():
-                stage = urgent.alert_first(session, self.settings, self.nlu, parse_stored(row), row.id)
-        except Exception as exc:  # the handlers' turn will fail the same way and be recorded
+                stage = urgent.alert_first(session, self.settings, self.nlu, event, row.id)
+        except Exception as exc:  # the handlers still run; only the early alert is lost
             log.error("event %s: urgent check failed (%s)", row.id, type(exc).__name__)
             return urgent.Stage()
         if not stage.queued:
