@@ -155,7 +155,7 @@ def cmd_worker(args) -> int:
             sys.stderr.write("Chưa cấu hình Zalo (ZALO_* trong .env) và không thấy chế độ thử đang "
                              "chạy: chạy `./dev serve` (đã gồm worker), hoặc điền ZALO_* rồi chạy lại.\n")
             return 2
-        settings = attached
+        settings = attached.with_overrides(ward_profile_file=sandbox.sandbox_profile(attached))
     Runtime(settings, scheduler=not args.no_scheduler).run_forever()
     return 0
 
@@ -193,6 +193,7 @@ def cmd_chat(args) -> int:
 def cmd_status(args) -> int:
     """Queue and outbox counts, dead letters, and whether the intake drains, for the IT officer.
     Exit code 1 when it does not (the same reasons /healthz gives)."""
+    from handlers import urgent
     from storage import db, inbox, outbox
     from storage.health import intake_report
 
@@ -206,7 +207,15 @@ def cmd_status(args) -> int:
                   "outbox_failed_reasons": outbox.failure_reasons(session),
                   "dead_letters": intake["dead_letters"],
                   "oldest_pending_seconds": intake["oldest_pending_seconds"],
-                  "echo": outbox.echo_health(session)}
+                  "echo": outbox.echo_health(session),
+                  **urgent.health(session, settings)}
+    from bot.ward_profile import faq_gaps
+
+    try:  # answers the bot holds back for a gap in the ward's facts (`faq check` lists them)
+        report["faq_gaps"] = len(faq_gaps(settings))
+    except Exception as exc:  # noqa: BLE001 - a broken FAQ file: say so, keep the rest
+        report["faq_gaps"] = f"không đọc được tệp hỏi đáp ({type(exc).__name__})"
+    report["ok"] = not reasons and not report["problems"]
     if spool_dir is not None:
         report["spool"] = {"directory": str(spool_dir), **intake["spool"]}
     if args.json:
@@ -217,7 +226,7 @@ def cmd_status(args) -> int:
         print("\n".join(status_lines(report)))
     if report["echo"]["warning"]:
         sys.stderr.write("CẢNH BÁO: " + report["echo"]["warning"] + "\n")
-    return 0 if not reasons else 1
+    return 0 if report["ok"] else 1
 
 
 def cmd_bench_ingest(args) -> int:

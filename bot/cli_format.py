@@ -96,6 +96,8 @@ def status_lines(report: dict) -> list[str]:
         lines.append("Tình trạng: bình thường" if report["ok"] else
                      "Tình trạng: CÓ VẤN ĐỀ — " + "; ".join(
                          HEALTH_REASONS.get(r, r) for r in report.get("reasons", [])))
+    for problem in report.get("problems") or []:
+        lines.append(f"Vấn đề: {problem.get('message', problem.get('code'))}")
     lines += [f"Sự kiện Zalo nhận được: {counts_line(report.get('inbox', {}), EVENT_STATUSES)}",
              f"Tin gửi đi (outbox): {counts_line(report.get('outbox', {}), OUTBOX_STATUSES)}"]
     failed = report.get("outbox_failed_reasons") or {}
@@ -123,7 +125,7 @@ def status_lines(report: dict) -> list[str]:
     import json
 
     for key, value in report.items():
-        if key not in ("ok", "reasons", "dead_letters", "oldest_pending_seconds", "echo",
+        if key not in ("ok", "reasons", "problems", "dead_letters", "oldest_pending_seconds", "echo",
                        "inbox", "outbox", "outbox_failed_reasons", "spool"):
             lines.append(f"{STATUS_KEYS.get(key, key)}: "
                          f"{value if isinstance(value, (int, str)) else json.dumps(value, ensure_ascii=False)}")
@@ -138,7 +140,12 @@ HEALTH_REASONS = {
 DEAD_LETTER_SOURCES = {"spool": "bản ghi spool", "inbox": "sự kiện", "worker": "xử lý sự kiện"}
 
 # Labels for `status` numbers other features add to its report (key -> Vietnamese).
-STATUS_KEYS: dict[str, str] = {}
+STATUS_KEYS: dict[str, str] = {
+    "urgent_not_alerted": "Phiếu khẩn chưa báo được cán bộ trực",
+    "duty_officers": "Cán bộ trực đã cấu hình",
+    "duty_officers_reachable": "Cán bộ trực Zalo nhắn tới được (đã nhắn OA trong 7 ngày)",
+    "faq_gaps": "Câu hỏi đáp còn thiếu thông tin của phường (chưa trả lời cho cư dân; xem ./dev faq check)",
+}
 
 
 def reach_lines(r: dict) -> list[str]:

@@ -4,6 +4,7 @@
   faq ask             one question per line on stdin -> one JSON object per line
   faq import FILE     check a knowledge-base CSV and copy it to FAQ_FILE
   faq export FILE     write the knowledge base in use to FILE
+  faq check           list answers with gaps the ward profile does not fill (exit 1 if any)
   eval                accuracy figures on the labelled sets (held-out TEST and DEV)
   learn               add a labelled example (takes effect in running workers at once)
   correct CODE        correct a ticket's kind/topic; the correction becomes an example
@@ -205,7 +206,7 @@ def register(subparsers) -> None:
     p.add_argument("--no-learned", action="store_true", help="không dùng ví dụ đã học trong CSDL")
     p.set_defaults(func=cmd_classify)
 
-    p = subparsers.add_parser("faq", help="hỏi đáp: ask / import / export")
+    p = subparsers.add_parser("faq", help="hỏi đáp: ask / import / export / check")
     fsub = p.add_subparsers(dest="faq_command")
     q = fsub.add_parser("ask", help="tìm câu trả lời (mỗi dòng stdin một câu hỏi) -> JSON")
     q.add_argument("--threshold", type=float, default=None)
@@ -217,6 +218,10 @@ def register(subparsers) -> None:
     q = fsub.add_parser("export", help="xuất FAQ đang dùng ra tệp CSV")
     q.add_argument("file")
     q.set_defaults(func=cmd_faq_export)
+    from bot.ward_profile import cmd_faq_check
+
+    q = fsub.add_parser("check", help="liệt kê câu trả lời còn chỗ trống (thiếu thông tin của phường)")
+    q.set_defaults(func=cmd_faq_check)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
     from intents.evaluate import SPLIT_NAMES

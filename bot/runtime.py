@@ -90,6 +90,7 @@ class Runtime:
         from bot.at_rest import secure_files
 
         secure_files(self.settings)
+        self._startup_checks()
         for i in range(max(1, self.settings.worker_threads if not self.settings.is_sqlite else 1)):
             self._spawn(f"events-{i}", self._consume)
         self._spawn("sender", self._send)
@@ -102,6 +103,28 @@ class Runtime:
             self.scheduler.resume()
         log.info("worker đã chạy (%s)", "có lịch định kỳ" if self._with_scheduler else "không chạy lịch")
         return self
+
+    def _startup_checks(self) -> None:
+        """Once per process, in Vietnamese: what would make the bot promise what it cannot keep."""
+        from handlers import urgent
+        from storage.db import session_scope
+
+        try:
+            with session_scope() as session:
+                warnings = urgent.startup_warnings(session, self.settings)
+        except Exception as exc:  # a database not migrated yet: the commands say so themselves
+            log.warning("không kiểm tra được cấu hình cán bộ trực (%s)", type(exc).__name__)
+            warnings = []
+        for warning in warnings:
+            log.warning(warning)
+        if self.settings.is_production:
+            from bot.ward_profile import faq_gaps
+
+            entries = getattr(getattr(self.nlu, "faq", None), "entries", None)
+            gaps = faq_gaps(self.settings, entries)
+            log.log(logging.WARNING if gaps else logging.INFO,
+                    "Hỏi đáp: %s câu trả lời còn chỗ trống (không gửi cho người dân, đề nghị chuyển "
+                    "cán bộ); xem bằng lệnh `faq check`.", len(gaps))
 
     def _spawn(self, name: str, target) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

@@ -41,12 +41,21 @@ def start(settings: Settings, public_url: str):
         zalo_api_base=server.base_url, zalo_oauth_base=server.base_url,
         zalo_signature_secret="oa_secret_key",
         forms_shared_secret=settings.forms_shared_secret or FORMS_SECRET,
+        ward_profile_file=sandbox_profile(settings),
     )
     # A fresh fake issues fresh tokens: forget any pair a previous sandbox run rotated.
     with session_scope() as session:
         session.execute(delete(OAToken))
     write_info(Path(settings.sandbox_file), public_url, server.base_url, settings.forms_shared_secret)
     return settings, server
+
+
+def sandbox_profile(settings: Settings) -> str:
+    """The ward profile in the sandbox: the IT officer's own if set, else the sample whose
+    values all say "(mẫu)", so no FAQ answer is held back and none passes for real."""
+    from bot.ward_profile import SAMPLE
+
+    return settings.ward_profile_file or str(SAMPLE)
 
 
 def write_info(path: Path, public_url: str, fake_url: str, forms_secret: str = FORMS_SECRET) -> None:

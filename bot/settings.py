@@ -64,6 +64,8 @@ class Settings:
     # Officers hear about dead letters at most once per this many minutes (one summary)
     dead_letter_alert_minutes: int = 60
     faq_file: str = ""
+    # Ward facts FAQ answers name as {slots} (bot/ward_profile.py); sandbox: the "(mẫu)" sample
+    ward_profile_file: str = ""
     officer_zalo_ids: tuple[str, ...] = ()
     ward_name: str = "phường"
     response_working_days: int = 3

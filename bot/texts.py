@@ -455,3 +455,58 @@ def erased(codes: list[str], photos: int, retention_days: int) -> Reply:
     lines.append(f"Tin này là tin cuối cùng gắn với {YOU}; dấu vết gửi tin tự xóa sau {retention_days} "
                  f"ngày. Nếu nhắn tiếp, {YOU} được coi như người mới ạ.")
     return Reply("\n".join(lines))
+
+
+# --- promises ---
+# An urgent report: "đã báo cán bộ trực" only when an alert was queued to an officer
+# (handlers/urgent.py); otherwise the emergency numbers and when officers will see it.
+
+EMERGENCY_NUMBERS = "114 (cháy nổ, cứu nạn), 113 (công an) hoặc 115 (cấp cứu)"
+
+
+def urgent_recorded_no_officer(code: str, location_known: bool, when: str) -> Reply:
+    text = (
+        f"Dạ, phường đã ghi nhận tin báo khẩn của {YOU}, mã {code}. Nếu có người gặp nguy hiểm "
+        f"hoặc cần xử lý ngay, {YOU} gọi ngay {EMERGENCY_NUMBERS} ạ. Cán bộ phường sẽ xem phiếu "
+        f"này trong giờ làm việc {when}."
+    )
+    if not location_known:
+        text += f"\n{You} nhắn giúp địa điểm cụ thể (số nhà, ngõ, tổ) hoặc gửi vị trí ạ."
+    return Reply(text)
+
+
+def urgent_location_saved_only(code: str) -> Reply:
+    return Reply(f"Dạ, phường đã bổ sung địa điểm vào phiếu {code} ạ.")
+
+
+def urgent_failed_alerted() -> Reply:
+    return Reply(
+        f"Dạ, phường đã báo ngay cán bộ trực về tin báo khẩn của {YOU}. Nếu có người gặp nguy "
+        f"hiểm, {YOU} gọi ngay {EMERGENCY_NUMBERS} ạ. Hệ thống đang trục trặc nên chưa gửi được "
+        f"mã phiếu cho {YOU}."
+    )
+
+
+def urgent_failed_no_officer() -> Reply:
+    return Reply(
+        f"Dạ, hệ thống đang trục trặc nên chưa ghi nhận được tin báo khẩn của {YOU}. Nếu có người "
+        f"gặp nguy hiểm hoặc cần xử lý ngay, {YOU} gọi ngay {EMERGENCY_NUMBERS} ạ."
+    )
+
+
+def officer_urgent_prealert(topic_label: str, text: str, location: str | None) -> str:
+    where = f" — {location}" if location else ""
+    return f"[KHẨN] Tin báo khẩn của người dân ({topic_label}){where}: {text[:500]}"
+
+
+def officer_urgent_code(code: str, topic_label: str) -> str:
+    return f"[KHẨN] Tin báo khẩn vừa gửi ({topic_label}) đã có mã phiếu {code}."
+
+
+def faq_not_ready() -> Reply:
+    """A known question whose answer still needs the ward's own facts (intents/slots.py)."""
+    return Reply(
+        f"Dạ, câu này cần thông tin riêng của phường mà Hộp thư số chưa cập nhật. {You} có muốn "
+        "chuyển câu hỏi đến cán bộ để được trả lời chính xác không ạ?",
+        (BTN_TO_OFFICER, BTN_NO_THANKS),
+    )

@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot import failpoints, texts
 from bot.dispatcher import dispatch
 from bot.settings import Settings
+from handlers import urgent
 from handlers.context import Nlu, build_message
 from handlers.intake import save_stalled_as_draft
 from storage import deadletters, inbox, outbox, residents
@@ -47,8 +48,13 @@ class EventWorker:
             if row is None:
                 return False
             event_id = row.id
+            stage = self._alert_first(session, row)
+            if stage is None:
+                return True  # another worker thread took the event while the alert committed
             try:
                 with session.begin_nested():  # a failing handler rolls back only its own work
+                    if stage.urgent:
+                        failpoints.hit("worker.after_urgent_alert")
                     event = parse_stored(row)
                     dispatch(session, self.settings, self.nlu, event, event_id)
                 inbox.mark(session, event_id, "done")
@@ -64,12 +70,37 @@ class EventWorker:
                     deadletters.record(session, source="worker", reason=error,
                                        event_key=row.event_key)
                 if status == "failed" and row.user_key:
-                    # Never silence: the resident hears that something went wrong.
-                    outbox.enqueue(session, row.user_key, build_message(texts.system_error()),
+                    # Never silence: the resident hears that something went wrong, and only
+                    # what is true (an urgent message: whether officers were alerted).
+                    reply = urgent.failure_reply(stage) or texts.system_error()
+                    outbox.enqueue(session, row.user_key, build_message(reply),
                                    purpose="error", event_id=event_id)
             failpoints.hit("worker.before_commit")
         self.on_reply()
         return True
+
+    def _alert_first(self, session, row: InboundEvent) -> urgent.Stage | None:
+        """An urgent message's officer alert, queued and committed before the event's handlers
+        run (handlers/urgent.py). Returns None when, during that commit, another worker thread
+        claimed and finished the event."""
+        try:
+            event = parse_stored(row)
+        except Exception:  # the handlers' turn fails the same way and records it
+            return urgent.Stage()
+        try:
+            with session.begin_nested():
+                stage = urgent.alert_first(session, self.settings, self.nlu, event, row.id)
+        except Exception as exc:  # the handlers still run; only the early alert is lost
+            log.error("event %s: urgent check failed (%s)", row.id, type(exc).__name__)
+            return urgent.Stage()
+        if not stage.queued:
+            return stage
+        session.commit()  # the alert is durable from here on, whatever happens next
+        self.on_reply()
+        # Committing released the claim (PostgreSQL's row lock): take it again and check that
+        # no other thread handled the event meanwhile (it would have found the alert queued).
+        row = session.get(InboundEvent, row.id, with_for_update=True, populate_existing=True)
+        return stage if row is not None and row.status == "pending" else None
 
     def drain(self, limit: int = 1_000_000) -> int:
         n = 0

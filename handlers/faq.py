@@ -5,9 +5,10 @@ legal question wrongly, and offers to turn the question into a ticket for an off
 """
 from __future__ import annotations
 
-from bot import texts
+from bot import texts, ward_profile
 from handlers import intake
 from handlers.context import Context
+from intents import slots
 from intents.commands import parse as parse_command
 from intents.normalize import normalize
 from storage import residents
@@ -21,7 +22,10 @@ def answer(ctx: Context, question: str) -> None:
         ctx.reply(texts.faq_unsure())
     else:
         state["matched"] = match.question
-        ctx.reply(texts.faq_answer(match.answer, match.source))
+        answer_text, source, missing = slots.fill_answer(
+            match.answer, match.source, ward_profile.load(ctx.settings.ward_profile_file))
+        # An answer with a gap the ward has not filled is never sent: an officer answers instead.
+        ctx.reply(texts.faq_not_ready() if missing else texts.faq_answer(answer_text, source))
     residents.set_state(ctx.conversation, "faq_offer", state)
 
 

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from bot import texts
 from bot.deadlines import due_for, rules, working_days_for
-from handlers.context import Context, build_message
+from handlers import urgent
+from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
 from intents.normalize import normalize
-from storage import outbox, residents, tickets
+from storage import residents, tickets
 from storage.models import Resident, Ticket
 from webhooks.events import Inbound
 
@@ -129,26 +130,17 @@ def create_ticket(ctx: Context, data: dict, status: str = "new") -> Ticket:
                                  **_ticket_fields(ctx.settings, ctx.resident, data))
 
 
-def alert_officers(session, settings, ticket: Ticket, event_id: int | None = None) -> None:
-    """An urgent ticket: every duty officer gets a message at once (any channel's ticket)."""
-    from intents.taxonomy import TOPICS
-
-    label = TOPICS.get(ticket.topic or "", "chưa phân loại")
-    text = texts.officer_urgent_alert(ticket.code, label, ticket.text, ticket.location_text)
-    for officer in settings.officer_zalo_ids:
-        outbox.enqueue(session, officer, build_message(texts.Reply(text)), purpose="officer_alert",
-                       ticket_id=ticket.id, event_id=event_id)
-
-
-def _alert_officers(ctx: Context, ticket: Ticket) -> None:
-    alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
+def alert_officers(session, settings, ticket: Ticket, event_id: int | None = None) -> int:
+    """An urgent ticket: every duty officer gets a message at once (any channel's ticket).
+    Returns how many officers hold an alert for it (handlers.urgent)."""
+    return urgent.alert_officers(session, settings, ticket, event_id)
 
 
 def _create_urgent(ctx: Context, data: dict) -> None:
     ticket = create_ticket(ctx, data)
-    _alert_officers(ctx, ticket)
+    alerted = alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
     located = bool(data.get("location") or data.get("lat") is not None)
-    ctx.reply(texts.urgent_created(ticket.code, located), ticket_id=ticket.id)
+    ctx.reply(urgent.urgent_reply(ctx.settings, ticket, alerted, located), ticket_id=ticket.id)
     if located:
         residents.set_state(ctx.conversation, "idle")
     else:
@@ -163,7 +155,7 @@ def created_reply(settings, ticket: Ticket) -> texts.Reply:
 def submit(ctx: Context, data: dict) -> None:
     ticket = create_ticket(ctx, data)
     if ticket.urgent:
-        _alert_officers(ctx, ticket)
+        alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
     residents.set_state(ctx.conversation, "idle")
     ctx.reply(created_reply(ctx.settings, ticket), ticket_id=ticket.id)
 
@@ -255,10 +247,12 @@ def on_urgent_location(event: Inbound, ctx: Context) -> bool:
         return False  # something else entirely: let the other handlers take it
     tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", **changes)
     residents.set_state(ctx.conversation, "idle")
-    ctx.reply(texts.urgent_location_saved(ticket.code), ticket_id=ticket.id)
-    for officer in ctx.settings.officer_zalo_ids:
+    officers = urgent.duty_officer_ids(ctx.session, ctx.settings)
+    for officer in officers:
         ctx.notify(officer, f"[KHẨN] {ticket.code}: bổ sung địa điểm {ticket.location_text or ''}".strip(),
                    purpose="officer_alert", ticket_id=ticket.id)
+    saved = texts.urgent_location_saved if officers else texts.urgent_location_saved_only
+    ctx.reply(saved(ticket.code), ticket_id=ticket.id)
     return True
 
 

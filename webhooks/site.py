@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import text
 
+from handlers import urgent
 from storage import inbox, outbox
 from storage.db import session_scope
 from storage.health import intake_report
@@ -23,11 +24,15 @@ def healthz():
             intake, reasons = intake_report(session, inbox=spool, spool_dir=settings.spool_directory,
                                             stall_seconds=settings.intake_stall_seconds)
             failed_events = inbox.counts(session).get("failed", 0)
+            promises = urgent.health(session, settings)
     except Exception as exc:  # the point of this endpoint is to say so, not to crash
         return jsonify({"ok": False, "reason": "database_unreachable",
                         "database": f"unreachable: {type(exc).__name__}"}), 503
+    # Intake not draining: 503, a restart or an operator is needed. A broken promise (an urgent
+    # report nobody was alerted to, no duty officer): named in "problems" but 200, since the
+    # intake still works and must stay in rotation (a restart cannot conjure an officer).
     body = {
-        "ok": not reasons,
+        "ok": not reasons and not promises["problems"],
         "database": "ok",
         "queue_depth": depth,
         # acknowledged by this web process, still in its spool file (storage/spool.py)
@@ -36,6 +41,7 @@ def healthz():
         "failed_events": failed_events,
         "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
                    "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
+        **promises,
     }
     if reasons:  # a monitor watching the status code sees it; the codes say why
         body["reason"] = reasons[0]

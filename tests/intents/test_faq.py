@@ -16,7 +16,7 @@ def test_seeded_knowledge_base_is_sound(kb):
         assert e.source.startswith("Nguồn"), e.question
         assert 0 < len(e.answer) <= 1500
     text = " ".join(e.answer for e in kb.entries)
-    assert "[điền địa chỉ trụ sở phường]" in text  # placeholders, not invented facts
+    assert "{dia_chi_uy_ban}" in text  # a slot the ward fills (bot/ward_profile.py), not an invented fact
     assert "Luật Căn cước 2023" in text
 
 

@@ -1,0 +1,92 @@
+"""The ward profile: facts only the ward knows (office hours, addresses, phone numbers) that
+FAQ answers name as {slots} (intents/slots.py).
+
+WARD_PROFILE_FILE is a plain `tên_mục=giá trị` file, the same syntax as .env (read with
+python-dotenv, already a dependency): an IT officer edits it in any text editor, and a wrong
+line cannot break anything but its own value. The sandbox uses bot/data/ward_profile_sample.env,
+whose values all say "(mẫu)".
+
+`python -m bot faq check` lists the answers that still have a gap.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from intents import slots
+
+log = logging.getLogger(__name__)
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "ward_profile_sample.env"
+_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def load(path: str | os.PathLike | None) -> dict[str, str]:
+    """The profile at `path` ({} when unset). Re-read when the file changes, so an officer's
+    edit applies to the next question without a restart."""
+    if not path:
+        return {}
+    key = str(path)
+    try:
+        mtime = os.stat(key).st_mtime
+    except OSError:
+        log.warning("Không đọc được tệp hồ sơ phường WARD_PROFILE_FILE=%s", key)
+        return {}
+    cached = _cache.get(key)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    values = {k.strip().lower(): (v or "").strip() for k, v in dotenv_values(key, encoding="utf-8").items()}
+    _cache[key] = (mtime, values)
+    return values
+
+
+def faq_gaps(settings, entries=None):
+    """(entry number, entry, missing) for the FAQ in use and the ward profile in use."""
+    if entries is None:
+        from bot.nlu_service import faq_path
+        from intents.faq import read_csv
+
+        entries = read_csv(faq_path(settings.faq_file))
+    return slots.entry_gaps(entries, load(settings.ward_profile_file))
+
+
+def check_report(settings) -> tuple[str, int]:
+    """`faq check`: the text for the officer and the number of entries with gaps."""
+    from bot.nlu_service import faq_path
+    from intents.faq import read_csv
+
+    path = faq_path(settings.faq_file)
+    entries = read_csv(path)
+    gaps = faq_gaps(settings, entries)
+    profile = settings.ward_profile_file or "(chưa đặt WARD_PROFILE_FILE)"
+    lines = [f"Tệp hỏi đáp: {path}", f"Hồ sơ phường: {profile}", ""]
+    for n, entry, missing in gaps:
+        # Row n+1 in a spreadsheet opened on the CSV (row 1 is the header).
+        lines.append(f"Mục {n} (hàng {n + 1} trong bảng tính): {entry.question}")
+        lines.append("   còn thiếu: " + ", ".join(missing))
+    if gaps:
+        lines += ["", f"{len(gaps)}/{len(entries)} câu trả lời còn chỗ trống: bot KHÔNG gửi các câu "
+                      "này cho người dân mà đề nghị chuyển câu hỏi cho cán bộ.",
+                  "Điền các mục {tên_mục} vào tệp hồ sơ phường (WARD_PROFILE_FILE, mẫu: "
+                  f"{SAMPLE.relative_to(SAMPLE.parents[2])}); chỗ ghi [điền …] thì sửa thẳng "
+                  "trong tệp hỏi đáp. Rồi chạy lại lệnh này."]
+    else:
+        lines.append(f"Cả {len(entries)} câu trả lời đều đủ thông tin, không còn chỗ trống.")
+    return "\n".join(lines), len(gaps)
+
+
+def cmd_faq_check(args) -> int:
+    from bot.settings import SettingsError, load_settings
+    from intents.faq import FaqError
+
+    try:
+        settings = load_settings()
+        text, n = check_report(settings)
+    except (SettingsError, FaqError, OSError) as exc:
+        print(f"Không kiểm tra được: {exc}")
+        return 2
+    print(text)
+    return 1 if n else 0
