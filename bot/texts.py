@@ -111,14 +111,6 @@ def confirm(kind: str, text: str, location: str | None, photos: int) -> Reply:
     return Reply("\n".join(lines), (SUBMIT_BUTTON[kind], BTN_EDIT, BTN_CANCEL))
 
 
-def confirm_again(kind: str) -> Reply:
-    return Reply(
-        f"Dạ, {YOU} bấm \"{SUBMIT_BUTTON[kind]}\" để gửi, \"Sửa lại\" để sửa nội dung, "
-        "hoặc \"Hủy\" nếu không gửi nữa ạ.",
-        (SUBMIT_BUTTON[kind], BTN_EDIT, BTN_CANCEL),
-    )
-
-
 def ask_edit() -> Reply:
     return Reply(f"Dạ, {YOU} nhắn lại nội dung đúng giúp phường ạ.")
 
@@ -510,3 +502,108 @@ def faq_not_ready() -> Reply:
         "chuyển câu hỏi đến cán bộ để được trả lời chính xác không ạ?",
         (BTN_TO_OFFICER, BTN_NO_THANKS),
     )
+
+
+# --- convo ---
+# Typed answers (intents/replies.py). A re-ask names the buttons AND the words that work when
+# typed; a second unreadable answer gets a different way forward, never the same message.
+
+# Officer-facing notes on a ticket (the Sheet's address column, the [Bổ sung] line).
+LOCATION_UNKNOWN = "(người dân không nhớ địa chỉ)"
+SUPPLEMENT_NONE = "(người dân không có thêm thông tin)"
+
+
+def confirm_reask(kind: str) -> Reply:
+    return Reply(
+        f"Dạ, phường chưa rõ ý {YOU}. {You} bấm \"{SUBMIT_BUTTON[kind]}\" hoặc nhắn \"gửi\" để gửi, "
+        f"\"sửa\" để sửa nội dung, \"hủy\" nếu không gửi nữa ạ.",
+        (SUBMIT_BUTTON[kind], BTN_EDIT, BTN_CANCEL),
+    )
+
+
+def draft_kept(kind: str) -> Reply:
+    return Reply(
+        f"Dạ, phường chưa gửi {KIND_WORDS[kind]} này mà giữ lại ở dạng bản nháp. Khi muốn gửi, "
+        f"{YOU} bấm \"{SUBMIT_BUTTON[kind]}\" hoặc nhắn \"gửi\" ạ; cần việc khác, {YOU} chọn bên dưới.",
+        (SUBMIT_BUTTON[kind], *MENU),
+    )
+
+
+def photo_reask() -> Reply:
+    return Reply(
+        f"Dạ, có ảnh thì {YOU} bấm dấu + rồi chọn \"Ảnh\" để gửi; không có ảnh thì {YOU} bấm "
+        f"\"{BTN_NO_PHOTO}\" hoặc nhắn \"không\" ạ.",
+        (BTN_NO_PHOTO,),
+    )
+
+
+def location_reask() -> Reply:
+    return Reply(
+        f"Dạ, {YOU} nhắn giúp địa điểm: số nhà, ngõ, tổ hoặc một chỗ dễ nhận ra (ví dụ \"gần chợ\", "
+        f"\"đầu ngõ 8\"). Nếu không nhớ, {YOU} nhắn \"không nhớ\" hoặc bấm \"{BTN_SKIP_LOCATION}\" ạ.",
+        (BTN_SKIP_LOCATION,),
+    )
+
+
+def content_reask(kind: str) -> Reply:
+    what = {"suggestion": "điều muốn kiến nghị", "question": "điều cần hỏi"}.get(kind, "sự việc cần phản ánh")
+    return Reply(
+        f"Dạ, {YOU} nhắn ngắn gọn {what} giúp phường, ví dụ: \"Đèn đường ngõ 12 bị hỏng\". "
+        f"Nếu không gửi nữa, {YOU} nhắn \"hủy\" ạ.",
+        (BTN_CANCEL,),
+    )
+
+
+def content_missing() -> Reply:
+    return Reply(f"Dạ, phường chưa nhận được nội dung nên chưa tạo phiếu ạ. Khi cần, {YOU} chọn "
+                 "một mục bên dưới.", MENU)
+
+
+def clarify_reask(candidates: tuple[str, ...]) -> Reply:
+    labels = {"complaint": "phản ánh", "suggestion": "kiến nghị", "question": "hỏi"}
+    words = " hay ".join(f"\"{labels[c]}\"" for c in candidates if c in labels) or \
+        "\"phản ánh\", \"kiến nghị\" hay \"hỏi\""
+    return Reply(f"Dạ, {YOU} bấm một nút bên dưới, hoặc nhắn {words} ạ.", clarify_kind(candidates).buttons)
+
+
+def clarify_to_officer() -> Reply:
+    return Reply(
+        f"Dạ, phường chưa rõ {YOU} muốn phản ánh, kiến nghị hay hỏi. {You} có muốn chuyển nguyên "
+        "nội dung cho cán bộ xem và trả lời không ạ?",
+        (BTN_TO_OFFICER, BTN_NO_THANKS),
+    )
+
+
+def rating_reask() -> Reply:
+    return Reply(
+        f"Dạ, {YOU} bấm số sao bên dưới hoặc nhắn, ví dụ \"5 sao\"; nếu việc chưa xong, {YOU} nhắn "
+        "\"chưa xong\" ạ.",
+        RATING_BUTTONS,
+    )
+
+
+def supplement_reask(code: str) -> Reply:
+    return Reply(
+        f"Dạ, {YOU} nhắn thông tin cần bổ sung cho phiếu {code} ngay tại đây, hoặc gửi ảnh ạ. Nếu "
+        f"không có thêm thông tin, {YOU} nhắn \"không có\".")
+
+
+def supplement_none(code: str) -> Reply:
+    return Reply(f"Dạ, phường đã ghi vào phiếu {code} là {YOU} không có thêm thông tin và báo cán bộ ạ.")
+
+
+def urgent_location_reask() -> Reply:
+    return Reply(
+        f"Dạ, {YOU} nhắn giúp địa điểm (số nhà, ngõ, tổ hoặc một chỗ dễ nhận ra), hoặc bấm dấu + "
+        f"rồi chọn \"Vị trí\"; nếu không rõ, {YOU} nhắn \"không biết\" ạ.")
+
+
+def urgent_location_unknown() -> Reply:
+    return Reply(
+        f"Dạ vâng, phường đã ghi là chưa rõ địa điểm ạ. Nếu có người gặp nguy hiểm, {YOU} gọi ngay "
+        "114 (cháy nổ, cứu nạn), 113 (công an) hoặc 115 (cấp cứu).")
+
+
+def stopped() -> Reply:
+    """A resident ends a follow-up (rating, officer offer) that needs nothing more."""
+    return faq_declined_officer()

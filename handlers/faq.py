@@ -11,6 +11,7 @@ from handlers.context import Context
 from intents import slots
 from intents.commands import parse as parse_command
 from intents.normalize import normalize
+from intents.replies import read as read_reply
 from storage import residents
 from webhooks.events import Inbound
 
@@ -46,14 +47,21 @@ def on_waiting_question(event: Inbound, ctx: Context) -> bool:
 
 
 def on_offer(event: Inbound, ctx: Context) -> bool:
-    """After an answer: [Chuyển cán bộ] makes a question ticket, [Không cần] ends it."""
-    command = parse_command(event.text) if event.kind == "text" else None
-    question = ctx.conversation.data.get("question", "")
-    if command and command.name == "to_officer" and question:
+    """After an answer: [Chuyển cán bộ] makes a question ticket, [Không cần] ends it.
+
+    A typed "có"/"ok" means yes to "chuyển cán bộ không ạ?" when the bot was unsure, and is a
+    plain acknowledgement after a real answer (it asked nothing then)."""
+    answer = read_reply(event.text, ("cancel", "to_officer", "no", "yes")) if event.kind == "text" else None
+    data = ctx.conversation.data
+    question = data.get("question", "")
+    kind = answer.kind if answer else None
+    if kind == "yes":
+        kind = "no" if data.get("matched") else "to_officer"
+    if kind == "to_officer" and question:
         intake.submit(ctx, {"kind": "question", "text": question, "attachments": [],
                             "topic": ctx.nlu.classify(question).topic})
         return True
-    if command and command.name in ("no_thanks", "cancel"):
+    if kind in ("no", "cancel"):
         residents.set_state(ctx.conversation, "idle")
         ctx.reply(texts.faq_declined_officer())
         return True

@@ -16,6 +16,8 @@ from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
 from intents.normalize import normalize
+from intents.replies import answer_tokens
+from intents.replies import read as read_reply
 from storage import residents, tickets
 from storage.models import Resident, Ticket
 from webhooks.events import Inbound
@@ -23,6 +25,16 @@ from webhooks.events import Inbound
 INTAKE_STATES = ("intake_content", "intake_location", "intake_photo", "intake_confirm")
 SUMMARY_CHARS = 160
 MEDIA_TYPES = ("image", "file", "video", "audio", "gif", "link")
+# What each step's question can be answered with, in the step's priority (intents/replies.py).
+CONTENT_ANSWERS = ("cancel", "yes", "no", "skip", "dont_know")
+LOCATION_ANSWERS = ("cancel", "edit", "skip", "dont_know", "no", "yes", "group")
+PHOTO_ANSWERS = ("cancel", "edit", "no", "skip", "dont_know", "yes")
+CONFIRM_ANSWERS = ("cancel", "edit", "yes", "no")
+CLARIFY_ANSWERS = ("cancel", "report", "suggest", "ask", "yes", "no", "dont_know")
+URGENT_LOCATION_ANSWERS = ("dont_know", "skip", "no", "yes")
+# A message that is not an answer and says this much (words other than politeness) is new
+# facts about the report, not a garbled answer.
+FACT_WORDS = 4
 
 
 def _summary(data: dict) -> str:
@@ -65,9 +77,42 @@ def _set_text(ctx: Context, data: dict, text: str) -> None:
     data["confidence"] = c.confidence
 
 
+def unclear(data: dict, state: str) -> int:
+    """Count answers the bot could not read at this step: the first gets a re-ask with the
+    buttons and typed words, the second another way forward (never the same message twice)."""
+    n = data.get("unclear_n", 0) + 1 if data.get("unclear_at") == state else 1
+    data["unclear_at"], data["unclear_n"] = state, n
+    return n
+
+
+def _add_facts(ctx: Context, data: dict, text: str) -> None:
+    """New facts the resident added (an edit, or a long message that is no answer)."""
+    old = data.get("text", "").rstrip()
+    joined = f"{old}{'' if not old or old[-1] in '.!?' else '.'} {text}" if old else text
+    _set_text(ctx, data, joined)
+
+
+def _edit(ctx: Context, data: dict, rest: str) -> None:
+    if rest:
+        _add_facts(ctx, data, rest)
+        advance(ctx, data)
+        return
+    # Keep the old text: if no new one comes, the resident gets their report back, not nothing.
+    data["previous_text"], data["text"] = data.get("text", ""), ""
+    residents.set_state(ctx.conversation, "intake_content", data)
+    ctx.reply(texts.ask_edit())
+
+
+def _cancel(ctx: Context) -> None:
+    residents.set_state(ctx.conversation, "idle")
+    ctx.reply(texts.cancelled())
+
+
 def advance(ctx: Context, data: dict) -> None:
     """Ask the next missing thing, or for confirmation when nothing is missing."""
     kind = data["kind"]
+    data.pop("unclear_at", None)
+    data.pop("unclear_n", None)
     if not data.get("text"):
         residents.set_state(ctx.conversation, "intake_content", data)
         ctx.reply(texts.ask_content(kind))
@@ -112,7 +157,7 @@ def _ticket_fields(settings, resident, data: dict) -> dict:
         topic=data.get("topic"),
         urgent=bool(data.get("urgent")),
         channel="zalo",
-        location_text=data.get("location"),
+        location_text=data.get("location") or (texts.LOCATION_UNKNOWN if data.get("location_unknown") else None),
         latitude=data.get("lat"),
         longitude=data.get("lng"),
         group_code=data.get("group_code"),
@@ -169,10 +214,29 @@ def on_content(event: Inbound, ctx: Context) -> bool:
         # The resident changed their mind about what they are sending: start over as that.
         start(ctx, "complaint" if command.name == "menu_report" else "suggestion")
         return True
+    answer = read_reply(event.text, CONTENT_ANSWERS) if event.kind == "text" else None
+    if answer and data.get("previous_text") and answer.kind in ("cancel", "no", "skip"):
+        # "Sửa lại", then "thôi"/"không": keep the report as it was.
+        data["text"] = data.pop("previous_text")
+        advance(ctx, data)
+        return True
+    if answer and answer.kind in ("cancel", "no", "skip"):
+        _cancel(ctx)
+        return True
+    if answer:  # "dạ", "vâng", "không biết": an answer, not the report
+        if unclear(data, "intake_content") == 1:
+            residents.set_state(ctx.conversation, "intake_content", data)
+            ctx.reply(texts.content_reask(data["kind"]))
+        elif data.get("previous_text"):
+            data["text"] = data.pop("previous_text")
+            advance(ctx, data)
+        else:
+            residents.set_state(ctx.conversation, "idle")
+            ctx.reply(texts.content_missing())
+        return True
     _add_attachments(data, event)
-    if event.kind == "text" and event.text.strip():
-        _set_text(ctx, data, event.text)
-    elif event.text.strip():  # a caption on a photo
+    if event.text.strip():  # the report, or a caption on a photo
+        data.pop("previous_text", None)
         _set_text(ctx, data, event.text)
     advance(ctx, data)
     return True
@@ -180,11 +244,30 @@ def on_content(event: Inbound, ctx: Context) -> bool:
 
 def on_location(event: Inbound, ctx: Context) -> bool:
     data = dict(ctx.conversation.data)
-    command = parse_command(event.text) if event.kind == "text" else None
     _add_attachments(data, event)
-    if command and command.name in ("skip_location", "no_photo"):
+    answer = read_reply(event.text, LOCATION_ANSWERS) if event.kind == "text" else None
+    if answer is None or data.get("lat") is not None:
+        pass
+    elif answer.kind == "cancel":
+        _cancel(ctx)
+        return True
+    elif answer.kind == "edit":
+        _edit(ctx, data, answer.rest)
+        return True
+    elif answer.kind == "skip":
         data["location_skipped"] = True
-    elif event.kind == "text" and event.text.strip():
+    elif answer.kind in ("dont_know", "no"):
+        # "ko bt", "không nhớ": a skip, and the officer sees that the resident did not know.
+        data["location_skipped"] = data["location_unknown"] = True
+    elif answer.kind == "yes":
+        # "dạ", "vâng": the question was acknowledged, not answered. Re-ask once, then go on.
+        if unclear(data, "intake_location") == 1:
+            residents.set_state(ctx.conversation, "intake_location", data)
+            ctx.reply(texts.location_reask())
+            return True
+        data["location_skipped"] = data["location_unknown"] = True
+    elif event.text.strip():
+        # Any other text is the place, as the resident wrote it: "gần chợ Hàn", "đầu kiệt 45".
         data["location"] = normalize(event.text)[:300]
         data["group_code"] = data.get("group_code") or extract_group(event.text)
     advance(ctx, data)
@@ -195,15 +278,37 @@ def on_photo(event: Inbound, ctx: Context) -> bool:
     data = dict(ctx.conversation.data)
     _add_attachments(data, event)
     if event.kind == "text":
-        command = parse_command(event.text)
-        if command and command.name in ("no_photo", "skip_location", "submit"):
+        answer = read_reply(event.text, PHOTO_ANSWERS)
+        if answer.kind == "cancel":
+            _cancel(ctx)
+            return True
+        if answer.kind == "edit":
+            _edit(ctx, data, answer.rest)
+            return True
+        if answer.kind in ("no", "skip", "dont_know"):
+            data["photo_skipped"] = True
+        elif answer.kind == "none" and answer.words >= FACT_WORDS:
+            # More details instead of a photo: keep them (the summary shows them), and don't
+            # ask for the photo again.
+            _add_facts(ctx, data, event.text)
             data["photo_skipped"] = True
         elif event.text.strip():
-            # More details instead of a photo: keep them, don't ask for the photo again.
-            data["text"] = f"{data['text']} {normalize(event.text)}"[:4000]
+            # "có", "ok", or words the bot cannot read: say how to send a photo once, then go on.
+            if unclear(data, "intake_photo") == 1:
+                residents.set_state(ctx.conversation, "intake_photo", data)
+                ctx.reply(texts.photo_reask())
+                return True
             data["photo_skipped"] = True
     advance(ctx, data)
     return True
+
+
+def keep_draft(ctx: Context, data: dict) -> Ticket:
+    """Keep what was collected as a draft officers can see; "gửi" later still sends it."""
+    ticket = create_ticket(ctx, data, status="draft")
+    residents.set_state(ctx.conversation, "idle")
+    ctx.reply(texts.draft_kept(data["kind"]), ticket_id=ticket.id)
+    return ticket
 
 
 def on_confirm(event: Inbound, ctx: Context) -> bool:
@@ -213,36 +318,55 @@ def on_confirm(event: Inbound, ctx: Context) -> bool:
         _add_attachments(data, event)
         residents.set_state(ctx.conversation, "intake_confirm", data)
         return True
-    command = parse_command(event.text)
-    if command and command.name == "submit":
+    answer = read_reply(event.text, CONFIRM_ANSWERS)
+    if answer.kind == "yes":
         submit(ctx, data)
-    elif command and command.name == "edit":
-        data["text"] = ""
-        residents.set_state(ctx.conversation, "intake_content", data)
-        ctx.reply(texts.ask_edit())
-    elif len(event.text.strip()) >= 15 and not command:
-        data["text"] = f"{data['text']} {normalize(event.text)}"[:4000]
+    elif answer.kind in ("no", "cancel"):
+        _cancel(ctx)
+    elif answer.kind == "edit":
+        _edit(ctx, data, answer.rest)
+    elif answer.words >= FACT_WORDS:
+        # Clearly not an answer: new facts. Added, and the new summary is shown before sending.
+        _add_facts(ctx, data, event.text)
         advance(ctx, data)
+    elif unclear(data, "intake_confirm") == 1:
+        residents.set_state(ctx.conversation, "intake_confirm", data)
+        ctx.reply(texts.confirm_reask(data["kind"]))
     else:
-        ctx.reply(texts.confirm_again(data["kind"]))
+        keep_draft(ctx, data)
     return True
 
 
 def on_urgent_location(event: Inbound, ctx: Context) -> bool:
-    ticket = ctx.session.get(Ticket, ctx.conversation.data.get("ticket_id"))
-    data: dict = {"attachments": []}
-    _add_attachments(data, event)
+    data = dict(ctx.conversation.data)
+    ticket = ctx.session.get(Ticket, data.get("ticket_id"))
     if ticket is None:
         residents.set_state(ctx.conversation, "idle")
         return False
+    got: dict = {"attachments": []}
+    _add_attachments(got, event)
     changes = {}
-    if data.get("lat") is not None:
-        changes.update(latitude=data["lat"], longitude=data["lng"])
+    answer = read_reply(event.text, URGENT_LOCATION_ANSWERS) if event.kind == "text" else None
+    if got.get("lat") is not None:
+        changes.update(latitude=got["lat"], longitude=got["lng"])
+    elif answer and answer.kind == "yes" and unclear(data, "urgent_location") == 1:
+        # "dạ", "ok": the resident acknowledged the urgent reply; the place is still missing.
+        residents.set_state(ctx.conversation, "urgent_location", data)
+        ctx.reply(texts.urgent_location_reask(), ticket_id=ticket.id)
+        return True
+    elif answer:
+        # "ko bt", "không nhớ" (or a second "dạ"): noted for the officers, not stored as a place.
+        if not ticket.location_text:
+            tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}",
+                           location_text=texts.LOCATION_UNKNOWN)
+        residents.set_state(ctx.conversation, "idle")
+        ctx.reply(texts.urgent_location_unknown(), ticket_id=ticket.id)
+        return True
     elif event.kind == "text" and event.text.strip() and not parse_command(event.text):
         changes["location_text"] = normalize(event.text)[:300]
-    if data["attachments"]:
-        tickets.add_attachments(ctx.session, ticket, data["attachments"])
-    if not changes and not data["attachments"]:
+    if got["attachments"]:
+        tickets.add_attachments(ctx.session, ticket, got["attachments"])
+    if not changes and not got["attachments"]:
         residents.set_state(ctx.conversation, "idle")
         return False  # something else entirely: let the other handlers take it
     tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", **changes)
@@ -257,20 +381,40 @@ def on_urgent_location(event: Inbound, ctx: Context) -> bool:
 
 
 def on_clarify(event: Inbound, ctx: Context) -> bool:
-    """The resident picked what kind of message it was."""
-    command = parse_command(event.text) if event.kind == "text" else None
-    pending_text = ctx.conversation.data.get("text", "")
-    if command and command.name == "menu_report":
+    """The resident picked what kind of message it was (typed or tapped)."""
+    data = dict(ctx.conversation.data)
+    pending_text = data.get("text", "")
+    answer = read_reply(event.text, CLARIFY_ANSWERS) if event.kind == "text" else None
+    kind = answer.kind if answer else None
+    if kind == "report":
         start(ctx, "complaint", text=pending_text)
         return True
-    if command and command.name == "menu_suggest":
+    if kind == "suggest":
         start(ctx, "suggestion", text=pending_text)
         return True
-    if command and command.name == "menu_ask":
+    if kind == "ask" and data.get("from") == "referral":
+        # After a khiếu nại/tố cáo redirect "Hỏi đáp" means a new question, not that text.
+        residents.set_state(ctx.conversation, "faq_wait")
+        ctx.reply(texts.ask_content("question"))
+        return True
+    if kind == "ask":
         from handlers import faq
 
         residents.set_state(ctx.conversation, "idle")
         faq.answer(ctx, pending_text)
+        return True
+    if kind in ("yes", "no", "dont_know"):
+        candidates = tuple(data.get("candidates") or ("complaint", "suggestion", "question"))
+        if unclear(data, "clarify_kind") == 1:
+            residents.set_state(ctx.conversation, "clarify_kind", data)
+            ctx.reply(texts.clarify_reask(candidates))
+        elif data.get("from") == "referral":
+            residents.set_state(ctx.conversation, "idle")
+            ctx.reply(texts.menu_prompt())
+        else:
+            # Still unclear: offer to let an officer read it rather than guess the kind.
+            residents.set_state(ctx.conversation, "faq_offer", {"question": pending_text})
+            ctx.reply(texts.clarify_to_officer())
         return True
     residents.set_state(ctx.conversation, "idle")
     return False
@@ -278,22 +422,37 @@ def on_clarify(event: Inbound, ctx: Context) -> bool:
 
 # --- entry points ------------------------------------------------------------------------
 
+# States where something is being put together and "hủy" drops it unsent. Elsewhere (a rating,
+# an urgent ticket's place, an officer's question) the ticket already exists: "hủy" just ends
+# the follow-up, and "phường đã hủy, chưa gửi gì đi" would be false.
+CANCELLABLE = (*INTAKE_STATES, "clarify_kind", "faq_wait")
+
+
 def on_cancel(event: Inbound, ctx: Context) -> bool:
-    command = parse_command(event.text) if event.kind == "text" else None
-    if not command or command.name != "cancel":
+    if event.kind != "text":
         return False
-    if ctx.conversation.state == "idle":
+    state = ctx.conversation.state
+    if state == "idle":
+        command = parse_command(event.text)
+        if not command or command.name != "cancel":
+            return False
         ctx.reply(texts.nothing_to_cancel())
-    else:
-        residents.set_state(ctx.conversation, "idle")
-        ctx.reply(texts.cancelled())
+        return True
+    if read_reply(event.text, ("cancel",)).kind != "cancel":
+        return False
+    residents.set_state(ctx.conversation, "idle")
+    ctx.reply(texts.cancelled() if state in CANCELLABLE else texts.stopped())
     return True
 
 
 def on_submit_draft(event: Inbound, ctx: Context) -> bool:
     """A resident comes back after a timeout and taps the old "Gửi phản ánh" button."""
-    command = parse_command(event.text) if event.kind == "text" else None
-    if not command or command.name != "submit" or ctx.conversation.state != "idle":
+    if event.kind != "text" or ctx.conversation.state != "idle":
+        return False
+    command = parse_command(event.text)
+    # "gửi giúp bác nhé" sends it too; a bare "ok" or "dạ" in idle may be about anything else.
+    typed_send = read_reply(event.text, ("yes",)).kind == "yes" and "gui" in answer_tokens(event.text)
+    if not typed_send and (not command or command.name != "submit"):
         return False
     draft = tickets.latest_draft(ctx.session, ctx.resident.id, ctx.now - timedelta(days=1))
     if draft is None:

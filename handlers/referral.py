@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import texts
 from handlers.context import Context
 from intents.normalize import normalize
+from storage import residents
 from storage.models import Referral, utcnow
 from webhooks.events import Inbound
 
@@ -12,7 +13,12 @@ from webhooks.events import Inbound
 def on_denunciation(event: Inbound, ctx: Context) -> bool:
     if event.kind != "text" or ctx.classification.kind != "denunciation":
         return False
-    ctx.session.add(Referral(resident_id=ctx.resident.id, kind="denunciation",
-                             text=normalize(event.text)[:4000], created_at=utcnow()))
+    text = normalize(event.text)[:4000]
+    ctx.session.add(Referral(resident_id=ctx.resident.id, kind="denunciation", text=text,
+                             created_at=utcnow()))
+    # Kept in the conversation: if the resident then taps "Phản ánh", the report starts from
+    # what they already wrote (handlers/intake.on_clarify), not from "bác gặp việc gì?".
+    residents.set_state(ctx.conversation, "clarify_kind",
+                        {"text": text, "candidates": ["complaint", "question"], "from": "referral"})
     ctx.reply(texts.referral("denunciation"))
     return True

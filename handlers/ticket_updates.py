@@ -4,7 +4,6 @@ reopen within 7 days, and the information an officer asked for."""
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,15 +11,14 @@ from sqlalchemy import select
 from bot import texts
 from handlers.context import Context, build_message
 from intents.normalize import fold, normalize
+from intents.replies import read as read_reply
 from storage import outbox, residents, tickets
 from storage.models import Officer, OutboundMessage, Resident, Ticket, TicketEvent
 from webhooks.events import Inbound
 
 REOPEN_WINDOW = timedelta(days=7)
 RATE_STATUSES = ("resolved", "answered")
-_STARS = re.compile(r"^\s*([1-5])\s*(sao|⭐|\*)?\s*(a|ạ)?\s*$")
-_WORD_STARS = {"rat hai long": 5, "hai long": 4, "binh thuong": 3, "chua hai long": 2,
-               "khong hai long": 1, "rat khong hai long": 1}
+RATING_ANSWERS = ("rating", "cancel", "no", "skip", "yes")
 _NOT_DONE = ("chua xong", "chua giai quyet", "chua duoc giai quyet", "chua sua", "van chua", "chua het")
 
 
@@ -95,11 +93,9 @@ def _finished_at(session, ticket: Ticket):
 
 
 def parse_stars(text: str) -> int | None:
-    folded = fold(text).strip(" .!")
-    m = _STARS.match(folded)
-    if m:
-        return int(m.group(1))
-    return _WORD_STARS.get(folded)
+    """1–5 however typed: "5", "5*", "5 ⭐", "bác cho 5 sao", "năm sao", "rất hài lòng"."""
+    answer = read_reply(text, ("rating",))
+    return answer.value if answer.kind == "rating" else None
 
 
 def is_not_done(text: str) -> bool:
@@ -131,25 +127,35 @@ def reopen(ctx: Context, ticket: Ticket, text: str) -> None:
 
 
 def on_rating(event: Inbound, ctx: Context) -> bool:
-    """Conversation state "rating": stars, or "chưa xong"."""
-    ticket = ctx.session.get(Ticket, ctx.conversation.data.get("ticket_id"))
+    """Conversation state "rating": stars (tapped or typed), "chưa xong", or "không"."""
+    data = dict(ctx.conversation.data)
+    ticket = ctx.session.get(Ticket, data.get("ticket_id"))
     if ticket is None or event.kind != "text":
         residents.set_state(ctx.conversation, "idle")
         return False
-    stars = parse_stars(event.text)
-    if stars is not None:
-        residents.set_state(ctx.conversation, "idle")
-        if ticket.rating is not None:
-            ctx.reply(texts.rating_already(ticket.code), ticket_id=ticket.id)
-        else:
-            tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", rating=stars)
-            ctx.reply(texts.rating_thanks(stars), ticket_id=ticket.id)
-        return True
     if is_not_done(event.text):
         residents.set_state(ctx.conversation, "idle")
         reopen(ctx, ticket, event.text)
         return True
+    answer = read_reply(event.text, RATING_ANSWERS)
+    if answer.kind == "rating":
+        residents.set_state(ctx.conversation, "idle")
+        if ticket.rating is not None:
+            ctx.reply(texts.rating_already(ticket.code), ticket_id=ticket.id)
+        else:
+            tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", rating=answer.value)
+            ctx.reply(texts.rating_thanks(answer.value), ticket_id=ticket.id)
+        return True
+    if answer.kind == "yes" and data.get("unclear_n", 0) == 0:
+        # "dạ", "ok": the request was seen, not answered. Say once how to rate, then let it be.
+        data["unclear_n"] = 1
+        residents.set_state(ctx.conversation, "rating", data)
+        ctx.reply(texts.rating_reask(), ticket_id=ticket.id)
+        return True
     residents.set_state(ctx.conversation, "idle")
+    if answer:  # "không", "thôi", "khỏi", a second "dạ": no rating, and that is fine
+        ctx.reply(texts.stopped(), ticket_id=ticket.id)
+        return True
     return False
 
 
@@ -172,7 +178,7 @@ def on_not_done(event: Inbound, ctx: Context) -> bool:
         reopen(ctx, ticket, event.text)
         return True
     folded = fold(event.text)
-    stars = parse_stars(event.text) if ("sao" in folded or "⭐" in event.text) else None
+    stars = parse_stars(event.text) if ("sao" in folded or "⭐" in event.text or "*" in event.text) else None
     if stars is None:
         return False
     ticket = _latest_finished(ctx)
@@ -189,27 +195,48 @@ def on_not_done(event: Inbound, ctx: Context) -> bool:
     return True
 
 
+SUPPLEMENT_ANSWERS = ("dont_know", "no", "yes")
+
+
 def on_supplement(event: Inbound, ctx: Context) -> bool:
-    """Conversation state "supplement": the officer asked for more; this message is it."""
-    ticket = ctx.session.get(Ticket, ctx.conversation.data.get("ticket_id"))
+    """Conversation state "supplement": the officer asked for more; this message is it.
+
+    "ko bt", "không có" is an answer too (noted on the ticket for the officer, in the desk's
+    words, not the resident's); a bare "dạ" is not the information, so it is asked for once."""
+    data = dict(ctx.conversation.data)
+    ticket = ctx.session.get(Ticket, data.get("ticket_id"))
     residents.set_state(ctx.conversation, "idle")
     if ticket is None or ticket.status != "waiting_resident":
         return False
     actor = f"resident:{ctx.resident.id}"
     attachments = [a.as_dict() for a in event.attachments if a.type != "sticker"]
+    answer = read_reply(event.text, SUPPLEMENT_ANSWERS) if event.text.strip() else None
+    if answer and answer.kind == "yes" and not attachments:
+        if data.get("unclear_n", 0) == 0:
+            residents.set_state(ctx.conversation, "supplement", {**data, "unclear_n": 1})
+            ctx.reply(texts.supplement_reask(ticket.code), ticket_id=ticket.id)
+        else:
+            ctx.reply(texts.stopped(), ticket_id=ticket.id)
+        return True
     if attachments:
         tickets.add_attachments(ctx.session, ticket, attachments)
-    if event.text.strip():
+    if answer and answer.kind in ("dont_know", "no"):
+        tickets.change(ctx.session, ticket, actor, text=f"{ticket.text}\n[Bổ sung] {texts.SUPPLEMENT_NONE}")
+    elif event.text.strip():
         addition = normalize(event.text)[:2000]
         tickets.change(ctx.session, ticket, actor, text=f"{ticket.text}\n[Bổ sung] {addition}")
     if not attachments and not event.text.strip():
         return False
     tickets.change(ctx.session, ticket, actor, status="in_progress")
     resume_clock(ctx.session, ctx.settings, ticket, actor)
-    ctx.reply(texts.supplement_received(ticket.code), ticket_id=ticket.id)
+    nothing_more = bool(answer and answer.kind in ("dont_know", "no") and not attachments)
+    if nothing_more:
+        ctx.reply(texts.supplement_none(ticket.code), ticket_id=ticket.id)
+    else:
+        ctx.reply(texts.supplement_received(ticket.code), ticket_id=ticket.id)
+    what = "người dân trả lời không có thêm thông tin" if nothing_more else "người dân đã gửi thêm thông tin"
     for officer in assignee_zalo_ids(ctx.session, ctx.settings, ticket):
-        ctx.notify(officer, f"[BỔ SUNG] {ticket.code}: người dân đã gửi thêm thông tin",
-                   purpose="officer_alert", ticket_id=ticket.id)
+        ctx.notify(officer, f"[BỔ SUNG] {ticket.code}: {what}", purpose="officer_alert", ticket_id=ticket.id)
     return True
 
 
