@@ -133,8 +133,9 @@ _LEAD_REQUEST = frozenset({("nghien", "cuu"), ("dau", "tu"), ("nang", "muc"), ("
 # message asks for, whatever the story before it (the opening sentence has LEAD_CUE_BONUS).
 _REQUEST_SENTENCE = re.compile(
     r"[.;:!?\n]\s*(?:vi vay,? |do do,? |kinh |xin |cung )?(?:de nghi|kien nghi|de xuat|mong muon)\b")
-REQUEST_SENTENCE_BONUS = 2.5
 ACTIONABLE = (*TICKET_KINDS, "denunciation")
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+_FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet)\b")
 OOS_NEAR_SIM = 0.5  # how close a declined example must be to decline this one
 # A question about the khiếu nại / tố cáo procedure ("thời hạn giải quyết tố cáo?", "gửi đơn
 # khiếu nại ở đâu?") is a question; only a grievance is redirected.
@@ -358,8 +359,9 @@ def is_opener(toks: list[str], marks: list[str | None]) -> bool:
             else:
                 return False
         core = core or t in _OPENER_CORE or m in _VOCATIVE_MARKED
-    if not core and not any(marks) and not _ANSWER_WORDS.intersection(toks):
-        # typed without marks, "ban a", "nay" are the same call ("bạn à", "này")
+    if not core and not any(marks) and toks != ["a"] and not _ANSWER_WORDS.intersection(toks):
+        # typed without marks, "ban a", "em nay" are the same call ("bạn à", "em này"); a lone
+        # "a" may be "à", "ạ" or "aaaa"
         core = any(t in _VOCATIVE_PLAIN for t in toks)
     return core
 
@@ -379,6 +381,19 @@ def petition_cue(toks: list[str]) -> bool:
                     if (toks[j], toks[j + 1]) in _PETITION_VERBS:
                         return True
     return False
+
+
+def proposes(folded: str) -> bool:
+    """A later sentence opens on a request verb and proposes something ("... chưa có hướng dẫn.
+    Đề nghị các bộ sớm ban hành hướng dẫn"); asking to fix what the message reports ("... hỏng
+    cả tuần nay. Đề nghị phường cho người sửa") keeps it a report (labelling guide)."""
+    last = None
+    for last in _REQUEST_SENTENCE.finditer(folded):
+        pass
+    if last is None:
+        return False
+    sentence = _SENTENCE_END.split(folded[last.end():], 1)[0]
+    return not _FIX.search(sentence)
 
 
 def procedure_question(toks: list[str], asks: bool) -> bool:
@@ -723,8 +738,9 @@ class Classifier:
         petition = petition_cue(toks)
         if petition:
             cues["suggestion"] = cues.get("suggestion", 0.0) + PETITION_BONUS
-        elif len(toks) > 12 and _REQUEST_SENTENCE.search(fold(text)):
-            cues["suggestion"] = cues.get("suggestion", 0.0) + REQUEST_SENTENCE_BONUS
+        elif len(toks) > 12 and "complaint" not in cues:
+            # (a delay stays a complaint: "nộp 20 ngày chưa có kết quả. Kính đề nghị xem xét")
+            petition = proposes(fold(text))
         for label, bonus in cues.items():
             kind_scores[label] = kind_scores.get(label, 0.0) + bonus
         topic_scores = dict(lex["topic"])
