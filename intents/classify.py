@@ -27,7 +27,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
-from intents.normalize import DATA_DIR, fold, marked_tokens, prepare
+from intents.normalize import _SYLLABLE, DATA_DIR, fold, marked_tokens, prepare
 from intents.urgency import RULE_TOPICS, assess as assess_urgency
 from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
 from intents.training import EVAL_DIR, TRAIN_DIR, TRAINING_SETS  # noqa: F401 (re-exported)
@@ -136,7 +136,8 @@ _REQUEST_SENTENCE = re.compile(
 ACTIONABLE = (*TICKET_KINDS, "denunciation")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 _FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet)\b")
-OOS_NEAR_SIM = 0.5  # how close a declined example must be to decline this one
+OOS_NEAR_SIM = 0.5
+FOREIGN_SHARE = 0.5  # how close a declined example must be to decline this one
 # A question about the khiếu nại / tố cáo procedure ("thời hạn giải quyết tố cáo?", "gửi đơn
 # khiếu nại ở đâu?") is a question; only a grievance is redirected.
 _GRIEVANCE_WORDS = (("khieu", "nai"), ("to", "cao"))
@@ -394,6 +395,14 @@ def proposes(folded: str) -> bool:
         return False
     sentence = _SENTENCE_END.split(folded[last.end():], 1)[0]
     return not _FIX.search(sentence)
+
+
+def foreign_share(toks: list[str]) -> float:
+    """The share of words that are no Vietnamese syllable ("alcaraz", "intelligence")."""
+    words = [t for t in toks if t.isalpha()]
+    if not words:
+        return 0.0
+    return sum(1 for t in words if not _SYLLABLE.fullmatch(t)) / len(words)
 
 
 def procedure_question(toks: list[str], asks: bool) -> bool:
@@ -834,9 +843,13 @@ class Classifier:
         # A question about nothing the ward handles is small talk, out of scope too. A message
         # in which nothing at all was recognised ("ngõ 5 tổ 3 nhà bác Hùng") is not: it may be
         # the start of a report, so the bot asks.
+        # Nor is a message in another language or of names and brands ("carlos alcaraz",
+        # "apple intelligence") in which nothing of the ward's was recognised.
         out_of_scope = kind == "other" and (
             small_talk or lex["kind"].get("other", 0.0) >= 2.0
-            or bool(near_labels and near_labels[0][1][0] == "other" and near_labels[0][0] >= OOS_NEAR_SIM))
+            or bool(near_labels and near_labels[0][1][0] == "other" and near_labels[0][0] >= OOS_NEAR_SIM)
+            or (topic is None and max(kind_scores.get(k, 0.0) for k in ACTIONABLE) < 1.0
+                and foreign_share(toks) >= FOREIGN_SHARE))
         if kind == "other" and len(toks) >= 3 and not out_of_scope:
             needs = True
         if urgent:
