@@ -136,6 +136,8 @@ _REQUEST_SENTENCE = re.compile(
 ACTIONABLE = (*TICKET_KINDS, "denunciation")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 _FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet)\b")
+_ASKERS = frozenset("toi em minh chau e t bac con tui anh chi".split())
+QUESTION_REQUEST_BONUS = 2.5
 OOS_NEAR_SIM = 0.5
 FOREIGN_SHARE = 0.5  # how close a declined example must be to decline this one
 # A question about the khiếu nại / tố cáo procedure ("thời hạn giải quyết tố cáo?", "gửi đơn
@@ -374,6 +376,8 @@ def petition_cue(toks: list[str]) -> bool:
     start = salutation_end(toks)
     if tuple(toks[start:start + 2]) == ("kien", "nghi") or tuple(toks[start:start + 3]) == ("kinh", "de", "nghi"):
         return True
+    if "tri" not in toks and "kien" not in toks:  # every subject has one of them
+        return False
     for i in range(n - 1):
         for subject in _PETITION_SUBJECTS:
             k = len(subject)
@@ -395,6 +399,18 @@ def proposes(folded: str) -> bool:
         return False
     sentence = _SENTENCE_END.split(folded[last.end():], 1)[0]
     return not _FIX.search(sentence)
+
+
+def asks_to_ask(toks: list[str]) -> bool:
+    """"cho tôi hỏi", "xin hỏi", "muốn hỏi" anywhere: the request sentence of a long story is a
+    question (in the labelled sets 140 of 147 such messages are questions, 6 are out of scope)."""
+    for i in range(len(toks) - 1):
+        a, b = toks[i], toks[i + 1]
+        if b == "hoi" and a in ("xin", "muon"):
+            return True
+        if a == "cho" and b in _ASKERS and i + 2 < len(toks) and toks[i + 2] == "hoi":
+            return True
+    return False
 
 
 def foreign_share(toks: list[str]) -> float:
@@ -744,6 +760,8 @@ class Classifier:
         cues = self.lexicon.position_cues(toks, marks)
         if waited_in_vain(toks):
             cues["complaint"] = cues.get("complaint", 0.0) + DELAY_BONUS
+        if asks_to_ask(toks):
+            cues["question"] = cues.get("question", 0.0) + QUESTION_REQUEST_BONUS
         petition = petition_cue(toks)
         if petition:
             cues["suggestion"] = cues.get("suggestion", 0.0) + PETITION_BONUS
