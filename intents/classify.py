@@ -135,7 +135,7 @@ _REQUEST_SENTENCE = re.compile(
     r"[.;:!?\n]\s*(?:vi vay,? |do do,? |kinh |xin |cung )?(?:de nghi|kien nghi|de xuat|mong muon)\b")
 ACTIONABLE = (*TICKET_KINDS, "denunciation")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
-_FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet)\b")
+_FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet|chan chinh|nhac nho)\b")
 _ASKERS = frozenset("toi em minh chau e t bac con tui anh chi".split())
 QUESTION_REQUEST_BONUS = 2.5
 OOS_NEAR_SIM = 0.5
