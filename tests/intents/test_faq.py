@@ -76,3 +76,13 @@ def test_threshold_is_a_constructor_argument(kb):
     strict = FaqIndex(kb.entries, threshold=0.99)
     assert kb.ask("cho em hoi lam can cuoc cho bo o phuong nao") is not None
     assert strict.ask("cho em hoi lam can cuoc cho bo o phuong nao") is None
+
+
+def test_faq_answers_call_the_resident_bac_like_every_other_reply():
+    """bot/texts.py's voice guide: residents are "bác" (or a neutral form), never "bạn"."""
+    import re
+
+    from intents.faq import default_faq_path, read_csv
+
+    bad = [e.question for e in read_csv(default_faq_path()) if re.search(r"\b[Bb]ạn\b", e.answer)]
+    assert not bad

@@ -27,14 +27,15 @@ def test_invisible_and_fullwidth_characters():
 
 def test_teencode_and_abbreviations_expand():
     assert expand("ko dc j") == "khong duoc gi"
-    assert expand("lam cccd o dau") == "lam can cuoc cong dan o dau"
+    # since the 2023 Law on Identification (in force 1/7/2024) the CCCD card is "thẻ căn cước"
+    assert expand("lam cccd o dau") == "lam can cuoc o dau"
     assert expand("tdp 5 ubnd mttq") == "to dan pho 5 uy ban nhan dan mat tran to quoc"
     assert expand("so hk") == "so ho khau"  # a phrase beats the lone "hk" = không
 
 
 def test_stretched_letters_squeezed_but_abbreviations_kept():
     assert squeeze("hongggg") == "hong"
-    assert expand("hongggg cccd") == "hong can cuoc cong dan"
+    assert expand("hongggg cccd") == "hong can cuoc"
     assert squeeze("xoong") == "xoong"
 
 
