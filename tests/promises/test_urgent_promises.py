@@ -227,3 +227,18 @@ def test_healthz_names_duty_officers_zalo_cannot_reach(client):
         residents.touch_interaction(residents.get_or_create(s, OFFICER), utcnow())
     body = client.get("/healthz").get_json()
     assert body["ok"] is True and body["duty_officers_reachable"] == 1 and body["problems"] == []
+
+
+@pytest.mark.parametrize("now,expected", [
+    ("2026-12-07 10:00", "hôm nay"),        # Monday, office open
+    ("2026-12-07 06:15", "sáng nay"),       # Monday, before it opens
+    ("2026-12-07 18:00", "sáng mai"),       # Monday evening
+    ("2026-12-04 18:00", "thứ Hai 07/12"),  # Friday evening: the weekend is skipped
+    ("2026-12-31 18:00", "thứ Hai 04/01"),  # New Year's Day (Friday) skipped too
+])
+def test_next_working_hours_as_a_resident_reads_it(now, expected):
+    from datetime import date, datetime
+
+    from handlers.urgent import next_working_hours
+
+    assert next_working_hours(datetime.fromisoformat(now), frozenset({date(2027, 1, 1)})) == expected
