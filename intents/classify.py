@@ -138,8 +138,8 @@ _SENTENCE_END = re.compile(r"[.;!?\n]")
 _FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet|chan chinh|nhac nho)\b")
 _ASKERS = frozenset("toi em minh chau e t bac con tui anh chi".split())
 QUESTION_REQUEST_BONUS = 2.5
-OOS_NEAR_SIM = 0.5
-FOREIGN_SHARE = 0.5  # how close a declined example must be to decline this one
+OOS_NEAR_SIM = 0.5  # how close a declined example must be to decline this one
+FOREIGN_SHARE = 0.5  # words that are no Vietnamese syllable, in a message declined as foreign
 # A question about the khiếu nại / tố cáo procedure ("thời hạn giải quyết tố cáo?", "gửi đơn
 # khiếu nại ở đâu?") is a question; only a grievance is redirected.
 _GRIEVANCE_WORDS = (("khieu", "nai"), ("to", "cao"))
