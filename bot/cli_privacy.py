@@ -55,9 +55,7 @@ def cmd_privacy(args) -> int:
 
     settings = _settings()
     if args.action == "purge":
-        with session_scope() as session:
-            counts = purge_now(session, settings, actor=_actor(args))
-        print(purge_summary(counts, settings))
+        print(purge_summary(purge_now(settings, actor=_actor(args)), settings))
         return 0
     if not args.ref:
         sys.stderr.write("Cần Zalo id, số điện thoại hoặc mã phiếu, ví dụ: privacy export PA-2026-0001\n")
@@ -111,16 +109,27 @@ def _sync_sheet(settings) -> str:
     return "Đã cập nhật bảng theo dõi trên Google Sheet."
 
 
-def purge_now(session, settings, *, actor: str) -> dict:
-    """Retention purge with the configured days, recorded in the audit trail when it did anything."""
+def purge_now(settings, *, actor: str) -> dict:
+    """Retention purge with the configured days, in short transactions (a first run after a
+    year may empty hundreds of thousands of rows), recorded in the audit trail if it did anything."""
     from storage import privacy
+    from storage.db import session_scope
 
-    counts = privacy.purge(session, inbound_days=settings.retention_days_inbound_payload,
-                           outbox_days=settings.retention_days_outbox_payload,
-                           conversation_days=settings.retention_days_conversations)
-    if any(counts.values()):
-        privacy.audit(session, actor, "privacy_purge", None, counts)
-    return counts
+    total = {"inbound_payloads": 0, "outbox_payloads": 0, "conversations": 0}
+    while True:
+        with session_scope() as session:
+            counts = privacy.purge(session, inbound_days=settings.retention_days_inbound_payload,
+                                   outbox_days=settings.retention_days_outbox_payload,
+                                   conversation_days=settings.retention_days_conversations,
+                                   batch=privacy.PURGE_BATCH)
+        for kind, n in counts.items():
+            total[kind] += n
+        if max(counts.values()) < privacy.PURGE_BATCH:
+            break
+    if any(total.values()):
+        with session_scope() as session:
+            privacy.audit(session, actor, "privacy_purge", None, total)
+    return total
 
 
 def purge_summary(counts: dict, settings) -> str:

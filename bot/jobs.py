@@ -95,9 +95,7 @@ def dead_letter_alert() -> None:
 def privacy_purge() -> None:
     """Daily: empty raw payloads and finished conversations past their retention (issue 12)."""
     from bot.cli_privacy import purge_now
-    from storage.db import session_scope
 
-    with session_scope() as session:
-        counts = purge_now(session, RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
+    counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
     if any(counts.values()):
         log.info("retention purge: %s", counts)

@@ -252,32 +252,41 @@ def erase(session: Session, subject: Subject, actor: str, *, keep_event_ids: tup
 
 # --- retention ------------------------------------------------------------------------------
 
+PURGE_BATCH = 2000  # rows per transaction: SQLite's write lock is held ~30 ms, not seconds
+
+
 def purge(session: Session, *, inbound_days: int, outbox_days: int, conversation_days: int,
-          now: datetime | None = None) -> dict:
+          now: datetime | None = None, batch: int | None = None) -> dict:
     """Empty what is older than its retention: raw webhook bodies of handled events, bodies
     and recipients of finished outbox messages; delete idle conversations. A setting of 0 or
-    less keeps that kind for ever."""
+    less keeps that kind for ever. With `batch`, at most that many rows of each kind (the
+    caller commits and calls again while any count equals `batch`)."""
     now = now or utcnow()
+
+    def ids(model, *where):
+        query = select(model.id).where(*where)
+        return model.id.in_(query.limit(batch).scalar_subquery() if batch else query.scalar_subquery())
+
     counts = {"inbound_payloads": 0, "outbox_payloads": 0, "conversations": 0}
     if inbound_days > 0:
         counts["inbound_payloads"] = session.execute(
             update(InboundEvent)
-            .where(InboundEvent.received_at < now - timedelta(days=inbound_days),
-                   InboundEvent.status != "pending", InboundEvent.payload != "")
+            .where(ids(InboundEvent, InboundEvent.received_at < now - timedelta(days=inbound_days),
+                       InboundEvent.status != "pending", InboundEvent.payload != ""))
             .values(payload="", last_error=None)
             .execution_options(synchronize_session=False)).rowcount
     if outbox_days > 0:
         counts["outbox_payloads"] = session.execute(
             update(OutboundMessage)
-            .where(OutboundMessage.created_at < now - timedelta(days=outbox_days),
-                   OutboundMessage.status.in_(FINISHED_OUTBOX), OutboundMessage.recipient_id != "")
+            .where(ids(OutboundMessage, OutboundMessage.created_at < now - timedelta(days=outbox_days),
+                       OutboundMessage.status.in_(FINISHED_OUTBOX), OutboundMessage.recipient_id != ""))
             .values(message={}, recipient_id="")
             .execution_options(synchronize_session=False)).rowcount
     if conversation_days > 0:
         counts["conversations"] = session.execute(
             delete(Conversation)
-            .where(Conversation.state == "idle",
-                   Conversation.updated_at < now - timedelta(days=conversation_days))
+            .where(ids(Conversation, Conversation.state == "idle",
+                       Conversation.updated_at < now - timedelta(days=conversation_days)))
             .execution_options(synchronize_session=False)).rowcount
     return counts
 

@@ -179,3 +179,18 @@ def test_officer_exports_and_erases_by_cli_for_a_request_in_person(bot, database
         assert actions == [("privacy_export", "cán bộ (CLI): Nguyễn Văn An"),
                            ("privacy_erase", "cán bộ (CLI): Nguyễn Văn An")]
     assert main(["privacy", "export", PHONE, "--out", str(tmp_path / "x.json")]) == 1  # nothing left
+
+
+def test_an_unanswered_erasure_request_expires_and_a_later_yes_erases_nothing(bot, settings):
+    from datetime import timedelta
+
+    from storage.models import Conversation, utcnow
+
+    report_with_photo(bot)
+    bot.say("xóa dữ liệu của tôi")
+    with session_scope() as s:  # the resident went away for longer than the conversation timeout
+        conv = s.scalar(select(Conversation))
+        conv.updated_at = utcnow() - timedelta(minutes=settings.conversation_timeout_minutes + 1)
+    bot.say("có")
+    with session_scope() as s:
+        assert s.scalar(select(Resident).where(Resident.zalo_user_id == USER)).phone == PHONE

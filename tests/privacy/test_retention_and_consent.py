@@ -114,3 +114,22 @@ def test_notice_recorded_on_a_first_greeting_and_shown_back_to_the_resident(bot)
 def test_no_notice_recorded_when_none_was_shown(bot):
     bot.say("Đèn đường ngõ 12 tổ 5 bị hỏng")
     assert notice_of(bot.user_id) == (None, None)
+
+
+def test_large_purge_runs_in_short_batches_and_misses_nothing(clean_db, settings, monkeypatch):
+    from bot.cli_privacy import purge_now
+    from storage import privacy
+
+    monkeypatch.setattr(privacy, "PURGE_BATCH", 7)
+    with session_scope() as s:
+        for i in range(30):
+            inbox.store_event(s, source="zalo", event_key=f"e{i}", event_name="user_send_text",
+                              user_key="1", payload="{}", status="done")
+        s.execute(InboundEvent.__table__.update().values(received_at=OLD))
+    calls = []
+    real = privacy.purge
+    monkeypatch.setattr(privacy, "purge", lambda *a, **k: calls.append(k["batch"]) or real(*a, **k))
+    assert purge_now(settings, actor="test")["inbound_payloads"] == 30
+    assert len(calls) == 5 and set(calls) == {7}  # 7+7+7+7+2
+    with session_scope() as s:
+        assert all(e.payload == "" for e in s.scalars(select(InboundEvent)))
