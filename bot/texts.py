@@ -607,3 +607,13 @@ def urgent_location_unknown() -> Reply:
 def stopped() -> Reply:
     """A resident ends a follow-up (rating, officer offer) that needs nothing more."""
     return faq_declined_officer()
+
+
+# --- lead ---
+
+def out_of_scope() -> Reply:
+    return Reply(
+        f"Dạ, việc này nằm ngoài phạm vi phường hỗ trợ qua Hộp thư số nên phường xin phép không trả "
+        f"lời ạ. {You} cần phản ánh, kiến nghị hay hỏi thủ tục ở phường thì chọn bên dưới ạ.",
+        MENU,
+    )

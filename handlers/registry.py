@@ -48,5 +48,6 @@ HANDLERS = (
     ("report", intake.on_new_report),
     ("question", faq.on_question),
     ("greeting", welcome.on_greeting),
+    ("out_of_scope", welcome.on_out_of_scope),
     ("fallback", welcome.on_anything),
 )

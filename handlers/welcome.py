@@ -57,6 +57,15 @@ def on_greeting(event: Inbound, ctx: Context) -> bool:
     return True
 
 
+def on_out_of_scope(event: Inbound, ctx: Context) -> bool:
+    """Gold prices, the weather, football: nothing of the ward's. Declined politely, with no
+    ticket and no offer to an officer, who could not help either (issue 11)."""
+    if event.kind != "text" or not ctx.classification.out_of_scope:
+        return False
+    ctx.reply(texts.out_of_scope())
+    return True
+
+
 def on_anything(event: Inbound, ctx: Context) -> bool:
     """Never silence: whatever got here gets a short, helpful answer with the menu."""
     if event.kind == "media" and all(a.type == "sticker" for a in event.attachments):
