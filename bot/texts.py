@@ -480,3 +480,11 @@ def urgent_location_unknown() -> Reply:
 def stopped() -> Reply:
     """A resident ends a follow-up (rating, officer offer) that needs nothing more."""
     return faq_declined_officer()
+
+
+def question_reask() -> Reply:
+    return Reply(
+        f"Dạ, {YOU} nhắn câu hỏi giúp phường, ví dụ: \"Làm căn cước cho con cần giấy tờ gì?\". "
+        f"Nếu không hỏi nữa, {YOU} nhắn \"hủy\" ạ.",
+        (BTN_CANCEL,),
+    )
