@@ -609,6 +609,14 @@ def stopped() -> Reply:
     return faq_declined_officer()
 
 
+def question_reask() -> Reply:
+    return Reply(
+        f"Dạ, {YOU} nhắn câu hỏi giúp phường, ví dụ: \"Làm căn cước cho con cần giấy tờ gì?\". "
+        f"Nếu không hỏi nữa, {YOU} nhắn \"hủy\" ạ.",
+        (BTN_CANCEL,),
+    )
+
+
 # --- lead ---
 
 def out_of_scope() -> Reply:

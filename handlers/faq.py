@@ -38,10 +38,21 @@ def on_question(event: Inbound, ctx: Context) -> bool:
 
 
 def on_waiting_question(event: Inbound, ctx: Context) -> bool:
-    """After the "Hỏi đáp" button: the next text is the question, whatever it looks like."""
+    """After the "Hỏi đáp" button: the next text is the question, whatever it looks like,
+    except a bare "dạ"/"vâng" (asked once for the question) or "không"/"thôi" (nothing to ask)."""
     if event.kind != "text" or not event.text.strip():
         residents.set_state(ctx.conversation, "idle")
         return False
+    reply = read_reply(event.text, ("cancel", "no", "yes", "dont_know"))
+    data = ctx.conversation.data
+    if reply.kind in ("yes", "dont_know") and not data.get("unclear_n"):
+        residents.set_state(ctx.conversation, "faq_wait", {"unclear_n": 1})
+        ctx.reply(texts.question_reask())
+        return True
+    if reply:
+        residents.set_state(ctx.conversation, "idle")
+        ctx.reply(texts.stopped())
+        return True
     answer(ctx, event.text)
     return True
 

@@ -463,3 +463,28 @@ def test_ask_after_a_redirect_waits_for_the_question(bot):
     bot.say(DENUNCIATION)
     replies = bot.say("Hỏi đáp")
     assert "cần hỏi điều gì" in text_of(replies) and state(bot)[0] == "faq_wait"
+
+
+# --- waiting for a question ------------------------------------------------------------------
+
+def test_waiting_question_yes_is_not_the_question(bot):
+    bot.say("Hỏi đáp")
+    first = bot.say("dạ")
+    assert "\"hủy\"" in text_of(first) and state(bot)[0] == "faq_wait"
+    second = bot.say("vâng")
+    assert text_of(second) != text_of(first) and state(bot)[0] == "idle"
+    assert all_tickets() == []
+
+
+@pytest.mark.parametrize("phrase", ("không", "thôi", "ko"))
+def test_waiting_question_no_ends_it(bot, phrase):
+    bot.say("Hỏi đáp")
+    replies = bot.say(phrase)
+    assert text_of(replies).startswith("Dạ") and state(bot)[0] == "idle"
+    assert "Nguồn" not in text_of(replies)
+
+
+def test_waiting_question_takes_any_real_question(bot):
+    bot.say("Hỏi đáp")
+    replies = bot.say("lam cccd cho con can gi")
+    assert state(bot)[0] == "faq_offer" and "Chuyển cán bộ" in buttons_of(replies)
