@@ -16,6 +16,7 @@ bp = Blueprint("site", __name__)
 def healthz():
     settings = current_app.config["SETTINGS"]
     spool = current_app.extensions["hts_inbox"]
+    backlog = spool.backlog_bytes()  # first: what was waiting when the probe came
     try:
         with session_scope() as session:
             session.execute(text("SELECT 1"))
@@ -36,7 +37,7 @@ def healthz():
         "database": "ok",
         "queue_depth": depth,
         # acknowledged by this web process, still in its spool file (storage/spool.py)
-        "spool_backlog_bytes": spool.backlog_bytes(),
+        "spool_backlog_bytes": backlog,
         "intake": intake,
         "failed_events": failed_events,
         "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
