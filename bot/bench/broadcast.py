@@ -36,7 +36,7 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     from bot.bench.live import LiveServer
     from bot.fake_zalo import FakeZaloServer, FakeZaloState
     from bot.settings import Settings
-    from storage import db
+    from storage import db, outbox
     from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 
     if database_url is None:
@@ -124,9 +124,8 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
                                   .group_by(OutboundMessage.status)).all())
         reasons = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
             OutboundMessage.status == "failed").group_by(OutboundMessage.reason)).all())
-        cut = dict(s.execute(select(OutboundMessage.status, func.count()).where(
-            OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.status)).all())
-        resent = s.scalar(select(func.count()).where(OutboundMessage.unknown_sends > 1)) or 0
+        cut = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
+            OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.reason)).all())
     rate_per_min = len(messages) / (t1 - t0) * 60
     stats = state.stats()
     return {
@@ -136,8 +135,8 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
         "residents_reached": len(per_user), "duplicates": len(messages) - len(per_user),
         "outbox": statuses, "failed_by_reason": reasons,
         # sends the kill cut (in flight, delivered or not): how they ended
-        "cut_by_kill": sum(cut.values()), "cut_settled_by_echo": cut.get("sent", 0) - resent,
-        "cut_sent_again": resent,
+        "cut_by_kill": sum(cut.values()), "cut_settled_by_echo": cut.get(outbox.CONFIRMED_BY_ECHO, 0),
+        "cut_sent_again": sum(cut.values()) - cut.get(outbox.CONFIRMED_BY_ECHO, 0),
         "echoes_delivered": stats.get("echoes_delivered", 0),
         "rate_limited_by_fake": stats.get("rate_limited", 0),
         "seconds": round(t1 - t0, 1),
