@@ -11,6 +11,10 @@ without interaction (48 h to 7 days still delivered, but billed); -235 on v3 cs 
 single-use refresh tokens. Where the facts sheet says [check], the fake picks one answer and
 makes it configurable (constants below, or FakeZaloState attributes).
 
+Like Zalo, it echoes every message it delivers as a signed oa_send_* webhook event to the
+webhook URL it is given (`configure_webhook`, or POST /_fake/webhook), and can fail a send
+after delivering it (hang past the client's timeout, a 5xx, a dropped connection).
+
 Control endpoints under /_fake/ (no auth; only the fake has them) let tests, the sandbox and
 a terminal chat client in another process script it: see `_register_control_routes`.
 

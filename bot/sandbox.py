@@ -35,6 +35,8 @@ def start(settings: Settings, public_url: str):
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS,
                           refresh_token=REFRESH)
     server = FakeZaloServer(state).start()
+    # Like a real OA subscribed to oa_send_*: the fake echoes every message to our webhook.
+    state.configure_webhook(public_url.rstrip("/") + "/webhooks/zalo", OA_SECRET, OA_ID)
     settings = settings.with_overrides(
         zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET, zalo_oa_secret_key=OA_SECRET,
         zalo_oa_id=OA_ID, zalo_access_token=ACCESS, zalo_refresh_token=REFRESH,

@@ -25,6 +25,7 @@ UNKNOWN = "unknown"
 # Rows still on their way: a resident's later message waits behind them (order per resident).
 UNFINISHED = ("pending", "sending", UNKNOWN)
 FAILED_UNKNOWN_OUTCOME = "failed_unknown_outcome"
+CONFIRMED_BY_ECHO = "confirmed_by_echo"   # on a `sent` row: its echo, not the API, said so
 # Why a row became `unknown` when its process died mid-send (old rows: `failed` with it).
 INTERRUPTED = "interrupted_during_send"
 ECHO_PREFIX = "oa_send"
@@ -281,7 +282,7 @@ def settle_unknown(session: Session, *, window: timedelta, max_sends: int,
         if echo is not None:
             taken.add(echo.msg_id)
             row.status, row.zalo_message_id, row.sent_at = "sent", echo.msg_id, echo.received_at
-            row.reason = None
+            row.reason = CONFIRMED_BY_ECHO
             out.confirmed += 1
         elif now - (row.unknown_since or now) >= window:
             if row.unknown_sends >= max_sends:

@@ -28,7 +28,7 @@ OA_ID, OA_SECRET = "388613280878808645", "bench-oa-secret"
 
 def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill: bool = True,
         kill_at: float = 0.4, database_url: str | None = None, stale_seconds: int = 5,
-        echo_window_seconds: int = 10, timeout: float = 900) -> dict:
+        echo_window_seconds: int = 10, timeout: float = 900, echoes: bool = True) -> dict:
     """Run the broadcast; returns the figures. With `database_url` (tests) its tables must
     exist and be empty; without, a fresh SQLite database is made and migrated."""
     from bot import announcements
@@ -36,7 +36,7 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     from bot.bench.live import LiveServer
     from bot.fake_zalo import FakeZaloServer, FakeZaloState
     from bot.settings import Settings
-    from storage import db
+    from storage import db, outbox
     from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 
     if database_url is None:
@@ -73,6 +73,7 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     webhook = LiveServer(app).start()
     fake = FakeZaloServer(state).start()
     state.configure_webhook(webhook.url + "/webhooks/zalo", OA_SECRET, OA_ID)
+    state.echoes = echoes  # False: an OA not subscribed to oa_send_* (cut sends are resent)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "HTS_", "OUTBOX_"))}
     env.update(DATABASE_URL=database_url, ZALO_APP_ID=APP_ID, ZALO_APP_SECRET=APP_SECRET,
                ZALO_OA_SECRET_KEY=OA_SECRET, ZALO_OA_ID=OA_ID, ZALO_ACCESS_TOKEN="bench-access",
@@ -123,20 +124,19 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
                                   .group_by(OutboundMessage.status)).all())
         reasons = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
             OutboundMessage.status == "failed").group_by(OutboundMessage.reason)).all())
-        cut = dict(s.execute(select(OutboundMessage.status, func.count()).where(
-            OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.status)).all())
-        resent = s.scalar(select(func.count()).where(OutboundMessage.unknown_sends > 1)) or 0
+        cut = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
+            OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.reason)).all())
     rate_per_min = len(messages) / (t1 - t0) * 60
     stats = state.stats()
     return {
         "residents": residents, "limit_per_minute": limit, "latency_ms": latency_ms,
         "achieved_per_minute": round(rate_per_min), "fraction_of_limit": round(rate_per_min / limit, 3),
-        "killed": kill, "sent_before_kill": killed_at, "sent_total": len(messages),
+        "killed": kill, "echoes": echoes, "sent_before_kill": killed_at, "sent_total": len(messages),
         "residents_reached": len(per_user), "duplicates": len(messages) - len(per_user),
         "outbox": statuses, "failed_by_reason": reasons,
         # sends the kill cut (in flight, delivered or not): how they ended
-        "cut_by_kill": sum(cut.values()), "cut_settled_by_echo": cut.get("sent", 0) - resent,
-        "cut_sent_again": resent,
+        "cut_by_kill": sum(cut.values()), "cut_settled_by_echo": cut.get(outbox.CONFIRMED_BY_ECHO, 0),
+        "cut_sent_again": sum(cut.values()) - cut.get(outbox.CONFIRMED_BY_ECHO, 0),
         "echoes_delivered": stats.get("echoes_delivered", 0),
         "rate_limited_by_fake": stats.get("rate_limited", 0),
         "seconds": round(t1 - t0, 1),
@@ -146,7 +146,8 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
 def main(args) -> int:
     figures = run(args.residents, args.limit, args.latency_ms, kill=not getattr(args, "no_kill", False),
                   stale_seconds=getattr(args, "stale_seconds", 5),
-                  echo_window_seconds=getattr(args, "echo_window", 10))
+                  echo_window_seconds=getattr(args, "echo_window", 10),
+                  echoes=not getattr(args, "no_echo", False))
     print(f"broadcast to {figures['residents']}: {figures['achieved_per_minute']}/min = "
           f"{figures['fraction_of_limit']:.1%} of the {figures['limit_per_minute']}/min limit; "
           f"killed -9 after {figures['sent_before_kill']} sends, restarted; "
@@ -164,6 +165,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kill", dest="no_kill", action="store_false", default=False,
                    help="tắt worker bằng kill -9 giữa chừng rồi chạy lại (mặc định)")
     p.add_argument("--no-kill", dest="no_kill", action="store_true", help="không tắt giữa chừng")
+    p.add_argument("--no-echo", action="store_true",
+                   help="Zalo giả lập không gửi sự kiện oa_send_* (OA chưa đăng ký)")
     p.add_argument("--stale-seconds", type=int, default=5, help="OUTBOX_STALE_SECONDS của worker")
     p.add_argument("--echo-window", type=int, default=10, help="OUTBOX_ECHO_WINDOW_SECONDS của worker")
 

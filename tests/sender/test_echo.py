@@ -43,7 +43,7 @@ def test_sends_that_hang_after_delivery_are_not_sent_twice(echo_runtime, fake_za
         queue(u, f"Dạ, mã phản ánh của bác là PA-2026-00{u[-1]}.")
     drive(echo_runtime, settled)
     assert [r.status for r in rows()] == ["sent"] * 3
-    assert all(r.unknown_sends == 1 and r.zalo_message_id for r in rows())
+    assert all(r.unknown_sends == 1 and r.zalo_message_id and r.reason == "confirmed_by_echo" for r in rows())
     counts = delivered(fake_zalo)
     assert len(counts) == 3 and set(counts.values()) == {1}   # today: 3 of 3 got it twice
     # the row holds the msg_id Zalo gave the message: the echo's, not a guess
