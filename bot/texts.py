@@ -48,7 +48,8 @@ def welcome(ward: str) -> Reply:
         f"{YOU} có thể gửi phản ánh, kiến nghị, hỏi thủ tục và tra cứu kết quả xử lý ngay tại đây.\n"
         f"Về thông tin cá nhân: phường chỉ lưu nội dung {YOU} gửi và số điện thoại, địa chỉ khi {YOU} "
         f"cung cấp, để cán bộ xử lý và trả lời. Chỉ cán bộ phụ trách được xem; khi chuyển cơ quan khác, "
-        f"danh tính của {YOU} được giữ kín.\n"
+        f"danh tính của {YOU} được giữ kín. {You} nhắn \"dữ liệu của tôi\" để xem, "
+        f"\"xóa dữ liệu của tôi\" để xóa.\n"
         f"Để nhận thông báo của tổ dân phố, {YOU} nhắn số tổ, ví dụ \"tổ 5\".\n"
         f"{You} cần gì ạ?",
         MENU,

@@ -133,3 +133,14 @@ def test_large_purge_runs_in_short_batches_and_misses_nothing(clean_db, settings
     assert len(calls) == 5 and set(calls) == {7}  # 7+7+7+7+2
     with session_scope() as s:
         assert all(e.payload == "" for e in s.scalars(select(InboundEvent)))
+
+
+def test_the_notice_tells_the_words_the_bot_understands():
+    import re
+
+    from handlers.privacy import request_of
+
+    quoted = re.findall(r'"([^"]+)"', texts.welcome("phường").text)
+    assert request_of(next(q for q in quoted if q.startswith("dữ liệu"))) == "view"
+    assert request_of(next(q for q in quoted if q.startswith("xóa"))) == "erase"
+    assert request_of("Đèn đường ngõ 12 tổ 5 bị hỏng, dữ liệu của tôi ở đâu mà cả tuần chưa ai sửa") is None
