@@ -214,7 +214,7 @@ def store_rows(engine, rows: list[dict], *, source: str) -> int:
         insert_rows(engine, rows)
         return 0
     except Exception as exc:
-        if not deadletters.is_row_error(exc) or len(rows) == 0:
+        if not deadletters.is_row_error(exc):
             raise
     dead = 0
     for row in rows:

@@ -60,20 +60,22 @@ def receive():
     ):
         log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", zalo_events.name_for_log(body))
         return _error(401, "invalid signature")
-    if user_id is not None and len(user_id) > zalo_events.MAX_ID_CHARS:
-        # Zalo ids are numeric strings of about 19 digits: this is no resident we can answer.
-        log.warning("zalo webhook: signed event with an impossible user id (event=%s), refused",
-                    zalo_events.name_for_log(body))
-        return _error(422, "invalid user id")
 
     event = zalo_events.parse(body)
     status = "pending" if event.actionable else "ignored"
+    user_key = event.user_id
+    if user_key is not None and len(user_key) > zalo_events.MAX_ID_CHARS:
+        # Zalo ids are numeric strings of about 19 digits: no resident we could answer. Kept
+        # for the record and answered 200 (any other answer, Zalo delivers again and again).
+        log.warning("zalo webhook: signed event with an impossible user id (event=%s), kept as ignored",
+                    zalo_events.name_for_log(body))
+        status, user_key = "ignored", None
     try:
         app.extensions["hts_inbox"].submit({
             "source": "zalo",
             "event_key": event.event_key[:255],
             "event_name": event.event_name[:64],
-            "user_key": event.user_id,
+            "user_key": user_key,
             # The exact bytes received when they are UTF-8 (nearly always); else the decoded
             # text, so the worker re-reads what the signature covered.
             "payload": text,
