@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.settings import INSTANCE_DIR, Settings, SettingsError
 from storage import files
-from storage.token_cipher import TokenCipher, TokenKeyError, new_key, parse_keys
+from storage.token_cipher import TokenCipher, new_key, parse_keys
 
 log = logging.getLogger(__name__)
 
@@ -56,5 +56,3 @@ def secure_files(settings: Settings) -> None:
     files.tighten(Path(settings.sandbox_file))
     files.tighten(settings.token_key_path)
 
-
-__all__ = ["TokenKeyError", "secure_files", "token_cipher", "token_keys"]

@@ -141,7 +141,7 @@ def purge_summary(counts: dict, settings) -> str:
 def register(sub) -> None:
     p = sub.add_parser("token-key", help="khóa mã hóa token Zalo: new (tạo khóa), rotate (mã hóa lại)")
     p.add_argument("action", choices=("new", "rotate"))
-    p.add_argument("--old", default=None, help="rotate: khóa cũ (nếu TOKEN_ENCRYPTION_KEY chỉ còn khóa mới)")
+    p.add_argument("--old", default=None, help="rotate: khóa cũ, viết --old=KHÓA (khóa có thể bắt đầu bằng dấu -)")
     p.set_defaults(func=cmd_token_key)
 
     p = sub.add_parser("privacy", help="quyền dữ liệu của người dân: export, erase; purge theo hạn lưu")

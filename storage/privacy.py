@@ -19,7 +19,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    Attachment,
     AuditLog,
     Conversation,
     InboundEvent,
@@ -33,7 +32,6 @@ from storage.models import (
     utcnow,
 )
 
-PHOTO_KINDS = ("image", "file", "video", "audio", "gif", "link")
 REDACTED = "[đã xóa]"
 # A phone number written in a message: 9 to 12 digits, possibly split by spaces, dots or dashes.
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?\d[\s.\-]?){8,11}\d(?!\d)")

@@ -177,7 +177,7 @@ def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, da
     # 2. The CLI: only the newest key in the environment, the previous one given with --old.
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", newer)
-    assert main(["token-key", "rotate", "--old", new]) == 0
+    assert main(["token-key", "rotate", f"--old={new}"]) == 0  # a key may start with "-"
     with pytest.raises(TokenKeyError):
         TokenCipher(new).decrypt(raw_token_row()[1])
     assert TokenCipher(newer).decrypt(raw_token_row()[1]) == "test-refresh-token"
