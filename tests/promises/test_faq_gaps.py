@@ -14,6 +14,7 @@ from bot import texts as bot_texts
 from bot.ward_profile import SAMPLE, load
 from intents import slots
 from intents.faq import default_faq_path, read_csv
+from tests.promises.test_urgent_promises import TEST_TOKEN_KEY
 from tests.support import message_buttons, message_text
 
 ENTRIES = read_csv(default_faq_path())
@@ -141,14 +142,15 @@ def test_status_counts_the_gaps(monkeypatch, capsys, database_url, clean_db):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARD_PROFILE_FILE", "")
     capsys.readouterr()
-    assert main(["status"]) == 0
+    assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["faq_gaps"] == 11
 
 
 def test_production_start_up_logs_the_count(settings, app, shared_nlu, caplog):
     from bot.runtime import Runtime
 
-    rt = Runtime(settings.with_overrides(app_env="production"), scheduler=False, nlu=shared_nlu)
+    rt = Runtime(settings.with_overrides(app_env="production", token_encryption_key=TEST_TOKEN_KEY),
+                 scheduler=False, nlu=shared_nlu)
     with caplog.at_level(logging.INFO):
         rt.start()
         rt.stop()

@@ -16,11 +16,14 @@ from storage.db import session_scope
 from storage.models import InboundEvent, Officer, OutboundMessage, Ticket
 from tests.support import message_text
 
+# Production refuses to start without a key for the Zalo tokens at rest (issue 12).
+TEST_TOKEN_KEY = "Yk0V0wq6r1J0mN8cQ1o2xW3vT4uS5rR6qP7oN8mL9kI="
 REPRO = "day dien dut roi xuong duong truoc ngo 8 dang toe lua"
 OFFICER = "900000000000000001"
 PRODUCTION_ENV = {
     "APP_ENV": "production", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k",
     "ZALO_OA_ID": "2", "ZALO_ACCESS_TOKEN": "a", "ZALO_REFRESH_TOKEN": "r",
+    "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY,
 }
 
 
@@ -30,7 +33,8 @@ def settings(settings, request):
     marker = request.node.get_closest_marker("officers")
     ids = tuple(marker.args) if marker else ()
     env = "production" if request.node.get_closest_marker("production") else settings.app_env
-    return settings.with_overrides(officer_zalo_ids=ids, app_env=env)
+    key = TEST_TOKEN_KEY if env == "production" else settings.token_encryption_key
+    return settings.with_overrides(officer_zalo_ids=ids, app_env=env, token_encryption_key=key)
 
 
 def said(messages) -> str:
@@ -51,8 +55,10 @@ def status_report(monkeypatch, capsys, database_url, production=True) -> dict:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("OFFICER_ZALO_IDS", "")
     capsys.readouterr()
-    assert main(["status"]) == 0
-    return json.loads(capsys.readouterr().out)
+    code = main(["status", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (0 if report["ok"] else 1)  # exit code 1 whenever status names a problem
+    return report
 
 
 @pytest.mark.production

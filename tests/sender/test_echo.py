@@ -104,7 +104,7 @@ def test_no_echo_sends_again_bounded_then_dead_letter_and_status_warns(
 
     for key, value in {"DATABASE_URL": settings.database_url, "ZALO_APP_ID": settings.zalo_app_id}.items():
         monkeypatch.setenv(key, value)
-    assert cli.main(["status"]) == 0
+    assert cli.main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert "oa_send_text" in report["echo"]["warning"]
 
