@@ -29,7 +29,7 @@ def token_keys(settings: Settings) -> str:
     if not parse_keys(key):
         key = new_key()
         files.write_private(path, key + "\n")
-        log.info("token key: generated a local development key (%s)", path.name)
+        log.info("khóa token: đã tạo khóa cục bộ cho môi trường thử (%s)", path.name)
     files.tighten(path)
     return key
 

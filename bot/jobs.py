@@ -83,7 +83,7 @@ def alert_dead_letters(settings, now=None) -> int:
             outbox.enqueue(session, officer, build_message(texts.Reply(text)), purpose="officer_alert",
                            dedupe_key=f"dead_letters:{new[-1].id}:{officer}")
         deadletters.mark_alerted(session, [d.id for d in new], now)
-    log.warning("dead letters: %d new, officers alerted", len(new))
+    log.warning("thư chết: %d mới, đã báo cán bộ trực", len(new))
     return len(new)
 
 
@@ -98,4 +98,4 @@ def privacy_purge() -> None:
 
     counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
     if any(counts.values()):
-        log.info("retention purge: %s", counts)
+        log.info("xóa dữ liệu quá hạn lưu: %s", counts)

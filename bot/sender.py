@@ -162,11 +162,11 @@ class OutboxSender:
             done = outbox.settle_unknown(session, window=self.echo_window,
                                          max_sends=self.unknown_max_sends)
         if done.resent:
-            log.warning("outbox: %s message(s) of unknown outcome got no oa_send echo within %s s; "
-                        "sending again (is the OA's webhook subscribed to oa_send_* events?)",
+            log.warning("outbox: %s tin chưa rõ kết quả không có sự kiện oa_send_* báo lại sau %s giây; "
+                        "gửi lại (webhook của OA đã đăng ký các sự kiện oa_send_* chưa?)",
                         done.resent, int(self.echo_window.total_seconds()))
         if done.dead:
-            log.error("outbox: %s message(s) failed/%s: no echo after %s sends", done.dead,
+            log.error("outbox: %s tin lỗi %s: không có báo lại sau %s lần gửi", done.dead,
                       outbox.FAILED_UNKNOWN_OUTCOME, self.unknown_max_sends)
         return done.confirmed + done.resent + done.dead
 
@@ -264,7 +264,7 @@ class OutboxSender:
                     outbox.schedule_retry(session, job.id, utcnow() + backoff(job.attempts),
                                           "send_deadline", None, "no answer", job.attempts)
         if overdue:
-            log.warning("outbox: %s send(s) past their %.0f s deadline; waiting for Zalo's echo",
+            log.warning("outbox: %s lần gửi quá hạn %.0f giây; chờ Zalo báo lại (oa_send_*)",
                         len(overdue), self.send_deadline)
         return len(finished) + len(overdue)
 
@@ -312,7 +312,7 @@ class OutboxSender:
             if job.attempts >= self.max_attempts:
                 outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
                                    err.code, str(err), job.attempts)
-                log.error("outbox: message %s gave up after %s attempts (%s)",
+                log.error("outbox: tin %s bỏ cuộc sau %s lần thử (%s)",
                           job.id, job.attempts, err.reason)
             else:
                 outbox.schedule_retry(session, job.id, now + backoff(job.attempts),

@@ -223,7 +223,7 @@ def store_rows(engine, rows: list[dict], *, source: str) -> int:
         except Exception as exc:
             if not deadletters.is_row_error(exc):
                 raise
-            log.error("inbox: an event the database refused was dead-lettered (%s)", redact_error(exc))
+            log.error("inbox: CSDL từ chối một sự kiện, đã chuyển vào thư chết (%s)", redact_error(exc))
             with engine.begin() as conn:
                 deadletters.record(conn, source=source, reason=redact_error(exc), payload=row,
                                    event_key=row.get("event_key"))

@@ -130,7 +130,7 @@ def drain_file(path: Path, engine_getter, start: int = 0) -> tuple[int, int]:
             chunk = READ_CHUNK
             engine = engine_getter()
             if bad:
-                log.error("inbox spool %s: %d unreadable record(s) dead-lettered", path.name, len(bad))
+                log.error("spool %s: %d bản ghi không đọc được, đã chuyển vào thư chết", path.name, len(bad))
                 with engine.begin() as conn:
                     for line in bad:
                         deadletters.record(conn, source="spool", reason="unreadable spool record",
