@@ -124,12 +124,32 @@ def client(app):
     return app.test_client()
 
 
+_PRISTINE_NLU: dict[str, tuple] = {}
+
+
+def pristine_nlu(settings):
+    """The worker's NLU as a fresh Runtime would build it, built once per FAQ file: building it
+    takes about two seconds, and hundreds of dialog tests each need one. Rebuilt whenever a test
+    taught it something (officers' corrections), so no test sees another's learning."""
+    from bot.nlu_service import NluService
+
+    key = settings.faq_file or ""
+    nlu, pristine_count = _PRISTINE_NLU.get(key, (None, None))
+    if nlu is None or nlu.classifier.example_count != pristine_count:
+        nlu = NluService(settings)
+        _PRISTINE_NLU[key] = (nlu, nlu.classifier.example_count)
+    # Each test starts on an empty database, whose learned-example ids start again at 1.
+    nlu.classifier._last_id = 0
+    nlu.classifier._checked_at = 0.0
+    return nlu
+
+
 @pytest.fixture()
 def runtime(settings, app):
     """Worker pieces driven synchronously by the test (no threads, no scheduler)."""
     from bot.runtime import Runtime
 
-    rt = Runtime(settings, scheduler=False)
+    rt = Runtime(settings, scheduler=False, nlu=pristine_nlu(settings))
     yield rt
     rt.sender.close()
 
