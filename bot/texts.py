@@ -257,10 +257,18 @@ def media_without_conversation() -> Reply:
     )
 
 
-def system_error() -> Reply:
+def system_error(officers_told: bool) -> Reply:
+    """Only a true promise: officers hear of failed messages only when duty officers exist
+    (bot.jobs.alert_dead_letters)."""
+    if officers_told:
+        return Reply(
+            f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Cán bộ đã được báo và sẽ "
+            f"xem tin nhắn này; {YOU} thông cảm giúp phường ạ."
+        )
     return Reply(
-        f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Cán bộ đã được báo và sẽ "
-        f"xem tin nhắn này; {YOU} thông cảm giúp phường ạ."
+        f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Phường đã lưu tin nhắn để "
+        f"cán bộ kỹ thuật kiểm tra; {YOU} vui lòng nhắn lại sau ít phút ạ. Nếu việc gấp, {YOU} gọi "
+        f"114 (cháy nổ), 113 (công an) hoặc 115 (cấp cứu)."
     )
 
 

@@ -72,7 +72,8 @@ class EventWorker:
                 if status == "failed" and row.user_key:
                     # Never silence: the resident hears that something went wrong, and only
                     # what is true (an urgent message: whether officers were alerted).
-                    reply = urgent.failure_reply(stage) or texts.system_error()
+                    reply = urgent.failure_reply(stage) or texts.system_error(
+                        bool(self.settings.officer_zalo_ids))
                     outbox.enqueue(session, row.user_key, build_message(reply),
                                    purpose="error", event_id=event_id)
             failpoints.hit("worker.before_commit")

@@ -39,3 +39,20 @@ def test_a_failed_event_does_not_block_the_residents_next_message(bot, monkeypat
     bot.say("bad")
     replies = bot.say("xin chào")
     assert replies and "chào" in message_text(replies[0])
+
+
+def test_the_apology_says_officers_were_told_only_when_someone_is_on_duty(bot, monkeypatch, settings):
+    """The dead-letter alert goes to OFFICER_ZALO_IDS: with nobody there, the resident is not
+    told "Cán bộ đã được báo" (issue 11: only promises that were kept)."""
+    def broken(event, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    assert settings.officer_zalo_ids  # the suite's settings have a duty officer
+    [told] = bot.say("Đèn đường hỏng")
+    assert "Cán bộ đã được báo" in message_text(told)
+
+    bot.runtime.worker.settings = settings.with_overrides(officer_zalo_ids=())
+    [untold] = bot.say("Đèn đường vẫn hỏng")
+    assert "Cán bộ đã được báo" not in message_text(untold)
+    assert "nhắn lại sau" in message_text(untold) and "114" in message_text(untold)
