@@ -41,7 +41,9 @@ def healthz():
         "intake": intake,
         "failed_events": failed_events,
         "outbox": {"pending": out.get("pending", 0), "sending": out.get("sending", 0),
-                   "failed": out.get("failed", 0), "sent": out.get("sent", 0)},
+                   "failed": out.get("failed", 0), "sent": out.get("sent", 0),
+                   # may have gone out: waiting for Zalo's oa_send_* echo (storage/outbox.py)
+                   "unknown": out.get("unknown", 0)},
         **promises,
     }
     if reasons:  # a monitor watching the status code sees it; the codes say why

@@ -190,3 +190,11 @@ def test_echo_from_before_the_first_attempt_is_not_this_send(session):
     row.status, row.first_attempt_at, row.unknown_since, row.unknown_sends = "unknown", now, now, 1
     session.flush()
     assert outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3, now=now).confirmed == 0
+
+
+def test_healthz_counts_sends_waiting_for_their_echo(client):
+    """An IT officer's monitor sees sends of unknown outcome, not only `status`."""
+    row_id = queue(USERS[0], "Dạ, phường đã nhận ạ.")
+    with session_scope() as s:
+        s.get(OutboundMessage, row_id).status = "unknown"
+    assert client.get("/healthz").get_json()["outbox"]["unknown"] == 1
