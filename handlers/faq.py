@@ -9,6 +9,7 @@ from bot import texts, ward_profile
 from handlers import intake
 from handlers.context import Context
 from intents import slots
+from intents.classify import declines_unanswered
 from intents.commands import parse as parse_command
 from intents.normalize import normalize
 from intents.replies import read as read_reply
@@ -16,8 +17,16 @@ from storage import residents
 from webhooks.events import Inbound
 
 
-def answer(ctx: Context, question: str) -> None:
+def answer(ctx: Context, question: str, *, chosen: bool) -> None:
+    """`chosen`: the resident said it is a question (the "Hỏi đáp" button, or that choice typed):
+    then an unanswered question is always offered to an officer. Otherwise a question the
+    knowledge base cannot answer and that is none of the ward's business ("giá vàng hôm nay bao
+    nhiêu") is declined with the menu, as other out-of-scope messages are."""
     match = ctx.nlu.ask_faq(question)
+    if match is None and not chosen and declines_unanswered(ctx.nlu.classify(question)):
+        residents.set_state(ctx.conversation, "idle")
+        ctx.reply(texts.out_of_scope())
+        return
     state = {"question": normalize(question)[:4000]}
     if match is None:
         ctx.reply(texts.faq_unsure())
@@ -33,7 +42,7 @@ def answer(ctx: Context, question: str) -> None:
 def on_question(event: Inbound, ctx: Context) -> bool:
     if event.kind != "text" or ctx.classification.kind != "question":
         return False
-    answer(ctx, event.text)
+    answer(ctx, event.text, chosen=False)
     return True
 
 
@@ -53,7 +62,7 @@ def on_waiting_question(event: Inbound, ctx: Context) -> bool:
         residents.set_state(ctx.conversation, "idle")
         ctx.reply(texts.stopped())
         return True
-    answer(ctx, event.text)
+    answer(ctx, event.text, chosen=True)
     return True
 
 

@@ -401,7 +401,7 @@ def on_clarify(event: Inbound, ctx: Context) -> bool:
         from handlers import faq
 
         residents.set_state(ctx.conversation, "idle")
-        faq.answer(ctx, pending_text)
+        faq.answer(ctx, pending_text, chosen=True)
         return True
     if kind in ("yes", "no", "dont_know"):
         candidates = tuple(data.get("candidates") or ("complaint", "suggestion", "question"))

@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from intents.classify import Classification, Classifier
+from intents.classify import Classification, Classifier, declines_unanswered
 from intents.evaluate import strip_diacritics
 from intents.faq import FaqIndex
 from intents.normalize import DATA_DIR
@@ -65,16 +65,20 @@ def read_rows(split: str) -> list[RealRow]:
         return [RealRow(r["text"], r["kind"], r["group"], r["source"]) for r in csv.DictReader(fh)]
 
 
-def declined(c: Classification) -> bool:
-    """Out of scope and told so: no kind that makes a ticket, and no buttons offering one."""
+def declined(c: Classification, faq_answered: bool) -> bool:
+    """Out of scope and told so, as the bot does it: no kind that makes a ticket and no buttons
+    offering one, or a question the FAQ cannot answer that the scope vote declines
+    (handlers/faq.py: then no officer is offered)."""
+    if c.kind == "question" and not faq_answered and declines_unanswered(c):
+        return True
     if c.kind in TICKET_KINDS or c.kind == "denunciation":
         return False
     return not (c.needs_clarification and set(c.candidates) & set(TICKET_KINDS))
 
 
-def is_right(row: RealRow, c: Classification) -> bool:
+def is_right(row: RealRow, c: Classification, index: FaqIndex) -> bool:
     if row.group == "oos":
-        return declined(c)
+        return declined(c, c.kind == "question" and index.ask(row.text) is not None)
     return c.kind == row.kind
 
 
@@ -87,7 +91,7 @@ def metrics(clf: Classifier, index: FaqIndex, rows: list[RealRow]) -> dict:
         c = clf.classify(row.text)
         plain = strip_diacritics(row.text)
         cs = clf.classify(plain)
-        ok = is_right(row, c)
+        ok = is_right(row, c, index)
         per_group[row.group][0] += ok
         per_group[row.group][1] += 1
         same_kind[0] += c.kind == cs.kind

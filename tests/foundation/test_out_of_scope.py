@@ -19,3 +19,27 @@ def test_out_of_scope_is_declined_without_a_ticket_or_an_officer(bot, text):
 
 def test_an_unrecognised_ward_message_is_not_declined(bot):
     assert "ngoài phạm vi" not in texts(bot.say("ngõ 5 tổ 3 nhà bác Hùng"))
+
+
+# A question the knowledge base cannot answer goes to the scope vote (intents/classify.py):
+# before it, every such question was offered to an officer.
+def test_an_unanswerable_question_of_nothing_of_the_wards_is_declined(bot):
+    replies = bot.say("quán cà phê nào view đẹp ở Đà Lạt?")
+    assert "ngoài phạm vi" in texts(replies)
+    assert "Chuyển cán bộ" not in buttons(replies)
+    assert count("tickets") == 0
+
+
+def test_a_question_the_resident_chose_to_ask_is_never_declined(bot):
+    """The decline shows the menu; a resident who taps "Hỏi đáp" and asks again is heard."""
+    bot.say("quán cà phê nào view đẹp ở Đà Lạt?")
+    bot.say("Hỏi đáp")
+    replies = bot.say("quán cà phê nào view đẹp ở Đà Lạt?")
+    assert "ngoài phạm vi" not in texts(replies)
+    assert "Chuyển cán bộ" in buttons(replies)
+
+
+def test_a_question_close_to_a_labelled_ward_question_stays_in_scope(bot):
+    # "ở đâu gần đây" is in many declined queries; the closest labelled message is a health one
+    replies = bot.say("tiêm phòng dại sau khi bị chó cắn thì tiêm ở đâu gần đây ạ")
+    assert "ngoài phạm vi" not in texts(replies)
