@@ -18,7 +18,7 @@ What "right" means per group (the issue's targets):
 Across all rows: the same kind with and without diacritics; for question rows, the FAQ's
 top-1 the same with and without diacritics.
 
-    python -m intents.real_text [dev|heldout] [--errors]
+    python -m intents.real_text [dev|heldout] [--batch N] [--errors]
 """
 from __future__ import annotations
 
@@ -58,11 +58,14 @@ class RealRow:
     kind: str
     group: str
     source: str
+    batch: int  # 1: gathered 2026-12-06; 2: gathered 2026-12-07 (first run reported apart)
 
 
-def read_rows(split: str) -> list[RealRow]:
+def read_rows(split: str, batch: int | None = None) -> list[RealRow]:
     with open(REAL_DIR / f"{split}.csv", encoding="utf-8", newline="") as fh:
-        return [RealRow(r["text"], r["kind"], r["group"], r["source"]) for r in csv.DictReader(fh)]
+        rows = [RealRow(r["text"], r["kind"], r["group"], r["source"], int(r["batch"]))
+                for r in csv.DictReader(fh)]
+    return [r for r in rows if batch is None or r.batch == batch]
 
 
 def declined(c: Classification, faq_answered: bool) -> bool:
@@ -139,8 +142,9 @@ def figures(m: dict) -> dict:
 def main(argv: list[str]) -> int:
     from intents.faq import load_faq
 
-    split = next((a for a in argv if not a.startswith("-")), "dev")
-    m = metrics(Classifier(), load_faq(None), read_rows(split))
+    split = next((a for a in argv if not a.startswith("-") and not a.isdigit()), "dev")
+    batch = int(argv[argv.index("--batch") + 1]) if "--batch" in argv else None
+    m = metrics(Classifier(), load_faq(None), read_rows(split, batch))
     sys.stdout.write(format_metrics(split, m, "--errors" in argv))
     sys.stdout.write(json.dumps(figures(m), ensure_ascii=False) + "\n")
     return 0
