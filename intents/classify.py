@@ -108,11 +108,19 @@ STOPWORDS = frozenset(
 # "em ơi, cho anh hỏi", "có ai ở đây không?"): the bot greets back and waits for the matter.
 _OPENER_CORE = frozenset(
     "chao xin hello helo hi hey halo hola ciao alo lo yo watsup sup morning evening afternoon "
-    "cam camon thanks thank thanks thx tks merci oi ei ne hu hoi ai".split())
+    "cam camon thanks thank thanks thx tks merci oi ei ne hu hoi ai "
+    # closings are openers too: the chat ends as it began (real text batch 2 had none of them)
+    "bye bai baibai goodbye he".split())
+# Closings and wishes of two words, read as one greeting word: "tạm biệt", "see you",
+# "hẹn gặp lại", "chúc ngủ ngon", "chúc bạn nhiều niềm vui", "hế lô" ("see" arrives as "se").
+_OPENER_PAIRS = frozenset({("tam", "biet"), ("se", "you"), ("hen", "gap"), ("good", "night"),
+                           ("ngu", "ngon"), ("niem", "vui"), ("nice", "day"), ("he", "lo"),
+                           ("he", "lu")})
 _OPENER_WORDS = _OPENER_CORE | frozenset(
     "em anh chi ban bot ad admin shop bac chu co cau ac may minh toi t tui e a ah nhe nha nhieu "
     "lam rat so much u you beaucoup again folks guys there the re good buoi sang trua chieu gi day do o "
-    "khong ko k co giup voi cho chut xiu ti nay vay ha nho on da vang ok oke ?".split())
+    "khong ko k co giup voi cho chut xiu ti nay vay ha nho on da vang ok oke ?"
+    " lai sau later have chuc vui ve chau".split())
 _ADDRESS = frozenset("em anh chi ban bot ad admin shop".split())  # "ê" arrives as "em"
 _VOCATIVE_MARKED = frozenset({"à", "này", "nè", "ê"})  # "bạn à", "này": only as typed
 _VOCATIVE_PLAIN = frozenset({"a", "nay"})
@@ -138,6 +146,7 @@ _SENTENCE_END = re.compile(r"[.;!?\n]")
 _FIX = re.compile(r"\b(?:sua|xu ly|khac phuc|don dep|don|can thiep|kiem tra|thay moi|giai quyet|chan chinh|nhac nho)\b")
 _ASKERS = frozenset("toi em minh chau e t bac con tui anh chi".split())
 QUESTION_REQUEST_BONUS = 2.5
+_ENTITLED = re.compile(r"\b(?:co )?duoc\b(?: \S+){0,10} (?:hay khong|khong|gi khong|bao nhieu)(?: \?)?$")
 OOS_NEAR_SIM = 0.5  # how close a declined example must be to decline this one
 FOREIGN_SHARE = 0.5  # words that are no Vietnamese syllable, in a message declined as foreign
 # The scope vote (Classifier.scope_bayes): naive Bayes over the same features, "out" learned
@@ -374,8 +383,11 @@ def is_opener(toks: list[str], marks: list[str | None]) -> bool:
         return False
     if len(toks) == 1 and toks[0] in _ADDRESS:
         return True
-    core = False
-    for t, m in zip(toks, marks):
+    paired = {i + j for i, pair in enumerate(zip(toks, toks[1:])) if pair in _OPENER_PAIRS for j in (0, 1)}
+    core = bool(paired)
+    for i, (t, m) in enumerate(zip(toks, marks)):
+        if i in paired:
+            continue
         if t not in _OPENER_WORDS:
             if t[-1:] in _TELEX_TAIL and t[:-1] in _OPENER_CORE:
                 t = t[:-1]
@@ -431,6 +443,15 @@ def asks_to_ask(toks: list[str]) -> bool:
         if a == "cho" and b in _ASKERS and i + 2 < len(toks) and toks[i + 2] == "hoi":
             return True
     return False
+
+
+def asks_if_entitled(toks: list[str]) -> bool:
+    """The message closes asking whether something is allowed or granted ("... nhà bị cuốn trôi
+    có được hỗ trợ hay không?", "được miễn gì không", "được bao nhiêu"): in the labelled data
+    87 of 94 such messages are questions (the others: emergencies, which urgency makes reports,
+    and grievances that open on "tố cáo"). Real citizens' questions tell a disaster first and
+    ask this last (issue 11, real text batch 2)."""
+    return bool(_ENTITLED.search(" ".join(toks[-16:])))
 
 
 def foreign_share(toks: list[str]) -> float:
@@ -788,7 +809,7 @@ class Classifier:
         cues = self.lexicon.position_cues(toks, marks)
         if waited_in_vain(toks):
             cues["complaint"] = cues.get("complaint", 0.0) + DELAY_BONUS
-        if asks_to_ask(toks):
+        if asks_to_ask(toks) or asks_if_entitled(toks):
             cues["question"] = cues.get("question", 0.0) + QUESTION_REQUEST_BONUS
         petition = petition_cue(toks)
         if petition:

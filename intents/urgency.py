@@ -133,6 +133,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi|"
         "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
         "cu chieu|cu toi|cu sang|cu dem|gio to la|gio manh la|gio lon la|bao ve la|"
+        # asking what aid a disaster gives: "nhà bị sập do bão thì được hỗ trợ gì không?"
+        "duoc ho tro|duoc boi thuong|duoc mien|duoc huong|duoc tro cap|muc ho tro|che do ho tro|"
         # a threat, not the act: "dọa tạt axit" ("đang" still makes it now)
         "doa tat|de doa|doa se|"
         "dem nao|toi nao|sang nao|chieu nao|ngay nao|nam nao|thang nao|tuan nao|hom nao|"
