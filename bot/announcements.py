@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import texts
 from bot.zalo_client import image_message
+from handlers import texts
 from handlers.context import build_message
 from storage import outbox
 from storage.models import (Announcement, AnnouncementRun, LeaderConfirmation, OutboundMessage,

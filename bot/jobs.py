@@ -40,8 +40,8 @@ def announcements() -> None:
 
 def daily_reminder() -> None:
     from bot.reports import reminders
-    from bot.texts import Reply
     from handlers.context import build_message
+    from handlers.texts import Reply
     from storage import outbox
     from storage.db import session_scope
     from storage.tickets import local_now
@@ -63,7 +63,7 @@ def alert_dead_letters(settings, now=None) -> int:
     """Tell the duty officers about new dead letters: one summary message each, at most once
     per DEAD_LETTER_ALERT_MINUTES, so a burst of bad records is one message, not hundreds.
     Returns how many dead letters the alert covered (0: nothing sent)."""
-    from bot import texts
+    from handlers import texts
     from handlers.context import build_message
     from storage import deadletters, outbox
     from storage.db import session_scope

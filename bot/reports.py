@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
-from bot import texts
 from bot.announcements import reach, to_utc
+from handlers import texts
 from intents.taxonomy import TOPICS
 from storage.models import AnnouncementRun, Officer, Ticket, TicketEvent
 from storage.tickets import local_now
@@ -190,8 +190,8 @@ def reminders(session, settings, today: date | None = None) -> dict[str, str]:
 
 def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:
     """Compute, write to the sheet, and send to officers — once per week unless forced."""
-    from bot.texts import Reply
     from handlers.context import build_message
+    from handlers.texts import Reply
     from storage import outbox
     from storage.db import session_scope
     from storage.models import Flag, utcnow

@@ -11,10 +11,10 @@ import logging
 import traceback
 from datetime import timedelta
 
-from bot import failpoints, texts
+from bot import failpoints
 from bot.dispatcher import dispatch
 from bot.settings import Settings
-from handlers import urgent
+from handlers import texts, urgent
 from handlers.context import Nlu, build_message
 from handlers.intake import save_stalled_as_draft
 from storage import deadletters, inbox, outbox, residents

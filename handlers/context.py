@@ -9,7 +9,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
-from bot.texts import Reply
+from handlers.texts import Reply
 from storage import outbox
 from storage.models import Conversation, Resident
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
 from bot.deadlines import due_for, rules, working_days_for
-from handlers import urgent
+from handlers import texts, urgent
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location

@@ -2,7 +2,7 @@
 Only the resident who filed a ticket learns anything about it."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from storage import tickets

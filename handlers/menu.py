@@ -1,8 +1,7 @@
 """The menu buttons (Phản ánh, Kiến nghị) and "menu" itself."""
 from __future__ import annotations
 
-from bot import texts
-from handlers import intake
+from handlers import intake, texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from webhooks.events import Inbound

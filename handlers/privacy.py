@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import fold
 from storage import privacy

@@ -2,7 +2,7 @@
 contact, and do not turn them into tickets."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import normalize
 from storage import residents

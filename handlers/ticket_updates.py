@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context, build_message
 from intents.normalize import fold, normalize
 from intents.replies import read as read_reply

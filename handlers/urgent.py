@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select, update
 
-from bot import texts
+from handlers import texts
 from handlers.context import build_message
 from intents.location import extract_location
 from intents.normalize import normalize

@@ -1,7 +1,7 @@
 """Follow, unfollow, greetings, thanks, shared contact info."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import fold, normalize
 from storage.privacy import record_notice
