@@ -40,16 +40,15 @@ def announcements() -> None:
 
 def daily_reminder() -> None:
     from bot.reports import reminders
-    from handlers.context import build_message
-    from handlers.texts import Reply
     from storage import outbox
     from storage.db import session_scope
+    from storage.messages import Reply
     from storage.tickets import local_now
 
     today = local_now().date()
     with session_scope() as session:
         for zalo_id, text in reminders(session, RUNTIME.settings, today).items():
-            outbox.enqueue(session, zalo_id, build_message(Reply(text)), purpose="reminder",
+            outbox.enqueue(session, zalo_id, Reply(text).payload(), purpose="reminder",
                            dedupe_key=f"reminder:{today.isoformat()}:{zalo_id}")
 
 
@@ -64,9 +63,9 @@ def alert_dead_letters(settings, now=None) -> int:
     per DEAD_LETTER_ALERT_MINUTES, so a burst of bad records is one message, not hundreds.
     Returns how many dead letters the alert covered (0: nothing sent)."""
     from handlers import texts
-    from handlers.context import build_message
     from storage import deadletters, outbox
     from storage.db import session_scope
+    from storage.messages import Reply
     from storage.models import utcnow
 
     now = now or utcnow()
@@ -80,7 +79,7 @@ def alert_dead_letters(settings, now=None) -> int:
         reasons = list(dict.fromkeys(f"{d.source}: {d.reason.split(' at ')[0]}" for d in new))
         text = texts.officer_dead_letters(len(new), reasons)
         for officer in settings.officer_zalo_ids:
-            outbox.enqueue(session, officer, build_message(texts.Reply(text)), purpose="officer_alert",
+            outbox.enqueue(session, officer, Reply(text).payload(), purpose="officer_alert",
                            dedupe_key=f"dead_letters:{new[-1].id}:{officer}")
         deadletters.mark_alerted(session, [d.id for d in new], now)
     log.warning("thư chết: %d mới, đã báo cán bộ trực", len(new))

@@ -190,10 +190,9 @@ def reminders(session, settings, today: date | None = None) -> dict[str, str]:
 
 def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:
     """Compute, write to the sheet, and send to officers — once per week unless forced."""
-    from handlers.context import build_message
-    from handlers.texts import Reply
     from storage import outbox
     from storage.db import session_scope
+    from storage.messages import Picture, Reply
     from storage.models import Flag, utcnow
 
     end_day = end_day or local_now().date()
@@ -212,13 +211,11 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
             log.error("báo cáo tuần: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", exc)
     with session_scope() as session:
         for officer in settings.officer_zalo_ids:
-            row = outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
+            row = outbox.enqueue(session, officer, Reply(rep.summary()).payload(), purpose="report",
                                  dedupe_key=f"{week}:text:{officer}" if not force else None)
             rep.queued.append(row.id)
             if attachment_id:
-                from bot.zalo_client import image_message
-
-                row = outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
+                row = outbox.enqueue(session, officer, Picture(attachment_id).payload(), purpose="report",
                                      dedupe_key=f"{week}:chart:{officer}" if not force else None)
                 rep.queued.append(row.id)
         # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,

@@ -15,7 +15,7 @@ from bot import failpoints
 from bot.dispatcher import dispatch
 from bot.settings import Settings
 from handlers import texts, urgent
-from handlers.context import Nlu, build_message
+from handlers.context import Nlu
 from handlers.intake import save_stalled_as_draft
 from storage import deadletters, inbox, outbox, residents
 from storage.clean import redact_error
@@ -74,7 +74,7 @@ class EventWorker:
                     # what is true (an urgent message: whether officers were alerted).
                     reply = urgent.failure_reply(stage) or texts.system_error(
                         bool(self.settings.officer_zalo_ids))
-                    outbox.enqueue(session, row.user_key, build_message(reply),
+                    outbox.enqueue(session, row.user_key, reply.payload(),
                                    purpose="error", event_id=event_id)
             failpoints.hit("worker.before_commit")
         self.on_reply()

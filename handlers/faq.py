@@ -13,7 +13,7 @@ from intents.commands import parse as parse_command
 from intents.normalize import normalize
 from intents.replies import read as read_reply
 from storage import residents
-from webhooks.events import Inbound
+from storage.messages import Inbound
 
 
 def answer(ctx: Context, question: str) -> None:

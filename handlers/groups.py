@@ -9,8 +9,8 @@ from handlers.context import Context
 from intents.location import parse_group_choice
 from intents.normalize import fold
 from storage import outbox
+from storage.messages import Inbound
 from storage.models import ResidentialGroup
-from webhooks.events import Inbound
 
 
 def tag_name(code: str) -> str:

@@ -18,8 +18,8 @@ from intents.normalize import normalize
 from intents.replies import answer_tokens
 from intents.replies import read as read_reply
 from storage import residents, tickets
+from storage.messages import Inbound, Reply
 from storage.models import Resident, Ticket
-from webhooks.events import Inbound
 
 INTAKE_STATES = ("intake_content", "intake_location", "intake_photo", "intake_confirm")
 SUMMARY_CHARS = 160
@@ -191,7 +191,7 @@ def _create_urgent(ctx: Context, data: dict) -> None:
         residents.set_state(ctx.conversation, "urgent_location", {"ticket_id": ticket.id})
 
 
-def created_reply(settings, ticket: Ticket) -> texts.Reply:
+def created_reply(settings, ticket: Ticket) -> Reply:
     days = working_days_for(ticket.topic, ticket.urgent, rules(settings.deadlines_file))
     return texts.ticket_created(ticket.kind, ticket.code, days, ticket.due_date)
 

@@ -6,8 +6,8 @@ from handlers import texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from storage import tickets
+from storage.messages import Inbound
 from storage.vocab import STATUSES
-from webhooks.events import Inbound
 
 
 def _fmt(dt) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from handlers import intake, texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
-from webhooks.events import Inbound
+from storage.messages import Inbound
 
 
 def on_menu(event: Inbound, ctx: Context) -> bool:

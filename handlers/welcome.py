@@ -4,8 +4,8 @@ from __future__ import annotations
 from handlers import texts
 from handlers.context import Context
 from intents.normalize import fold, normalize
+from storage.messages import Inbound
 from storage.privacy import record_notice
-from webhooks.events import Inbound
 
 
 
