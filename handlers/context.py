@@ -8,10 +8,24 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.settings import Settings
 from storage import outbox
 from storage.messages import Reply
 from storage.models import Conversation, Resident
+
+
+class Settings(Protocol):
+    """The settings handlers read. The service's Settings (bot/settings.py) has them all; handlers
+    name only what they use, so they never import the composition root above them."""
+    ward_name: str
+    response_working_days: int
+    officer_zalo_ids: tuple[str, ...]
+    deadlines_file: str
+    holidays_file: str
+    ward_profile_file: str
+    retention_days_outbox_payload: int
+
+    @property
+    def is_production(self) -> bool: ...
 
 
 class Nlu(Protocol):

@@ -5,8 +5,7 @@ legal question wrongly, and offers to turn the question into a ticket for an off
 """
 from __future__ import annotations
 
-from bot import ward_profile
-from handlers import intake, texts
+from handlers import intake, texts, ward_profile
 from handlers.context import Context
 from intents import slots
 from intents.commands import parse as parse_command

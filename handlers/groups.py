@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.announcements import confirm_forwarded
 from handlers import texts
+from handlers.announcements import confirm_forwarded
 from handlers.context import Context
 from intents.location import parse_group_choice
 from intents.normalize import fold

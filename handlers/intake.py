@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.deadlines import due_for, rules, working_days_for
 from handlers import texts, urgent
 from handlers.context import Context
+from handlers.deadlines import due_for, rules, working_days_for
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
 from intents.normalize import normalize

@@ -69,7 +69,7 @@ def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: s
 
 def resume_clock(session, settings, ticket: Ticket, actor: str) -> None:
     """Time spent waiting for the resident does not count against the deadline."""
-    from bot.deadlines import extend_for_pause, holidays
+    from handlers.deadlines import extend_for_pause, holidays
 
     paused_at = session.scalar(select(TicketEvent.at).where(
         TicketEvent.ticket_id == ticket.id, TicketEvent.field == "status",

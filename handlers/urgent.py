@@ -160,7 +160,7 @@ def next_working_hours(now: datetime, holidays=frozenset()) -> str:
 def urgent_reply(settings, ticket: Ticket, alerted: int, located: bool) -> Reply:
     if alerted:
         return texts.urgent_created(ticket.code, located)
-    from bot.deadlines import holidays
+    from handlers.deadlines import holidays
     from storage.tickets import local_now
 
     when = next_working_hours(local_now().replace(tzinfo=None), holidays(settings.holidays_file))

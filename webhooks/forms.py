@@ -122,7 +122,7 @@ def receive():
 
 
 def _create(settings, ref, text, body, fields, content) -> tuple[str, bool]:
-    from bot.deadlines import due_for
+    from handlers.deadlines import due_for
     from handlers.intake import alert_officers
 
     with session_scope() as session:
