@@ -5,7 +5,7 @@ legal question wrongly, and offers to turn the question into a ticket for an off
 """
 from __future__ import annotations
 
-from handlers import intake, texts, ward_profile
+from handlers import filing, texts, ward_profile
 from handlers.context import Context
 from intents import slots
 from intents.commands import parse as parse_command
@@ -68,7 +68,7 @@ def on_offer(event: Inbound, ctx: Context) -> bool:
     if kind == "yes":
         kind = "no" if data.get("matched") else "to_officer"
     if kind == "to_officer" and question:
-        intake.submit(ctx, {"kind": "question", "text": question, "attachments": [],
+        filing.submit(ctx, {"kind": "question", "text": question, "attachments": [],
                             "topic": ctx.nlu.classify(question).topic})
         return True
     if kind in ("no", "cancel"):

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from intents.location import extract_group, extract_location
 from intents.normalize import fold, normalize
 from storage import inbox
-from storage import tickets as ticket_store
 from storage.clean import clean_text, clip
 from storage.db import session_scope
 from storage.models import Ticket
@@ -122,8 +121,7 @@ def receive():
 
 
 def _create(settings, ref, text, body, fields, content) -> tuple[str, bool]:
-    from handlers.deadlines import due_for
-    from handlers.intake import alert_officers
+    from handlers.filing import file_ticket
 
     with session_scope() as session:
         existing = session.scalar(select(Ticket.code).where(Ticket.source_ref == ref))
@@ -133,9 +131,8 @@ def _create(settings, ref, text, body, fields, content) -> tuple[str, bool]:
                           user_key=None, payload=text, status="done")
         kind, c = _kind(fields.get("kind"), content)
         address = fields.get("address")
-        due = due_for(settings, ticket_store.local_now().date(), c.topic, c.urgent)
-        ticket = ticket_store.create_ticket(
-            session, kind=kind, text=content[:4000], actor="form", status="new", channel="form",
+        ticket, _ = file_ticket(session, settings, dict(
+            kind=kind, text=content[:4000], channel="form",
             topic=c.topic, urgent=c.urgent, confidence=c.confidence, source_ref=ref,
             location_text=clip(address or extract_location(content) or None, 500),
             group_code=_group(fields.get("group"), f"{address or ''} {content}"),
@@ -143,8 +140,5 @@ def _create(settings, ref, text, body, fields, content) -> tuple[str, bool]:
             # stored payload above), the same on SQLite and PostgreSQL.
             reporter_name=clip(fields.get("name"), 200), reporter_phone=clip(fields.get("phone"), 32),
             reporter_email=clip(_clean(body.get("email")), 200) or None,
-            due_date=due,
-        )
-        if ticket.urgent:
-            alert_officers(session, settings, ticket)
+        ), actor="form")
         return ticket.code, True
