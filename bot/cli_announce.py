@@ -72,7 +72,7 @@ def _image_link(settings, link: str | None) -> str | None:
     Zalo (residents get the picture, never a path). Anything else: ValueError (Vietnamese)."""
     from pathlib import Path
 
-    from bot.announcements import UPLOADED_IMAGE
+    from handlers.announcements import UPLOADED_IMAGE
 
     if not link or link.startswith(("http://", "https://")):
         return link
@@ -110,8 +110,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_announce(args) -> int:
-    from bot.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
     from bot.cli_format import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
+    from handlers.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
     from intents.when import WhenError, parse_when
     from storage.db import session_scope
     from storage.models import Announcement, ResidentialGroup, utcnow
@@ -191,7 +191,8 @@ def cmd_announce(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from bot.reports import chart_png, send_weekly, weekly
+    from bot.jobs import send_weekly
+    from handlers.reports import chart_png, weekly
     from storage.db import session_scope
 
     from intents.when import WhenError, parse_day
@@ -232,7 +233,7 @@ def _delivery(rep, settings, wait_seconds: float = 15.0) -> str:
     (the running serve/worker sends the outbox; waits a little to say which were sent)."""
     import time
 
-    from bot.reports import REPORT_TAB
+    from handlers.reports import REPORT_TAB
     from storage.db import session_scope
     from storage.models import OutboundMessage
 

@@ -33,6 +33,10 @@ def cmd_notify_stats(args) -> int:
 SAMPLE_FORM = "webhooks/apps_script/sample_submission.json"
 
 
+FORMS_POST_TRIES = 20
+FORMS_POST_WAIT_SECONDS = 0.5
+
+
 def cmd_forms_post(args) -> int:
     """Sign and post a sample Google Form submission, as the Apps Script does (sandbox, tests)."""
     import time
@@ -69,24 +73,34 @@ def cmd_forms_post(args) -> int:
     except ValueError as exc:
         sys.stderr.write(f"{args.file}: không phải JSON hợp lệ ({exc}).\n")
         return 2
-    stamp = str(int(time.time()))
     url = args.url or info.get("forms_url") or f"http://127.0.0.1:{settings.port}/webhooks/forms"
-    try:
-        resp = requests.post(url, data=raw, timeout=15, headers={
-            "Content-Type": "application/json", "X-Hts-Timestamp": stamp,
-            "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw)})
-    except requests.RequestException:
-        sys.stderr.write(f"Không kết nối được {url}: dịch vụ có đang chạy không? (`./dev serve`)\n")
-        return 1
-    try:
-        body = resp.json()
-    except ValueError:
-        body = {}
+    # As the Apps Script does: the service stores the answer and makes its ticket a moment later,
+    # so post the same answer again (one ticket per response) until the answer carries the code.
+    waited = False
+    for _ in range(FORMS_POST_TRIES):
+        stamp = str(int(time.time()))
+        try:
+            resp = requests.post(url, data=raw, timeout=15, headers={
+                "Content-Type": "application/json", "X-Hts-Timestamp": stamp,
+                "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw)})
+        except requests.RequestException:
+            sys.stderr.write(f"Không kết nối được {url}: dịch vụ có đang chạy không? (`./dev serve`)\n")
+            return 1
+        try:
+            body = resp.json()
+        except ValueError:
+            body = {}
+        if resp.status_code != 200 or body.get("code"):
+            break
+        waited = True
+        time.sleep(FORMS_POST_WAIT_SECONDS)
     if resp.status_code == 200:
-        if body.get("duplicate"):
-            print(f"Câu trả lời này đã được nhận trước đó (phiếu {body.get('code')}): không tạo phiếu thứ hai.")
+        if body.get("code") and not waited:  # known at the first post: sent before
+            print(f"Câu trả lời này đã được nhận trước đó (phiếu {body['code']}): không tạo phiếu thứ hai.")
+        elif body.get("code"):
+            print(f"Đã nhận câu trả lời biểu mẫu: phiếu {body['code']}. Xem bằng `./dev tickets`.")
         else:
-            print(f"Đã nhận câu trả lời biểu mẫu: phiếu {body.get('code')}. Xem bằng `./dev tickets`.")
+            print("Đã nhận câu trả lời biểu mẫu; phiếu được tạo khi dịch vụ xử lý. Xem bằng `./dev tickets`.")
         return 0
     why = {401: "chữ ký bị từ chối: khóa (--secret / FORMS_SHARED_SECRET) khác khóa của dịch vụ đang "
                 "chạy, hoặc đồng hồ hai máy lệch quá 5 phút",

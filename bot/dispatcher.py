@@ -16,8 +16,8 @@ from handlers import intake
 from handlers.context import Context, Nlu
 from handlers.registry import HANDLERS
 from storage import residents
+from storage.messages import Inbound
 from storage.models import utcnow
-from webhooks.events import Inbound
 
 log = logging.getLogger(__name__)
 

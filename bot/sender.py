@@ -13,6 +13,9 @@ What happens on each kind of Zalo answer (categories from bot.zalo_client):
 - setup (-209, -212, -223, -237, -403): `failed`, logged at ERROR: an operator must act;
 - refresh: the client already refreshed once and retried; a second token error backs off.
 
+Rows hold neutral payloads (storage.messages); zalo_message() gives them Zalo's shape at send
+time.
+
 Each send has its own deadline and never holds up the others: rows are claimed as threads come
 free, not in waves, and a send past its deadline is let go (its row goes `unknown`, its thread
 finishes in the background without counting against the concurrency).
@@ -30,9 +33,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import failpoints
-from bot.zalo_client import ZaloClient, ZaloError
+from bot.zalo_client import ZaloClient, ZaloError, image_message, text_message
 from storage import outbox
 from storage.db import session_scope
+from storage.messages import Picture, outgoing
 from storage.models import utcnow
 from storage.tickets import LOCAL_TZ
 
@@ -65,6 +69,18 @@ class _Flight:
     deadline: float
     abandoned: bool = False      # past its deadline: row declared unknown, thread let go
     finished: float | None = None  # set by the sending thread when its answer is in
+
+
+def zalo_message(payload: dict) -> dict:
+    """Zalo's message JSON for an outbox payload (Reply.payload(), Picture.payload()). A row
+    queued by a version before neutral payloads holds Zalo's JSON itself (neither "buttons"
+    nor "image"): it is sent as stored."""
+    if "buttons" not in payload and "image" not in payload:
+        return payload
+    message = outgoing(payload)
+    if isinstance(message, Picture):
+        return image_message(message.source, message.caption)
+    return text_message(message.text, [(b, b) for b in message.buttons] or None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -160,7 +176,7 @@ class OutboxSender:
     def settle_unknown(self) -> int:
         with session_scope() as session:
             done = outbox.settle_unknown(session, window=self.echo_window,
-                                         max_sends=self.unknown_max_sends)
+                                         max_sends=self.unknown_max_sends, as_sent=zalo_message)
         if done.resent:
             log.warning("outbox: %s tin chưa rõ kết quả không có sự kiện oa_send_* báo lại sau %s giây; "
                         "gửi lại (webhook của OA đã đăng ký các sự kiện oa_send_* chưa?)",
@@ -285,12 +301,12 @@ class OutboxSender:
 
     def _deliver(self, job: _Job) -> dict:
         if job.channel == "zalo_group":
-            return self.client.send_group_message(job.recipient_id, job.message)
+            return self.client.send_group_message(job.recipient_id, zalo_message(job.message))
         if job.channel == "zalo_tag":  # a resident's tổ mirrored as a Zalo tag
             return self.client.tag_follower(job.recipient_id, job.message["tag_name"])
         if job.channel == "zalo_untag":
             return self.client.untag_follower(job.recipient_id, job.message["tag_name"])
-        return self.client.send_message(job.recipient_id, job.message)
+        return self.client.send_message(job.recipient_id, zalo_message(job.message))
 
     def _attempt(self, job: _Job):
         try:

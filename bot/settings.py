@@ -69,8 +69,8 @@ class Settings:
     officer_zalo_ids: tuple[str, ...] = ()
     ward_name: str = "phường"
     response_working_days: int = 3
-    deadlines_file: str = ""   # default bot/data/deadlines.json
-    holidays_file: str = ""    # default bot/data/holidays_vn.csv
+    deadlines_file: str = ""   # default handlers/data/deadlines.json
+    holidays_file: str = ""    # default handlers/data/holidays_vn.csv
     weekly_report_time: str = "fri 15:30"
     daily_reminder_time: str = "07:30"
     zalo_rate_limit_per_minute: int = 3800  # Zalo: ~4,000/min per app; stay 5% under

@@ -11,11 +11,11 @@ import logging
 import traceback
 from datetime import timedelta
 
-from bot import failpoints, texts
+from bot import failpoints
 from bot.dispatcher import dispatch
 from bot.settings import Settings
-from handlers import urgent
-from handlers.context import Nlu, build_message
+from handlers import forms, texts, urgent
+from handlers.context import Nlu
 from handlers.intake import save_stalled_as_draft
 from storage import deadletters, inbox, outbox, residents
 from storage.clean import redact_error
@@ -27,10 +27,13 @@ from webhooks import zalo_events
 log = logging.getLogger(__name__)
 
 
-def parse_stored(row: InboundEvent):
+def parse_stored(row: InboundEvent, settings: Settings):
+    """A Zalo event as the neutral Inbound, or a Google Form submission."""
     body = body_reader.parse(row.payload)  # the webhook's bounded reading, the same numbers
     if row.source == "zalo":
         return zalo_events.parse(body)
+    if row.source == "form":
+        return forms.read(body, settings.forms_field_map)
     raise ValueError(f"no parser for source {row.source!r}")
 
 
@@ -55,8 +58,11 @@ class EventWorker:
                 with session.begin_nested():  # a failing handler rolls back only its own work
                     if stage.urgent:
                         failpoints.hit("worker.after_urgent_alert")
-                    event = parse_stored(row)
-                    dispatch(session, self.settings, self.nlu, event, event_id)
+                    event = parse_stored(row, self.settings)
+                    if isinstance(event, forms.Submission):
+                        forms.file_submission(session, self.settings, self.nlu, event, event_id)
+                    else:
+                        dispatch(session, self.settings, self.nlu, event, event_id)
                 inbox.mark(session, event_id, "done")
             except Exception as exc:
                 # Kind, masked first line and place only: exception text can carry what the
@@ -74,7 +80,7 @@ class EventWorker:
                     # what is true (an urgent message: whether officers were alerted).
                     reply = urgent.failure_reply(stage) or texts.system_error(
                         bool(self.settings.officer_zalo_ids))
-                    outbox.enqueue(session, row.user_key, build_message(reply),
+                    outbox.enqueue(session, row.user_key, reply.payload(),
                                    purpose="error", event_id=event_id)
             failpoints.hit("worker.before_commit")
         self.on_reply()
@@ -84,8 +90,10 @@ class EventWorker:
         """An urgent message's officer alert, queued and committed before the event's handlers
         run (handlers/urgent.py). Returns None when, during that commit, another worker thread
         claimed and finished the event."""
+        if row.source != "zalo":
+            return urgent.Stage()  # a form's urgent ticket alerts officers as it is filed
         try:
-            event = parse_stored(row)
+            event = parse_stored(row, self.settings)
         except Exception:  # the handlers' turn fails the same way and records it
             return urgent.Stage()
         try:

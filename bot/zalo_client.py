@@ -31,11 +31,12 @@ import json
 import logging
 import threading
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Protocol
 
 import requests
+
+from storage.tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +127,6 @@ class ZaloError(Exception):
 
 
 # ---- Tokens and flags ---------------------------------------------------------------------
-@dataclass
-class Tokens:
-    access_token: str
-    refresh_token: str
-    expires_at: datetime | None = None
-
-
 class TokenStore(Protocol):
     def current(self) -> Tokens: ...
 

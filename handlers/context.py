@@ -8,22 +8,29 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.settings import Settings
-from bot.texts import Reply
 from storage import outbox
+from storage.messages import Reply
 from storage.models import Conversation, Resident
+
+
+class Settings(Protocol):
+    """The settings handlers read. The service's Settings (bot/settings.py) has them all; handlers
+    name only what they use, so they never import the composition root above them."""
+    ward_name: str
+    response_working_days: int
+    officer_zalo_ids: tuple[str, ...]
+    deadlines_file: str
+    holidays_file: str
+    ward_profile_file: str
+    retention_days_outbox_payload: int
+
+    @property
+    def is_production(self) -> bool: ...
 
 
 class Nlu(Protocol):
     def classify(self, text: str): ...
     def ask_faq(self, text: str): ...
-
-
-def build_message(reply: Reply) -> dict:
-    # Imported here so handlers stay importable without the HTTP client's module loaded first.
-    from bot.zalo_client import text_message
-
-    return text_message(reply.text, [(b, b) for b in reply.buttons] or None)
 
 
 @dataclass
@@ -43,12 +50,13 @@ class Context:
         return self.nlu.classify(self.text)
 
     def reply(self, reply: Reply, *, purpose: str = "reply", ticket_id: int | None = None) -> None:
-        """Queue a reply to this resident; the outbox sends it after the transaction commits."""
+        """Queue a reply to this resident; the outbox sends it after the transaction commits
+        (in the channel's own shape: bot/sender.py)."""
         self.sent.append(reply)
         outbox.enqueue(
             self.session,
             self.resident.zalo_user_id,
-            build_message(reply),
+            reply.payload(),
             purpose=purpose,
             ticket_id=ticket_id,
             event_id=self.event_id,
@@ -57,6 +65,6 @@ class Context:
     def notify(self, recipient_id: str, text: str, *, purpose: str, ticket_id: int | None = None) -> None:
         """Queue a message to someone other than this resident (an officer)."""
         outbox.enqueue(
-            self.session, recipient_id, build_message(Reply(text)), purpose=purpose,
+            self.session, recipient_id, Reply(text).payload(), purpose=purpose,
             ticket_id=ticket_id, event_id=self.event_id,
         )

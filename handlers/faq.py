@@ -5,8 +5,7 @@ legal question wrongly, and offers to turn the question into a ticket for an off
 """
 from __future__ import annotations
 
-from bot import texts, ward_profile
-from handlers import intake
+from handlers import filing, texts, ward_profile
 from handlers.context import Context
 from intents import slots
 from intents.classify import declines_unanswered
@@ -14,7 +13,7 @@ from intents.commands import parse as parse_command
 from intents.normalize import normalize
 from intents.replies import read as read_reply
 from storage import residents
-from webhooks.events import Inbound
+from storage.messages import Inbound
 
 
 def answer(ctx: Context, question: str, *, chosen: bool) -> None:
@@ -78,7 +77,7 @@ def on_offer(event: Inbound, ctx: Context) -> bool:
     if kind == "yes":
         kind = "no" if data.get("matched") else "to_officer"
     if kind == "to_officer" and question:
-        intake.submit(ctx, {"kind": "question", "text": question, "attachments": [],
+        filing.submit(ctx, {"kind": "question", "text": question, "attachments": [],
                             "topic": ctx.nlu.classify(question).topic})
         return True
     if kind in ("no", "cancel"):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import texts
-from bot.announcements import confirm_forwarded
+from handlers import texts
+from handlers.announcements import confirm_forwarded
 from handlers.context import Context
 from intents.location import parse_group_choice
 from intents.normalize import fold
 from storage import outbox
+from storage.messages import Inbound
 from storage.models import ResidentialGroup
-from webhooks.events import Inbound
 
 
 def tag_name(code: str) -> str:

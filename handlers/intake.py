@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
-from bot.deadlines import due_for, rules, working_days_for
-from handlers import urgent
+from handlers import faq, filing, texts, urgent
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
@@ -19,8 +17,8 @@ from intents.normalize import normalize
 from intents.replies import answer_tokens
 from intents.replies import read as read_reply
 from storage import residents, tickets
+from storage.messages import Inbound
 from storage.models import Resident, Ticket
-from webhooks.events import Inbound
 
 INTAKE_STATES = ("intake_content", "intake_location", "intake_photo", "intake_confirm")
 SUMMARY_CHARS = 160
@@ -140,50 +138,8 @@ def _where(data: dict) -> str | None:
     return None
 
 
-def start(ctx: Context, kind: str, event: Inbound | None = None, text: str = "") -> None:
-    data: dict = {"kind": kind, "text": "", "attachments": []}
-    if event is not None:
-        _add_attachments(data, event)
-    if text:
-        _set_text(ctx, data, text)
-    advance(ctx, data)
-
-
-def _ticket_fields(settings, resident, data: dict) -> dict:
-    due = due_for(settings, tickets.local_now().date(), data.get("topic"), bool(data.get("urgent")))
-    return dict(
-        kind=data["kind"],
-        text=data["text"],
-        topic=data.get("topic"),
-        urgent=bool(data.get("urgent")),
-        channel="zalo",
-        location_text=data.get("location") or (texts.LOCATION_UNKNOWN if data.get("location_unknown") else None),
-        latitude=data.get("lat"),
-        longitude=data.get("lng"),
-        group_code=data.get("group_code"),
-        resident_id=resident.id,
-        reporter_name=resident.display_name,
-        reporter_phone=resident.phone,
-        confidence=data.get("confidence"),
-        due_date=due,
-        attachments=data.get("attachments", []),
-    )
-
-
-def create_ticket(ctx: Context, data: dict, status: str = "new") -> Ticket:
-    return tickets.create_ticket(ctx.session, actor=f"resident:{ctx.resident.id}", status=status,
-                                 **_ticket_fields(ctx.settings, ctx.resident, data))
-
-
-def alert_officers(session, settings, ticket: Ticket, event_id: int | None = None) -> int:
-    """An urgent ticket: every duty officer gets a message at once (any channel's ticket).
-    Returns how many officers hold an alert for it (handlers.urgent)."""
-    return urgent.alert_officers(session, settings, ticket, event_id)
-
-
 def _create_urgent(ctx: Context, data: dict) -> None:
-    ticket = create_ticket(ctx, data)
-    alerted = alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
+    ticket, alerted = filing.create_ticket(ctx, data)
     located = bool(data.get("location") or data.get("lat") is not None)
     ctx.reply(urgent.urgent_reply(ctx.settings, ticket, alerted, located), ticket_id=ticket.id)
     if located:
@@ -192,17 +148,13 @@ def _create_urgent(ctx: Context, data: dict) -> None:
         residents.set_state(ctx.conversation, "urgent_location", {"ticket_id": ticket.id})
 
 
-def created_reply(settings, ticket: Ticket) -> texts.Reply:
-    days = working_days_for(ticket.topic, ticket.urgent, rules(settings.deadlines_file))
-    return texts.ticket_created(ticket.kind, ticket.code, days, ticket.due_date)
-
-
-def submit(ctx: Context, data: dict) -> None:
-    ticket = create_ticket(ctx, data)
-    if ticket.urgent:
-        alert_officers(ctx.session, ctx.settings, ticket, ctx.event_id)
-    residents.set_state(ctx.conversation, "idle")
-    ctx.reply(created_reply(ctx.settings, ticket), ticket_id=ticket.id)
+def start(ctx: Context, kind: str, event: Inbound | None = None, text: str = "") -> None:
+    data: dict = {"kind": kind, "text": "", "attachments": []}
+    if event is not None:
+        _add_attachments(data, event)
+    if text:
+        _set_text(ctx, data, text)
+    advance(ctx, data)
 
 
 # --- conversation states -------------------------------------------------------------------
@@ -305,7 +257,7 @@ def on_photo(event: Inbound, ctx: Context) -> bool:
 
 def keep_draft(ctx: Context, data: dict) -> Ticket:
     """Keep what was collected as a draft officers can see; "gửi" later still sends it."""
-    ticket = create_ticket(ctx, data, status="draft")
+    ticket, _ = filing.create_ticket(ctx, data, status="draft")
     residents.set_state(ctx.conversation, "idle")
     ctx.reply(texts.draft_kept(data["kind"]), ticket_id=ticket.id)
     return ticket
@@ -320,7 +272,7 @@ def on_confirm(event: Inbound, ctx: Context) -> bool:
         return True
     answer = read_reply(event.text, CONFIRM_ANSWERS)
     if answer.kind == "yes":
-        submit(ctx, data)
+        filing.submit(ctx, data)
     elif answer.kind in ("no", "cancel"):
         _cancel(ctx)
     elif answer.kind == "edit":
@@ -398,8 +350,6 @@ def on_clarify(event: Inbound, ctx: Context) -> bool:
         ctx.reply(texts.ask_content("question"))
         return True
     if kind == "ask":
-        from handlers import faq
-
         residents.set_state(ctx.conversation, "idle")
         faq.answer(ctx, pending_text, chosen=True)
         return True
@@ -458,7 +408,7 @@ def on_submit_draft(event: Inbound, ctx: Context) -> bool:
     if draft is None:
         return False
     tickets.change(ctx.session, draft, f"resident:{ctx.resident.id}", status="new")
-    ctx.reply(created_reply(ctx.settings, draft), ticket_id=draft.id)
+    ctx.reply(filing.created_reply(ctx.settings, draft), ticket_id=draft.id)
     return True
 
 
@@ -487,7 +437,7 @@ def save_stalled_as_draft(session, settings, conversation) -> Ticket | None:
     ticket = None
     if conversation.state in INTAKE_STATES and data.get("text"):
         resident = session.get(Resident, conversation.resident_id)
-        ticket = tickets.create_ticket(session, actor="system:timeout", status="draft",
-                                       **_ticket_fields(settings, resident, data))
+        ticket, _ = filing.file_ticket(session, settings, filing.conversation_fields(resident, data),
+                                       actor="system:timeout", status="draft")
     residents.set_state(conversation, "idle")
     return ticket

@@ -2,12 +2,12 @@
 Only the resident who filed a ticket learns anything about it."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from storage import tickets
+from storage.messages import Inbound
 from storage.vocab import STATUSES
-from webhooks.events import Inbound
 
 
 def _fmt(dt) -> str:

@@ -1,11 +1,10 @@
 """The menu buttons (Phản ánh, Kiến nghị) and "menu" itself."""
 from __future__ import annotations
 
-from bot import texts
-from handlers import intake
+from handlers import intake, texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
-from webhooks.events import Inbound
+from storage.messages import Inbound
 
 
 def on_menu(event: Inbound, ctx: Context) -> bool:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import fold
 from storage import privacy
+from storage.messages import Inbound
 from storage.tickets import to_local
-from webhooks.events import Inbound
 
 STATE = "privacy_erase"
 ACTOR = "cư dân qua Zalo"

@@ -2,12 +2,12 @@
 contact, and do not turn them into tickets."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import normalize
 from storage import residents
+from storage.messages import Inbound
 from storage.models import Referral, utcnow
-from webhooks.events import Inbound
 
 
 def on_denunciation(event: Inbound, ctx: Context) -> bool:

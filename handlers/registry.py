@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers import faq, groups, intake, lookup, menu, privacy, referral, ticket_updates, welcome
 from handlers.context import Context
-from webhooks.events import Inbound
+from storage.messages import Inbound
 
 STATE_HANDLERS = {
     "intake_content": intake.on_content,

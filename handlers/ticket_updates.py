@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import texts
-from handlers.context import Context, build_message
+from handlers import texts
+from handlers.context import Context
 from intents.normalize import fold, normalize
 from intents.replies import read as read_reply
 from storage import outbox, residents, tickets
+from storage.messages import Inbound, Reply
 from storage.models import Officer, OutboundMessage, Resident, Ticket, TicketEvent
-from webhooks.events import Inbound
 
 REOPEN_WINDOW = timedelta(days=7)
 RATE_STATUSES = ("resolved", "answered")
@@ -57,19 +57,19 @@ def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: s
     else:
         text = texts.answer_update(ticket.code, ticket.answer)
     what = f"{ticket.status}|{ticket.answer or ''}|{ticket.updated_at.isoformat()}"
-    _queue(session, ticket, resident, build_message(texts.Reply(text)), "status_update", what)
+    _queue(session, ticket, resident, Reply(text).payload(), "status_update", what)
     conversation = residents.conversation_for(session, resident)
     if status_changed and ticket.status == "waiting_resident":
         residents.set_state(conversation, "supplement", {"ticket_id": ticket.id})
     if status_changed and ticket.status in RATE_STATUSES and not _rating_requested(session, ticket):
         tickets.audit(session, ticket, "system", "rating_requested", None, "1")
-        _queue(session, ticket, resident, build_message(texts.ask_rating(ticket.code)), "rating", "rating")
+        _queue(session, ticket, resident, texts.ask_rating(ticket.code).payload(), "rating", "rating")
         residents.set_state(conversation, "rating", {"ticket_id": ticket.id})
 
 
 def resume_clock(session, settings, ticket: Ticket, actor: str) -> None:
     """Time spent waiting for the resident does not count against the deadline."""
-    from bot.deadlines import extend_for_pause, holidays
+    from handlers.deadlines import extend_for_pause, holidays
 
     paused_at = session.scalar(select(TicketEvent.at).where(
         TicketEvent.ticket_id == ticket.id, TicketEvent.field == "status",

@@ -19,11 +19,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select, update
 
-from bot import texts
-from handlers.context import build_message
+from handlers import texts
 from intents.location import extract_location
 from intents.normalize import normalize
 from storage import outbox
+from storage.messages import Reply
 from storage.models import Conversation, Officer, OutboundMessage, Resident, Ticket
 
 log = logging.getLogger(__name__)
@@ -97,12 +97,12 @@ def alert_first(session, settings, nlu, event, event_id: int | None) -> Stage:
         return Stage(urgent=True)
     alert = texts.officer_urgent_prealert(_topic_label(c.topic), normalize(text), extract_location(text))
     for officer in officers:
-        outbox.enqueue(session, officer, build_message(texts.Reply(alert)), purpose=PURPOSE,
+        outbox.enqueue(session, officer, Reply(alert).payload(), purpose=PURPOSE,
                        event_id=event_id)
     return Stage(urgent=True, alerted=len(officers), queued=True)
 
 
-def failure_reply(stage: Stage) -> texts.Reply | None:
+def failure_reply(stage: Stage) -> Reply | None:
     """What a resident whose urgent message could not be processed is told (None: not urgent)."""
     if not stage.urgent:
         return None
@@ -117,16 +117,14 @@ def alert_officers(session, settings, ticket: Ticket, event_id: int | None = Non
     its send failed or was cut (a crash mid-send), the full alert goes again."""
     officers = duty_officer_ids(session, settings)
     label = _topic_label(ticket.topic)
-    full = build_message(texts.Reply(
-        texts.officer_urgent_alert(ticket.code, label, ticket.text, ticket.location_text)))
+    full = Reply(texts.officer_urgent_alert(ticket.code, label, ticket.text, ticket.location_text)).payload()
     early = {r.recipient_id: r for r in _event_alerts(session, event_id, officers) if r.ticket_id is None}
     for officer in officers:
         row = early.get(officer)
         if row is not None and _rewrite_if_waiting(session, row.id, full, ticket.id):
             continue
         delivered = row is not None and row.status == "sent"
-        message = build_message(texts.Reply(texts.officer_urgent_code(ticket.code, label))) \
-            if delivered else full
+        message = Reply(texts.officer_urgent_code(ticket.code, label)).payload() if delivered else full
         outbox.enqueue(session, officer, message, purpose=PURPOSE, ticket_id=ticket.id, event_id=event_id)
     if not officers:
         # The ticket code only: no resident's words or ids in the log.
@@ -159,10 +157,10 @@ def next_working_hours(now: datetime, holidays=frozenset()) -> str:
     return "sáng mai" if day == today + timedelta(days=1) else f"{WEEKDAYS[day.weekday()]} {day:%d/%m}"
 
 
-def urgent_reply(settings, ticket: Ticket, alerted: int, located: bool) -> texts.Reply:
+def urgent_reply(settings, ticket: Ticket, alerted: int, located: bool) -> Reply:
     if alerted:
         return texts.urgent_created(ticket.code, located)
-    from bot.deadlines import holidays
+    from handlers.deadlines import holidays
     from storage.tickets import local_now
 
     when = next_working_hours(local_now().replace(tzinfo=None), holidays(settings.holidays_file))

@@ -1,11 +1,11 @@
 """Follow, unfollow, greetings, thanks, shared contact info."""
 from __future__ import annotations
 
-from bot import texts
+from handlers import texts
 from handlers.context import Context
 from intents.normalize import fold, normalize
+from storage.messages import Inbound
 from storage.privacy import record_notice
-from webhooks.events import Inbound
 
 
 

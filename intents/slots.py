@@ -1,7 +1,7 @@
 """Ward-specific facts in FAQ answers (pure: no files, no database).
 
 An answer names what only the ward knows as a slot, "{gio_lam_viec}", filled from the ward
-profile (WARD_PROFILE_FILE, read by bot/ward_profile.py). Whatever is still a gap after
+profile (WARD_PROFILE_FILE, read by handlers/ward_profile.py). Whatever is still a gap after
 filling — a slot the profile lacks, or an old-style "[điền …]" note an officer left — keeps the
 entry from being sent: a resident never reads template text.
 """

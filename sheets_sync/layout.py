@@ -10,12 +10,8 @@ prefers plain sorting; the sync finds rows by code either way.
 """
 from __future__ import annotations
 
+from intents.taxonomy import TOPICS
 from storage.vocab import STATUSES, TICKET_KIND_LABELS
-
-try:
-    from intents.taxonomy import TOPICS
-except ImportError:  # pragma: no cover - the taxonomy module is another engineer's
-    TOPICS = {}
 
 BOARD = "Phiếu"
 OFFICERS = "Cán bộ"

@@ -17,9 +17,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from handlers.ticket_updates import on_ticket_changed
 from sheets_sync.layout import COL, COLUMNS, OFFICER_COLUMNS
 from sheets_sync.rows import TicketView, officer_edits, padded
 from storage import tickets as ticket_store
+from storage.learning import add_example
 from storage.models import InboundEvent, Officer, utcnow
 
 log = logging.getLogger(__name__)
@@ -119,23 +121,9 @@ def recent_editors(session) -> dict[tuple[str, str], str]:
     return out
 
 
-def _notifier():
-    try:
-        from handlers.ticket_updates import on_ticket_changed
-    except ImportError:  # pragma: no cover - another engineer's module
-        log.warning("thiếu handlers.ticket_updates: người dân không được báo khi cán bộ sửa bảng")
-        return lambda *a, **k: None
-    return on_ticket_changed
-
-
 def learn(session, ticket, changes) -> bool:
     """An officer's correction of Loại / Lĩnh vực teaches the classifier."""
     if "kind" not in changes and "topic" not in changes:
-        return False
-    try:
-        from storage.learning import add_example
-    except ImportError:  # pragma: no cover - another engineer's module
-        log.warning("thiếu storage.learning: sửa nhãn trên bảng không được học")
         return False
     try:
         add_example(session, ticket.text, ticket.kind, ticket.topic, source="sheet", ticket_id=ticket.id)
@@ -157,7 +145,6 @@ class PullResult:
 def apply_edits(session, settings, scan: BoardScan, views: dict[str, TicketView],
                 pushed: dict[int, list], officer_names: set[str]) -> PullResult:
     """Apply officers' valid edits (in `session`; the caller commits)."""
-    notify = _notifier()
     editors = recent_editors(session)
     result = PullResult()
     stamp = ticket_store.local_now().strftime("%d/%m %H:%M")
@@ -180,5 +167,5 @@ def apply_edits(session, settings, scan: BoardScan, views: dict[str, TicketView]
         result.edited.add(code)
         result.applied += len(changes)
         result.learned += learn(session, ticket, changes)
-        notify(session, settings, ticket, changes, actor)
+        on_ticket_changed(session, settings, ticket, changes, actor)
     return result

@@ -21,7 +21,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field
 
-from sheets_sync import layout, pull, push
+from sheets_sync import layout, pull, push, tabs_announce
 from sheets_sync.client import (
     SheetsUnavailable,
     is_configured,
@@ -37,11 +37,6 @@ from sheets_sync.layout import (
 )
 from storage.db import session_scope
 from storage.models import Flag
-
-try:  # the announcements engineer's tabs ride on the same requests
-    from sheets_sync import tabs_announce
-except ImportError:  # pragma: no cover
-    tabs_announce = None
 
 log = logging.getLogger(__name__)
 __all__ = ["SheetSync", "SheetsUnavailable", "SyncReport", "run_cycle", "run_cycle_if_configured"]
@@ -73,8 +68,7 @@ class SyncReport:
 
 
 def _extra_tabs() -> tuple[list[str], list[str]]:
-    if tabs_announce is None:
-        return [], []
+    """The announcement tabs, which ride on the board's requests."""
     return [tabs_announce.GROUPS, tabs_announce.ANNOUNCEMENTS], [tabs_announce.GROUPS_RANGE,
                                                                  tabs_announce.ANN_RANGE]
 
@@ -117,7 +111,7 @@ class SheetSync:
             stale = flag is None or flag.value != str(layout.LAYOUT_VERSION)
         if missing or stale:
             requests += layout.format_requests(ids[BOARD], ids[OFFICERS])
-            if tabs_announce is not None and tabs_announce.GROUPS in missing:
+            if tabs_announce.GROUPS in missing:
                 # Zalo ids typed there must stay text, like the officers' ones.
                 requests.append(layout._text_format(ids[tabs_announce.GROUPS], 2, 4))
         else:
@@ -139,7 +133,7 @@ class SheetSync:
         headers = []
         if OFFICERS in missing:
             headers += [h for h in layout.header_updates() if h["range"].startswith(f"'{OFFICERS}'")]
-        if tabs_announce is not None and any(t in missing for t in extra_tabs):
+        if any(t in missing for t in extra_tabs):
             headers += tabs_announce.headers()
         return headers
 
@@ -170,9 +164,8 @@ class SheetSync:
                 for i, note in officer_notes.items():
                     extra_updates.append({"range": f"'{OFFICERS}'!{chr(65 + OFFICER_NOTE)}{i + 2}",
                                           "values": [[note]]})
-                if tabs_announce is not None:
-                    extra_updates += tabs_announce.sync_groups(session, data[2].get("values", []))
-                    extra_updates += tabs_announce.sync_announcements(session, data[3].get("values", []))
+                extra_updates += tabs_announce.sync_groups(session, data[2].get("values", []))
+                extra_updates += tabs_announce.sync_announcements(session, data[3].get("values", []))
                 views = push.load_views(session)
                 pushed = push.load_pushed(session)
                 scan = pull.scan_board(board, views.keys())

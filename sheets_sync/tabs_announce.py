@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.announcements import parse_repeat, reach, runs_of, to_local, to_utc
+from handlers.announcements import parse_repeat, reach, runs_of, to_local, to_utc
 from storage.models import Announcement, Resident, ResidentialGroup
 
 GROUPS = "Tổ dân phố"

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -252,9 +253,12 @@ class Settled:
 
 
 def settle_unknown(session: Session, *, window: timedelta, max_sends: int,
-                   now: datetime | None = None, limit: int = 500) -> Settled:
+                   as_sent: Callable[[dict], dict], now: datetime | None = None,
+                   limit: int = 500) -> Settled:
     """Settle `unknown` rows: an echo of theirs means sent; none within `window` of becoming
     unknown means send again, up to `max_sends` sends of unknown outcome, then dead letter.
+    `as_sent` gives a row's payload the shape it was sent in (the sender's zalo_message), which
+    is what the echo repeats: a text cut to Zalo's limit, a picture's caption.
 
     An echo settles at most one row (its msg_id is stored on the row it settled, and a row
     sent normally already holds its own), so an echo of an earlier identical reply can never
@@ -271,6 +275,7 @@ def settle_unknown(session: Session, *, window: timedelta, max_sends: int,
     recipients = {r.recipient_id for r in rows}
     since = min(r.first_attempt_at or r.created_at for r in rows) - ECHO_CLOCK_MARGIN
     echoes = _echoes_for(session, recipients, since)
+    sent = {row.id: as_sent(row.message) for row in rows}
     taken: set[str] = set()
     if echoes:
         taken = set(session.scalars(select(OutboundMessage.zalo_message_id).where(
@@ -278,7 +283,7 @@ def settle_unknown(session: Session, *, window: timedelta, max_sends: int,
     for row in rows:
         start = (row.first_attempt_at or row.created_at) - ECHO_CLOCK_MARGIN
         echo = next((e for e in echoes if e.recipient_id == row.recipient_id and e.received_at >= start
-                     and e.msg_id not in taken and e.matches(row.message)), None)
+                     and e.msg_id not in taken and e.matches(sent[row.id])), None)
         if echo is not None:
             taken.add(echo.msg_id)
             row.status, row.zalo_message_id, row.sent_at = "sent", echo.msg_id, echo.received_at

@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.zalo_client import Tokens
 from storage.db import session_scope
 from storage.models import Flag, OAToken, utcnow
 from storage.token_cipher import TokenCipher
 
 log = logging.getLogger(__name__)
 ROW_ID = 1
+
+
+@dataclass
+class Tokens:
+    """An OA's access/refresh pair: what this store keeps and the Zalo client sends with."""
+    access_token: str
+    refresh_token: str
+    expires_at: datetime | None = None
 
 
 def _digest(token: str) -> str:

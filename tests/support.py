@@ -128,3 +128,21 @@ class Harness:
     def say_text(self, text: str) -> str:
         """The bot's reply texts joined, for transcript-style assertions."""
         return "\n".join(message_text(m) for m in self.say(text))
+
+
+class FormsClient:
+    """The Google Form webhook and the worker behind it, as the service runs them: a post is
+    stored in the inbox, then the worker makes the ticket (handlers/forms.py)."""
+
+    def __init__(self, app, nlu):
+        from bot.worker import EventWorker
+
+        self.app = app
+        self.http = app.test_client()
+        self.worker = EventWorker(app.config["SETTINGS"], nlu)
+
+    def post(self, path: str, **kwargs):
+        resp = self.http.post(path, **kwargs)
+        self.app.extensions["hts_inbox"].flush()
+        self.worker.drain()
+        return resp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.clean import clean_text, finite_int, safe_for_log
-from webhooks.events import Attachment, Inbound
+from storage.messages import Attachment, Inbound
 
 MAX_ID_CHARS = 64  # the width of every Zalo id column
 

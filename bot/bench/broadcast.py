@@ -31,11 +31,11 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
         echo_window_seconds: int = 10, timeout: float = 900, echoes: bool = True) -> dict:
     """Run the broadcast; returns the figures. With `database_url` (tests) its tables must
     exist and be empty; without, a fresh SQLite database is made and migrated."""
-    from bot import announcements
     from bot.app import create_app
     from bot.bench.live import LiveServer
     from bot.fake_zalo import FakeZaloServer, FakeZaloState
     from bot.settings import Settings
+    from handlers import announcements
     from storage import db, outbox
     from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 

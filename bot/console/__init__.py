@@ -35,6 +35,7 @@ from gspread.utils import rowcol_to_a1
 from sqlalchemy import select
 
 from bot.chat import ChatClient
+from intents.taxonomy import TOPICS
 from sheets_sync.client import open_spreadsheet
 from sheets_sync.layout import (
     BOARD,
@@ -52,11 +53,6 @@ from storage.db import session_scope
 from storage.models import SheetRow, Ticket
 from storage.vocab import TICKET_KIND_LABELS
 from webhooks.signature import hmac_sha256
-
-try:
-    from intents.taxonomy import TOPICS
-except ImportError:  # pragma: no cover - the taxonomy module is another engineer's
-    TOPICS = {}
 
 HERE = Path(__file__).resolve().parent
 bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static",

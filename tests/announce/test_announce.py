@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from bot import announcements as ann_mod
-from bot import deadlines, reports
+from bot import jobs
+from handlers import announcements as ann_mod
+from handlers import deadlines, reports
 from storage import tickets
 from storage.db import session_scope
 from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, TicketEvent, utcnow)
@@ -200,8 +201,8 @@ def test_weekly_report_numbers_and_png(clean_db, settings):
 
 def test_weekly_report_is_sent_once_with_chart(clean_db, settings, runtime, fake_zalo):
     fake_zalo.state.add_user(settings.officer_zalo_ids[0])
-    assert reports.send_weekly(settings, runtime.client, date(2026, 11, 20)) is not None
-    assert reports.send_weekly(settings, runtime.client, date(2026, 11, 20)) is None  # once a week
+    assert jobs.send_weekly(settings, runtime.client, date(2026, 11, 20)) is not None
+    assert jobs.send_weekly(settings, runtime.client, date(2026, 11, 20)) is None  # once a week
     while runtime.sender.send_due():
         pass
     sent = fake_zalo.state.messages(settings.officer_zalo_ids[0])

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot import announcements as ann_mod
+from handlers import announcements as ann_mod
 from storage.db import session_scope
 from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 from tests.cli.support import english_chatter, run_cli

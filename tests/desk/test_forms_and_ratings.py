@@ -12,18 +12,18 @@ from handlers.ticket_updates import on_ticket_changed, undeliverable_counts
 from storage import tickets
 from storage.db import session_scope
 from storage.models import InboundEvent, OutboundMessage, Ticket, TicketEvent, utcnow
-from tests.support import message_buttons, message_text
+from tests.support import FormsClient, message_buttons, message_text
 from webhooks.signature import hmac_sha256
 
 SECRET = "forms-secret"
 
 
 @pytest.fixture()
-def forms_client(settings):
+def forms_client(settings, runtime):
     from bot.app import create_app
 
-    return create_app(settings.with_overrides(forms_shared_secret=SECRET,
-                                              sheets_webhook_secret="sheet-secret")).test_client()
+    return FormsClient(create_app(settings.with_overrides(forms_shared_secret=SECRET,
+                                                          sheets_webhook_secret="sheet-secret")), runtime.nlu)
 
 
 def post_form(client, body: dict, secret=SECRET, stamp=None):
@@ -42,11 +42,11 @@ FORM = {"response_id": "2_ABaOnud1", "timestamp": "2026-11-22T08:00:00Z", "email
 
 def test_form_submission_becomes_one_ticket_with_its_code(forms_client):
     first = post_form(forms_client, FORM)
-    assert first.status_code == 200
-    code = first.get_json()["code"]
-    assert code.startswith("PA-")
-    again = post_form(forms_client, FORM)
-    assert again.get_json() == {"ok": True, "code": code, "duplicate": True}
+    # Stored, not yet a ticket: the worker files it after the answer (so no code in it).
+    assert first.status_code == 200 and first.get_json() == {"ok": True, "code": None, "duplicate": False}
+    again = post_form(forms_client, FORM)  # the Apps Script posts again until it has the code
+    code = again.get_json()["code"]
+    assert code.startswith("PA-") and again.get_json() == {"ok": True, "code": code, "duplicate": True}
     with session_scope() as s:
         [t] = s.scalars(select(Ticket)).all()
         assert (t.channel, t.reporter_name, t.reporter_phone, t.group_code) == ("form", "Trần Thị Lan", "0912345678", "5")
@@ -61,13 +61,13 @@ def test_form_signature_and_timestamp_are_enforced(forms_client):
         assert s.scalar(select(Ticket)) is None and s.scalar(select(InboundEvent)) is None
 
 
-def test_field_map_is_configuration(settings, tmp_path):
+def test_field_map_is_configuration(settings, runtime, tmp_path):
     from bot.app import create_app
 
     mapping = tmp_path / "map.json"
     mapping.write_text(json.dumps({"content": ["Bạn muốn góp ý gì?"], "name": ["Tên bạn"]}), encoding="utf-8")
-    client = create_app(settings.with_overrides(forms_shared_secret=SECRET,
-                                                forms_field_map=str(mapping))).test_client()
+    client = FormsClient(create_app(settings.with_overrides(forms_shared_secret=SECRET,
+                                                            forms_field_map=str(mapping))), runtime.nlu)
     body = {"response_id": "r-2", "answers": {"ban muon gop y gi?": "Đề nghị lắp thêm đèn ở công viên",
                                              "Tên bạn": "Minh"}}
     resp = post_form(client, body)
@@ -203,6 +203,7 @@ def test_second_rating_refused_and_not_done_while_idle_reopens(bot, settings):
 
 
 def test_form_ticket_changes_send_nothing_and_say_so(forms_client, settings):
+    post_form(forms_client, dict(FORM, response_id="r-9"))
     code = post_form(forms_client, dict(FORM, response_id="r-9")).get_json()["code"]
     _officer_sets(code, settings, status="resolved", answer="Đã nạo vét cống.")
     with session_scope() as s:

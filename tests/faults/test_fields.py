@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from storage.db import session_scope
 from storage.models import InboundEvent, OutboundMessage, Resident, Ticket
-from tests.support import OA_SECRET, message_text, post_raw, text_event
+from tests.support import OA_SECRET, FormsClient, message_text, post_raw, text_event
 from webhooks.signature import hmac_sha256, zalo_header
 
 USER = "246845883529197922"
@@ -42,10 +42,10 @@ def test_an_urgent_report_with_an_odd_character_still_alerts_officers(bot, setti
 
 
 @pytest.fixture()
-def forms_client(settings):
+def forms_client(settings, runtime):
     from bot.app import create_app
 
-    return create_app(settings.with_overrides(forms_shared_secret=FORMS_SECRET)).test_client()
+    return FormsClient(create_app(settings.with_overrides(forms_shared_secret=FORMS_SECRET)), runtime.nlu)
 
 
 def post_form(client, body: dict, ascii_json: bool = False):

@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import texts as bot_texts
+from handlers import texts as bot_texts
 from handlers.ticket_updates import on_ticket_changed
 from storage import residents, tickets as ticket_store
 from storage.db import session_scope

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
+from handlers import texts
 from intents.replies import read
 
 CONFIRM = ("cancel", "edit", "yes", "no")

@@ -8,7 +8,7 @@ import stat
 import pytest
 from sqlalchemy import select, text
 
-from bot import texts
+from handlers import texts
 from sheets_sync.layout import BOARD, COL
 from sheets_sync.rows import ANONYMISED
 from storage import tickets

@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from bot import jobs, texts
+from bot import jobs
 from bot.scheduler import job_specs
+from handlers import texts
 from storage import inbox, outbox, residents
 from storage.db import session_scope
 from storage.models import AuditLog, Conversation, InboundEvent, OutboundMessage, Resident, utcnow

@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-from bot import texts as bot_texts
-from bot.ward_profile import SAMPLE, load
+from bot.ward_profile import SAMPLE
+from handlers import texts as bot_texts
+from handlers.ward_profile import load
 from intents import slots
 from intents.faq import default_faq_path, read_csv
 from tests.promises.test_urgent_promises import TEST_TOKEN_KEY

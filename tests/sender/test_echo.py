@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.sender import zalo_message
 from bot.zalo_client import PATH_CS_V3, image_message, text_message
 from storage import outbox
 from storage.db import session_scope
+from storage.messages import Picture, Reply
 from storage.models import InboundEvent, OutboundMessage, utcnow
 from tests.sender.conftest import drive
 
@@ -25,7 +27,7 @@ def rows():
 
 def queue(recipient: str, text: str, message: dict | None = None) -> int:
     with session_scope() as s:
-        return outbox.enqueue(s, recipient, message or text_message(text)).id
+        return outbox.enqueue(s, recipient, message or Reply(text).payload()).id
 
 
 def delivered(fake) -> Counter:
@@ -79,10 +81,30 @@ def test_image_echo_settles_an_image_send(echo_runtime, fake_zalo):
     u = USERS[1]
     fake_zalo.state.add_user(u)
     fake_zalo.state.fail(PATH_CS_V3, hang_seconds=3, after_delivery=True)
-    queue(u, "", image_message("https://example.org/lich.png"))
+    queue(u, "", Picture("https://example.org/lich.png").payload())
     drive(echo_runtime, settled)
     [row] = rows()
     assert row.status == "sent" and len(fake_zalo.state.messages()) == 1
+
+
+def test_rows_queued_as_zalo_json_by_an_earlier_version_are_sent_as_stored(echo_runtime, fake_zalo):
+    """Databases already deployed may hold rows queued before payloads were neutral."""
+    u = USERS[2]
+    fake_zalo.state.add_user(u)
+    fake_zalo.state.fail(PATH_CS_V3, hang_seconds=3, after_delivery=True, times=2)
+    old = [text_message("Dạ, bác chọn giúp một mục ạ.", [("Phản ánh", "Phản ánh")]),
+           image_message("https://example.org/lich.png", "Lịch tiếp dân")]
+    for message in old:
+        queue(u, "", message)
+    drive(echo_runtime, settled)
+    assert [(r.status, r.reason) for r in rows()] == [("sent", "confirmed_by_echo")] * 2
+    assert [m.message for m in fake_zalo.state.messages(u)] == old
+
+
+def test_a_neutral_reply_reaches_zalo_with_its_buttons():
+    assert zalo_message(Reply("Dạ, bác chọn giúp ạ.", ("Phản ánh", "Hủy")).payload()) == text_message(
+        "Dạ, bác chọn giúp ạ.", [("Phản ánh", "Phản ánh"), ("Hủy", "Hủy")])
+    assert zalo_message(Picture("abc123", "Báo cáo").payload()) == image_message("abc123", "Báo cáo")
 
 
 def test_no_echo_sends_again_bounded_then_dead_letter_and_status_warns(
@@ -161,24 +183,25 @@ def _store_echo(s, recipient: str, text: str, msg_id: str, at) -> None:
 def test_an_echo_settles_one_row_only_and_never_a_later_identical_reply(session):
     u, text = USERS[0], "Dạ, bác chọn giúp một mục ạ."
     now = utcnow()
-    earlier = outbox.enqueue(session, u, text_message(text))
+    earlier = outbox.enqueue(session, u, Reply(text).payload())
     earlier.status, earlier.zalo_message_id, earlier.first_attempt_at = "sent", "m-1", now
-    later = outbox.enqueue(session, u, text_message(text))
+    later = outbox.enqueue(session, u, Reply(text).payload())
     later.status, later.first_attempt_at = "unknown", now
     later.unknown_since, later.unknown_sends = now, 1
-    other = outbox.enqueue(session, USERS[1], text_message(text))
+    other = outbox.enqueue(session, USERS[1], Reply(text).payload())
     other.status, other.first_attempt_at, other.unknown_since, other.unknown_sends = "unknown", now, now, 1
     _store_echo(session, u, text, "m-1", now + timedelta(seconds=1))        # the earlier reply's echo
     _store_echo(session, USERS[1], "  Dạ, bác chọn giúp\nmột mục ạ. ", "m-2", now + timedelta(seconds=1))
     _store_echo(session, USERS[1], text, "m-3", now + timedelta(seconds=1))  # a second one: unused
     session.flush()
-    done = outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3, now=now)
+    done = outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3,
+                                 as_sent=zalo_message, now=now)
     assert (done.confirmed, done.resent, done.dead) == (1, 0, 0)
     assert later.status == "unknown"                        # m-1 belongs to the earlier reply
     assert (other.status, other.zalo_message_id) == ("sent", "m-2")
     # past the window with still no echo of its own: sent again
     done = outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3,
-                                 now=now + timedelta(seconds=61))
+                                 as_sent=zalo_message, now=now + timedelta(seconds=61))
     assert done.resent == 1 and later.status == "pending"
 
 
@@ -186,10 +209,11 @@ def test_echo_from_before_the_first_attempt_is_not_this_send(session):
     u, text = USERS[0], "Dạ, phường đã nhận ạ."
     now = utcnow()
     _store_echo(session, u, text, "old", now - timedelta(minutes=5))
-    row = outbox.enqueue(session, u, text_message(text))
+    row = outbox.enqueue(session, u, Reply(text).payload())
     row.status, row.first_attempt_at, row.unknown_since, row.unknown_sends = "unknown", now, now, 1
     session.flush()
-    assert outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3, now=now).confirmed == 0
+    assert outbox.settle_unknown(session, window=timedelta(seconds=60), max_sends=3,
+                                 as_sent=zalo_message, now=now).confirmed == 0
 
 
 def test_healthz_counts_sends_waiting_for_their_echo(client):

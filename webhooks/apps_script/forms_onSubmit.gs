@@ -20,8 +20,10 @@ function onFormSubmit(e) {
     answers: answers,
     email: response.getRespondentEmail() || null
   });
+  // The server stores the answer at once and makes the ticket a moment later: posting the same
+  // answer again is harmless (one ticket per response) and brings back its code once it exists.
   var code = null;
-  for (var attempt = 1; attempt <= 4 && !code; attempt++) {
+  for (var attempt = 1; attempt <= 5 && !code; attempt++) {
     var ts = Math.floor(Date.now() / 1000).toString();   // signed fresh on every try
     var mac = Utilities.computeHmacSha256Signature(ts + '.' + body, secret, Utilities.Charset.UTF_8);
     var hex = mac.map(function (b) { return ('0' + (b & 0xff).toString(16)).slice(-2); }).join('');
@@ -31,6 +33,7 @@ function onFormSubmit(e) {
     });
     if (res.getResponseCode() === 200) {
       code = JSON.parse(res.getContentText()).code;
+      if (!code) Utilities.sleep(2000 * attempt);
     } else if (res.getResponseCode() < 500) {
       console.error('Hộp thư số từ chối: ' + res.getResponseCode() + ' ' + res.getContentText());
       return;

@@ -6,16 +6,10 @@ also their payloads: a tapped button comes back as the same text a resident coul
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from storage.messages import Reply
 
 YOU = "bác"
 You = "Bác"
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[str, ...] = ()
 
 
 # Button titles (≤ 5 per message). Kept here so intents/commands.py recognises the same words.

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import texts
-from bot.zalo_client import image_message
-from handlers.context import build_message
+from handlers import texts
 from storage import outbox
+from storage.messages import Picture, Reply
 from storage.models import (Announcement, AnnouncementRun, LeaderConfirmation, OutboundMessage,
                             Resident, ResidentialGroup, utcnow)
 from storage.tickets import LOCAL_TZ
@@ -112,7 +111,7 @@ UPLOADED_IMAGE = "zalo-image:"
 
 
 def image_source(link: str | None) -> str | None:
-    """What image_message() should show for this link (a URL or an attachment_id), or None."""
+    """What a Picture should show for this link (a URL or an attachment_id), or None."""
     if link and link.startswith(UPLOADED_IMAGE):
         return link[len(UPLOADED_IMAGE):]
     return link if is_image_link(link) else None
@@ -142,9 +141,9 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
     text_link = None if ann.link and ann.link.startswith(UPLOADED_IMAGE) else ann.link
     if image:
         # A poster is shown as a picture, the text as its caption (Zalo media template).
-        plain = image_message(image, texts.announcement(ann.title, ann.content, None))
+        plain = Picture(image, texts.announcement(ann.title, ann.content, None)).payload()
     else:
-        plain = build_message(texts.Reply(texts.announcement(ann.title, ann.content, ann.link)))
+        plain = Reply(texts.announcement(ann.title, ann.content, ann.link)).payload()
 
     def add(route: str, recipient: str, message: dict, channel: str = "zalo_cs"):
         return outbox.enqueue(session, recipient, message, purpose="announcement", channel=channel,
@@ -156,9 +155,9 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
             add("group_chat", group.oa_group_id, plain, channel="zalo_group")
         if group.leader_zalo_id:
             if image and not text_link:  # the picture itself, for the leader to forward
-                add("leader_image", group.leader_zalo_id, image_message(image))
-            add("leader", group.leader_zalo_id, build_message(
-                texts.announcement_for_leader(ann.title, ann.content, text_link, group.name)))
+                add("leader_image", group.leader_zalo_id, Picture(image).payload())
+            add("leader", group.leader_zalo_id,
+                texts.announcement_for_leader(ann.title, ann.content, text_link, group.name).payload())
         members = session.scalars(select(Resident).where(Resident.group_code == group.code,
                                                          Resident.zalo_user_id.is_not(None)))
         for resident in members:

@@ -1,6 +1,6 @@
 """Due dates in working days (pure, plus loading the two data files officers edit):
-weekends and Vietnamese public holidays (bot/data/holidays_vn.csv) are skipped, the number of
-days depends on topic and urgency (bot/data/deadlines.json), and time spent waiting for the
+weekends and Vietnamese public holidays (handlers/data/holidays_vn.csv) are skipped, the number of
+days depends on topic and urgency (handlers/data/deadlines.json), and time spent waiting for the
 resident does not count."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from bot.workdays import add_working_days
+from handlers.workdays import add_working_days
 
 DATA = Path(__file__).resolve().parent / "data"
 

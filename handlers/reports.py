@@ -2,7 +2,8 @@
 
 Numbers: tickets received, resolved and overdue by topic, channel and tổ; on-time rate;
 average rating; announcements and reach. Written to the sheet's "Báo cáo tuần" tab and sent
-to the officers on Zalo as a short summary plus a PNG chart of the week.
+to the officers on Zalo as a short summary plus a PNG chart of the week (bot/jobs.send_weekly,
+which needs the sheet and the Zalo upload).
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from datetime import date, datetime, timedelta
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
-from bot import texts
-from bot.announcements import reach, to_utc
+from handlers import texts
+from handlers.announcements import reach, to_utc
 from intents.taxonomy import TOPICS
 from storage.models import AnnouncementRun, Officer, Ticket, TicketEvent
 from storage.tickets import local_now
@@ -186,67 +187,3 @@ def reminders(session, settings, today: date | None = None) -> dict[str, str]:
             overdue, soon, _ = per.setdefault(zid, ([], [], name))
             (overdue if due < today else soon).append(t.code)
     return {zid: texts.reminder(name, o, s) for zid, (o, s, name) in per.items() if o or s}
-
-
-def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:
-    """Compute, write to the sheet, and send to officers — once per week unless forced."""
-    from bot.texts import Reply
-    from handlers.context import build_message
-    from storage import outbox
-    from storage.db import session_scope
-    from storage.models import Flag, utcnow
-
-    end_day = end_day or local_now().date()
-    week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
-    with session_scope() as session:
-        if not force and session.get(Flag, week) is not None:
-            log.info("báo cáo tuần %s đã gửi rồi", week)
-            return None
-        rep = weekly(session, end_day)
-    rep.sheet_written = _write_sheet(settings, rep)
-    attachment_id = None
-    if client is not None and settings.officer_zalo_ids:
-        try:
-            attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
-        except Exception as exc:  # the summary still goes out without the chart
-            log.error("báo cáo tuần: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", exc)
-    with session_scope() as session:
-        for officer in settings.officer_zalo_ids:
-            row = outbox.enqueue(session, officer, build_message(Reply(rep.summary())), purpose="report",
-                                 dedupe_key=f"{week}:text:{officer}" if not force else None)
-            rep.queued.append(row.id)
-            if attachment_id:
-                from bot.zalo_client import image_message
-
-                row = outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
-                                     dedupe_key=f"{week}:chart:{officer}" if not force else None)
-                rep.queued.append(row.id)
-        # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,
-        # committed together with this mark) and written to the sheet when there is one.
-        if not settings.officer_zalo_ids:
-            log.error("báo cáo tuần %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa đánh dấu đã gửi", week)
-        elif rep.sheet_written is not False:
-            if session.get(Flag, week) is None:
-                session.add(Flag(name=week, value=utcnow().isoformat()))
-            rep.marked_sent = True
-    return rep
-
-
-def _write_sheet(settings, rep: WeeklyReport) -> bool | None:
-    """True once the rows are in the sheet's tab; False on failure; None with no sheet."""
-    from sheets_sync.client import is_configured, open_spreadsheet
-
-    if not is_configured(settings):
-        return None
-    try:
-        ss = open_spreadsheet(settings)
-        titles = {s["properties"]["title"] for s in ss.fetch_sheet_metadata()["sheets"]}
-        if REPORT_TAB not in titles:
-            ss.batch_update({"requests": [{"addSheet": {"properties": {"title": REPORT_TAB}}}]})
-        ss.values_append(f"'{REPORT_TAB}'!A1:D", params={"valueInputOption": "RAW",
-                                                        "insertDataOption": "INSERT_ROWS"},
-                         body={"values": sheet_rows(rep)})
-        return True
-    except Exception as exc:
-        log.error("báo cáo tuần: không ghi được tab bảng tính: %s", exc)
-        return False
