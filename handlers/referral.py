@@ -3,6 +3,7 @@ contact, and do not turn them into tickets."""
 from __future__ import annotations
 
 from bot import texts
+from handlers import states
 from handlers.context import Context
 from intents.normalize import normalize
 from storage import residents
@@ -18,7 +19,7 @@ def on_denunciation(event: Inbound, ctx: Context) -> bool:
                              created_at=utcnow()))
     # Kept in the conversation: if the resident then taps "Phản ánh", the report starts from
     # what they already wrote (handlers/intake.on_clarify), not from "bác gặp việc gì?".
-    residents.set_state(ctx.conversation, "clarify_kind",
+    residents.set_state(ctx.conversation, states.CLARIFY_KIND,
                         {"text": text, "candidates": ["complaint", "question"], "from": "referral"})
     ctx.reply(texts.referral("denunciation"))
     return True
