@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
-from handlers.context import Context, Nlu
 from handlers import registry
+from handlers.context import Context, Nlu
 from handlers.registry import HANDLERS
 from storage import residents
 from storage.models import IDLE, utcnow
