@@ -1,8 +1,8 @@
 """Guided intake of a report (phản ánh) or suggestion (kiến nghị) into a ticket.
 
-Steps: what happened -> where -> optional photo -> confirm (each step's answers are read in
-handlers/intake_steps.py). A step is skipped when the first
-message already answered it ("never ask again for what the first message already said").
+Steps: what happened -> where -> optional photo -> confirm; each step's answer is read in
+handlers/intake_steps.py. A step is skipped when the first message already answered it
+("never ask again for what the first message already said").
 Urgent reports (fire, fallen live wire...) skip the questions: the ticket is made at once and
 officers are alerted. State lives in the conversation row (state + data), never in memory.
 """
