@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
-from handlers import intake
+from handlers import registry
 from handlers.context import Context, Nlu
 from handlers.registry import HANDLERS
 from storage import residents
 from storage.messages import Inbound
-from storage.models import utcnow
+from storage.models import IDLE, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def dispatch(session: Session, settings: Settings, nlu: Nlu, event: Inbound,
         residents.touch_interaction(resident, _event_time(event, now))
     conversation = residents.conversation_for(session, resident)
     timeout = timedelta(minutes=settings.conversation_timeout_minutes)
-    if conversation.state != "idle" and conversation.updated_at < now - timeout:
-        intake.save_stalled_as_draft(session, settings, conversation)
+    if conversation.state != IDLE and conversation.updated_at < now - timeout:
+        registry.expire(session, settings, conversation)
     ctx = Context(session=session, settings=settings, nlu=nlu, resident=resident,
                   conversation=conversation, now=now, event_id=event_id, text=event.text or "")
     for name, handler in HANDLERS:

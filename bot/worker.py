@@ -14,9 +14,8 @@ from datetime import timedelta
 from bot import failpoints
 from bot.dispatcher import dispatch
 from bot.settings import Settings
-from handlers import forms, texts, urgent
+from handlers import forms, registry, texts, urgent
 from handlers.context import Nlu
-from handlers.intake import save_stalled_as_draft
 from storage import deadletters, inbox, outbox, residents
 from storage.clean import redact_error
 from storage.db import session_scope
@@ -122,7 +121,7 @@ class EventWorker:
         with session_scope() as session:
             stalled = residents.stalled_conversations(session, cutoff)
             for conversation in stalled:
-                save_stalled_as_draft(session, self.settings, conversation)
+                registry.expire(session, self.settings, conversation)
         if stalled:
             log.info("hội thoại: %s hội thoại bỏ dở được lưu thành phiếu nháp", len(stalled))
         return len(stalled)

@@ -5,7 +5,7 @@ legal question wrongly, and offers to turn the question into a ticket for an off
 """
 from __future__ import annotations
 
-from handlers import filing, texts, ward_profile
+from handlers import filing, states, texts, ward_profile
 from handlers.context import Context
 from intents import slots
 from intents.classify import declines_unanswered
@@ -23,7 +23,7 @@ def answer(ctx: Context, question: str, *, chosen: bool) -> None:
     nhiêu") is declined with the menu, as other out-of-scope messages are."""
     match = ctx.nlu.ask_faq(question)
     if match is None and not chosen and declines_unanswered(ctx.nlu.classify(question)):
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         ctx.reply(texts.out_of_scope())
         return
     state = {"question": normalize(question)[:4000]}
@@ -35,7 +35,7 @@ def answer(ctx: Context, question: str, *, chosen: bool) -> None:
             match.answer, match.source, ward_profile.load(ctx.settings.ward_profile_file))
         # An answer with a gap the ward has not filled is never sent: an officer answers instead.
         ctx.reply(texts.faq_not_ready() if missing else texts.faq_answer(answer_text, source))
-    residents.set_state(ctx.conversation, "faq_offer", state)
+    residents.set_state(ctx.conversation, states.FAQ_OFFER, state)
 
 
 def on_question(event: Inbound, ctx: Context) -> bool:
@@ -49,16 +49,16 @@ def on_waiting_question(event: Inbound, ctx: Context) -> bool:
     """After the "Hỏi đáp" button: the next text is the question, whatever it looks like,
     except a bare "dạ"/"vâng" (asked once for the question) or "không"/"thôi" (nothing to ask)."""
     if event.kind != "text" or not event.text.strip():
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         return False
     reply = read_reply(event.text, ("cancel", "no", "yes", "dont_know"))
     data = ctx.conversation.data
     if reply.kind in ("yes", "dont_know") and not data.get("unclear_n"):
-        residents.set_state(ctx.conversation, "faq_wait", {"unclear_n": 1})
+        residents.set_state(ctx.conversation, states.FAQ_WAIT, {"unclear_n": 1})
         ctx.reply(texts.question_reask())
         return True
     if reply:
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         ctx.reply(texts.stopped())
         return True
     answer(ctx, event.text, chosen=True)
@@ -81,10 +81,10 @@ def on_offer(event: Inbound, ctx: Context) -> bool:
                             "topic": ctx.nlu.classify(question).topic})
         return True
     if kind in ("no", "cancel"):
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         ctx.reply(texts.faq_declined_officer())
         return True
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     return False  # a new message: let the other handlers take it
 
 
@@ -92,6 +92,6 @@ def on_menu_ask(event: Inbound, ctx: Context) -> bool:
     command = parse_command(event.text) if event.kind == "text" else None
     if not command or command.name != "menu_ask":
         return False
-    residents.set_state(ctx.conversation, "faq_wait")
+    residents.set_state(ctx.conversation, states.FAQ_WAIT)
     ctx.reply(texts.ask_content("question"))
     return True

@@ -6,7 +6,7 @@ and a new urgent ticket alerts the duty officers here (handlers/urgent.py).
 """
 from __future__ import annotations
 
-from handlers import texts, urgent
+from handlers import states, texts, urgent
 from handlers.context import Context, Settings
 from handlers.deadlines import due_for, rules, working_days_for
 from storage import residents, tickets
@@ -60,5 +60,5 @@ def created_reply(settings: Settings, ticket: Ticket) -> Reply:
 def submit(ctx: Context, data: dict) -> None:
     """The resident sent what the conversation collected: file it and give them its code."""
     ticket, _ = create_ticket(ctx, data)
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     ctx.reply(created_reply(ctx.settings, ticket), ticket_id=ticket.id)

@@ -1,7 +1,8 @@
 """Guided intake of a report (phản ánh) or suggestion (kiến nghị) into a ticket.
 
-Steps: what happened -> where -> optional photo -> confirm. A step is skipped when the first
-message already answered it ("never ask again for what the first message already said").
+Steps: what happened -> where -> optional photo -> confirm; each step's answer is read in
+handlers/intake_steps.py. A step is skipped when the first message already answered it
+("never ask again for what the first message already said").
 Urgent reports (fire, fallen live wire...) skip the questions: the ticket is made at once and
 officers are alerted. State lives in the conversation row (state + data), never in memory.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import faq, filing, texts, urgent
+from handlers import filing, states, texts, urgent
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group, extract_location
@@ -20,19 +21,8 @@ from storage import residents, tickets
 from storage.messages import Inbound
 from storage.models import Resident, Ticket
 
-INTAKE_STATES = ("intake_content", "intake_location", "intake_photo", "intake_confirm")
 SUMMARY_CHARS = 160
 MEDIA_TYPES = ("image", "file", "video", "audio", "gif", "link")
-# What each step's question can be answered with, in the step's priority (intents/replies.py).
-CONTENT_ANSWERS = ("cancel", "yes", "no", "skip", "dont_know")
-LOCATION_ANSWERS = ("cancel", "edit", "skip", "dont_know", "no", "yes", "group")
-PHOTO_ANSWERS = ("cancel", "edit", "no", "skip", "dont_know", "yes")
-CONFIRM_ANSWERS = ("cancel", "edit", "yes", "no")
-CLARIFY_ANSWERS = ("cancel", "report", "suggest", "ask", "yes", "no", "dont_know")
-URGENT_LOCATION_ANSWERS = ("dont_know", "skip", "no", "yes")
-# A message that is not an answer and says this much (words other than politeness) is new
-# facts about the report, not a garbled answer.
-FACT_WORDS = 4
 
 
 def _summary(data: dict) -> str:
@@ -52,7 +42,7 @@ def _media_count(data: dict) -> int:
     return sum(1 for a in data.get("attachments", []) if a.get("type") in MEDIA_TYPES)
 
 
-def _add_attachments(data: dict, event: Inbound) -> None:
+def add_attachments(data: dict, event: Inbound) -> None:
     atts = list(data.get("attachments", []))
     for att in event.attachments:
         if att.type == "location":
@@ -63,7 +53,7 @@ def _add_attachments(data: dict, event: Inbound) -> None:
     data["attachments"] = atts
 
 
-def _set_text(ctx: Context, data: dict, text: str) -> None:
+def set_text(ctx: Context, data: dict, text: str) -> None:
     data["text"] = normalize(text)[:4000]
     if not data.get("location"):
         data["location"] = extract_location(text)
@@ -83,26 +73,26 @@ def unclear(data: dict, state: str) -> int:
     return n
 
 
-def _add_facts(ctx: Context, data: dict, text: str) -> None:
+def add_facts(ctx: Context, data: dict, text: str) -> None:
     """New facts the resident added (an edit, or a long message that is no answer)."""
     old = data.get("text", "").rstrip()
     joined = f"{old}{'' if not old or old[-1] in '.!?' else '.'} {text}" if old else text
-    _set_text(ctx, data, joined)
+    set_text(ctx, data, joined)
 
 
-def _edit(ctx: Context, data: dict, rest: str) -> None:
+def edit(ctx: Context, data: dict, rest: str) -> None:
     if rest:
-        _add_facts(ctx, data, rest)
+        add_facts(ctx, data, rest)
         advance(ctx, data)
         return
     # Keep the old text: if no new one comes, the resident gets their report back, not nothing.
     data["previous_text"], data["text"] = data.get("text", ""), ""
-    residents.set_state(ctx.conversation, "intake_content", data)
+    residents.set_state(ctx.conversation, states.INTAKE_CONTENT, data)
     ctx.reply(texts.ask_edit())
 
 
-def _cancel(ctx: Context) -> None:
-    residents.set_state(ctx.conversation, "idle")
+def cancel(ctx: Context) -> None:
+    residents.set_state(ctx.conversation, states.IDLE)
     ctx.reply(texts.cancelled())
 
 
@@ -112,21 +102,21 @@ def advance(ctx: Context, data: dict) -> None:
     data.pop("unclear_at", None)
     data.pop("unclear_n", None)
     if not data.get("text"):
-        residents.set_state(ctx.conversation, "intake_content", data)
+        residents.set_state(ctx.conversation, states.INTAKE_CONTENT, data)
         ctx.reply(texts.ask_content(kind))
         return
     if data.get("urgent") and kind == "complaint":
         _create_urgent(ctx, data)
         return
     if kind == "complaint" and not _location_known(data):
-        residents.set_state(ctx.conversation, "intake_location", data)
+        residents.set_state(ctx.conversation, states.INTAKE_LOCATION, data)
         ctx.reply(texts.ask_location(_summary(data)))
         return
     if kind == "complaint" and not _media_count(data) and not data.get("photo_skipped"):
-        residents.set_state(ctx.conversation, "intake_photo", data)
+        residents.set_state(ctx.conversation, states.INTAKE_PHOTO, data)
         ctx.reply(texts.ask_photo(_summary(data)))
         return
-    residents.set_state(ctx.conversation, "intake_confirm", data)
+    residents.set_state(ctx.conversation, states.INTAKE_CONFIRM, data)
     ctx.reply(texts.confirm(kind, data["text"], _where(data), _media_count(data)))
 
 
@@ -138,236 +128,31 @@ def _where(data: dict) -> str | None:
     return None
 
 
+def start(ctx: Context, kind: str, event: Inbound | None = None, text: str = "") -> None:
+    data: dict = {"kind": kind, "text": "", "attachments": []}
+    if event is not None:
+        add_attachments(data, event)
+    if text:
+        set_text(ctx, data, text)
+    advance(ctx, data)
+
+
 def _create_urgent(ctx: Context, data: dict) -> None:
     ticket, alerted = filing.create_ticket(ctx, data)
     located = bool(data.get("location") or data.get("lat") is not None)
     ctx.reply(urgent.urgent_reply(ctx.settings, ticket, alerted, located), ticket_id=ticket.id)
     if located:
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
     else:
-        residents.set_state(ctx.conversation, "urgent_location", {"ticket_id": ticket.id})
-
-
-def start(ctx: Context, kind: str, event: Inbound | None = None, text: str = "") -> None:
-    data: dict = {"kind": kind, "text": "", "attachments": []}
-    if event is not None:
-        _add_attachments(data, event)
-    if text:
-        _set_text(ctx, data, text)
-    advance(ctx, data)
-
-
-# --- conversation states -------------------------------------------------------------------
-
-def on_content(event: Inbound, ctx: Context) -> bool:
-    data = dict(ctx.conversation.data)
-    command = parse_command(event.text) if event.kind == "text" else None
-    if command and command.name in ("menu_report", "menu_suggest"):
-        # The resident changed their mind about what they are sending: start over as that.
-        start(ctx, "complaint" if command.name == "menu_report" else "suggestion")
-        return True
-    answer = read_reply(event.text, CONTENT_ANSWERS) if event.kind == "text" else None
-    if answer and data.get("previous_text") and answer.kind in ("cancel", "no", "skip"):
-        # "Sửa lại", then "thôi"/"không": keep the report as it was.
-        data["text"] = data.pop("previous_text")
-        advance(ctx, data)
-        return True
-    if answer and answer.kind in ("cancel", "no", "skip"):
-        _cancel(ctx)
-        return True
-    if answer:  # "dạ", "vâng", "không biết": an answer, not the report
-        if unclear(data, "intake_content") == 1:
-            residents.set_state(ctx.conversation, "intake_content", data)
-            ctx.reply(texts.content_reask(data["kind"]))
-        elif data.get("previous_text"):
-            data["text"] = data.pop("previous_text")
-            advance(ctx, data)
-        else:
-            residents.set_state(ctx.conversation, "idle")
-            ctx.reply(texts.content_missing())
-        return True
-    _add_attachments(data, event)
-    if event.text.strip():  # the report, or a caption on a photo
-        data.pop("previous_text", None)
-        _set_text(ctx, data, event.text)
-    advance(ctx, data)
-    return True
-
-
-def on_location(event: Inbound, ctx: Context) -> bool:
-    data = dict(ctx.conversation.data)
-    _add_attachments(data, event)
-    answer = read_reply(event.text, LOCATION_ANSWERS) if event.kind == "text" else None
-    if answer is None or data.get("lat") is not None:
-        pass
-    elif answer.kind == "cancel":
-        _cancel(ctx)
-        return True
-    elif answer.kind == "edit":
-        _edit(ctx, data, answer.rest)
-        return True
-    elif answer.kind == "skip":
-        data["location_skipped"] = True
-    elif answer.kind in ("dont_know", "no"):
-        # "ko bt", "không nhớ": a skip, and the officer sees that the resident did not know.
-        data["location_skipped"] = data["location_unknown"] = True
-    elif answer.kind == "yes":
-        # "dạ", "vâng": the question was acknowledged, not answered. Re-ask once, then go on.
-        if unclear(data, "intake_location") == 1:
-            residents.set_state(ctx.conversation, "intake_location", data)
-            ctx.reply(texts.location_reask())
-            return True
-        data["location_skipped"] = data["location_unknown"] = True
-    elif event.text.strip():
-        # Any other text is the place, as the resident wrote it: "gần chợ Hàn", "đầu kiệt 45".
-        data["location"] = normalize(event.text)[:300]
-        data["group_code"] = data.get("group_code") or extract_group(event.text)
-    advance(ctx, data)
-    return True
-
-
-def on_photo(event: Inbound, ctx: Context) -> bool:
-    data = dict(ctx.conversation.data)
-    _add_attachments(data, event)
-    if event.kind == "text":
-        answer = read_reply(event.text, PHOTO_ANSWERS)
-        if answer.kind == "cancel":
-            _cancel(ctx)
-            return True
-        if answer.kind == "edit":
-            _edit(ctx, data, answer.rest)
-            return True
-        if answer.kind in ("no", "skip", "dont_know"):
-            data["photo_skipped"] = True
-        elif answer.kind == "none" and answer.words >= FACT_WORDS:
-            # More details instead of a photo: keep them (the summary shows them), and don't
-            # ask for the photo again.
-            _add_facts(ctx, data, event.text)
-            data["photo_skipped"] = True
-        elif event.text.strip():
-            # "có", "ok", or words the bot cannot read: say how to send a photo once, then go on.
-            if unclear(data, "intake_photo") == 1:
-                residents.set_state(ctx.conversation, "intake_photo", data)
-                ctx.reply(texts.photo_reask())
-                return True
-            data["photo_skipped"] = True
-    advance(ctx, data)
-    return True
+        residents.set_state(ctx.conversation, states.URGENT_LOCATION, {"ticket_id": ticket.id})
 
 
 def keep_draft(ctx: Context, data: dict) -> Ticket:
     """Keep what was collected as a draft officers can see; "gửi" later still sends it."""
     ticket, _ = filing.create_ticket(ctx, data, status="draft")
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     ctx.reply(texts.draft_kept(data["kind"]), ticket_id=ticket.id)
     return ticket
-
-
-def on_confirm(event: Inbound, ctx: Context) -> bool:
-    data = dict(ctx.conversation.data)
-    if event.kind == "media":
-        # Extra photos after the summary: attach quietly, the buttons are already on screen.
-        _add_attachments(data, event)
-        residents.set_state(ctx.conversation, "intake_confirm", data)
-        return True
-    answer = read_reply(event.text, CONFIRM_ANSWERS)
-    if answer.kind == "yes":
-        filing.submit(ctx, data)
-    elif answer.kind in ("no", "cancel"):
-        _cancel(ctx)
-    elif answer.kind == "edit":
-        _edit(ctx, data, answer.rest)
-    elif answer.words >= FACT_WORDS:
-        # Clearly not an answer: new facts. Added, and the new summary is shown before sending.
-        _add_facts(ctx, data, event.text)
-        advance(ctx, data)
-    elif unclear(data, "intake_confirm") == 1:
-        residents.set_state(ctx.conversation, "intake_confirm", data)
-        ctx.reply(texts.confirm_reask(data["kind"]))
-    else:
-        keep_draft(ctx, data)
-    return True
-
-
-def on_urgent_location(event: Inbound, ctx: Context) -> bool:
-    data = dict(ctx.conversation.data)
-    ticket = ctx.session.get(Ticket, data.get("ticket_id"))
-    if ticket is None:
-        residents.set_state(ctx.conversation, "idle")
-        return False
-    got: dict = {"attachments": []}
-    _add_attachments(got, event)
-    changes = {}
-    answer = read_reply(event.text, URGENT_LOCATION_ANSWERS) if event.kind == "text" else None
-    if got.get("lat") is not None:
-        changes.update(latitude=got["lat"], longitude=got["lng"])
-    elif answer and answer.kind == "yes" and unclear(data, "urgent_location") == 1:
-        # "dạ", "ok": the resident acknowledged the urgent reply; the place is still missing.
-        residents.set_state(ctx.conversation, "urgent_location", data)
-        ctx.reply(texts.urgent_location_reask(), ticket_id=ticket.id)
-        return True
-    elif answer:
-        # "ko bt", "không nhớ" (or a second "dạ"): noted for the officers, not stored as a place.
-        if not ticket.location_text:
-            tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}",
-                           location_text=texts.LOCATION_UNKNOWN)
-        residents.set_state(ctx.conversation, "idle")
-        ctx.reply(texts.urgent_location_unknown(), ticket_id=ticket.id)
-        return True
-    elif event.kind == "text" and event.text.strip() and not parse_command(event.text):
-        changes["location_text"] = normalize(event.text)[:300]
-    if got["attachments"]:
-        tickets.add_attachments(ctx.session, ticket, got["attachments"])
-    if not changes and not got["attachments"]:
-        residents.set_state(ctx.conversation, "idle")
-        return False  # something else entirely: let the other handlers take it
-    tickets.change(ctx.session, ticket, f"resident:{ctx.resident.id}", **changes)
-    residents.set_state(ctx.conversation, "idle")
-    officers = urgent.duty_officer_ids(ctx.session, ctx.settings)
-    for officer in officers:
-        ctx.notify(officer, f"[KHẨN] {ticket.code}: bổ sung địa điểm {ticket.location_text or ''}".strip(),
-                   purpose="officer_alert", ticket_id=ticket.id)
-    saved = texts.urgent_location_saved if officers else texts.urgent_location_saved_only
-    ctx.reply(saved(ticket.code), ticket_id=ticket.id)
-    return True
-
-
-def on_clarify(event: Inbound, ctx: Context) -> bool:
-    """The resident picked what kind of message it was (typed or tapped)."""
-    data = dict(ctx.conversation.data)
-    pending_text = data.get("text", "")
-    answer = read_reply(event.text, CLARIFY_ANSWERS) if event.kind == "text" else None
-    kind = answer.kind if answer else None
-    if kind == "report":
-        start(ctx, "complaint", text=pending_text)
-        return True
-    if kind == "suggest":
-        start(ctx, "suggestion", text=pending_text)
-        return True
-    if kind == "ask" and data.get("from") == "referral":
-        # After a khiếu nại/tố cáo redirect "Hỏi đáp" means a new question, not that text.
-        residents.set_state(ctx.conversation, "faq_wait")
-        ctx.reply(texts.ask_content("question"))
-        return True
-    if kind == "ask":
-        residents.set_state(ctx.conversation, "idle")
-        faq.answer(ctx, pending_text, chosen=True)
-        return True
-    if kind in ("yes", "no", "dont_know"):
-        candidates = tuple(data.get("candidates") or ("complaint", "suggestion", "question"))
-        if unclear(data, "clarify_kind") == 1:
-            residents.set_state(ctx.conversation, "clarify_kind", data)
-            ctx.reply(texts.clarify_reask(candidates))
-        elif data.get("from") == "referral":
-            residents.set_state(ctx.conversation, "idle")
-            ctx.reply(texts.menu_prompt())
-        else:
-            # Still unclear: offer to let an officer read it rather than guess the kind.
-            residents.set_state(ctx.conversation, "faq_offer", {"question": pending_text})
-            ctx.reply(texts.clarify_to_officer())
-        return True
-    residents.set_state(ctx.conversation, "idle")
-    return False
 
 
 # --- entry points ------------------------------------------------------------------------
@@ -375,14 +160,14 @@ def on_clarify(event: Inbound, ctx: Context) -> bool:
 # States where something is being put together and "hủy" drops it unsent. Elsewhere (a rating,
 # an urgent ticket's place, an officer's question) the ticket already exists: "hủy" just ends
 # the follow-up, and "phường đã hủy, chưa gửi gì đi" would be false.
-CANCELLABLE = (*INTAKE_STATES, "clarify_kind", "faq_wait")
+CANCELLABLE = (*states.INTAKE_STATES, states.CLARIFY_KIND, states.FAQ_WAIT)
 
 
 def on_cancel(event: Inbound, ctx: Context) -> bool:
     if event.kind != "text":
         return False
     state = ctx.conversation.state
-    if state == "idle":
+    if state == states.IDLE:
         command = parse_command(event.text)
         if not command or command.name != "cancel":
             return False
@@ -390,14 +175,14 @@ def on_cancel(event: Inbound, ctx: Context) -> bool:
         return True
     if read_reply(event.text, ("cancel",)).kind != "cancel":
         return False
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     ctx.reply(texts.cancelled() if state in CANCELLABLE else texts.stopped())
     return True
 
 
 def on_submit_draft(event: Inbound, ctx: Context) -> bool:
     """A resident comes back after a timeout and taps the old "Gửi phản ánh" button."""
-    if event.kind != "text" or ctx.conversation.state != "idle":
+    if event.kind != "text" or ctx.conversation.state != states.IDLE:
         return False
     command = parse_command(event.text)
     # "gửi giúp bác nhé" sends it too; a bare "ok" or "dạ" in idle may be about anything else.
@@ -422,7 +207,7 @@ def on_new_report(event: Inbound, ctx: Context) -> bool:
     c = ctx.classification
     if c.needs_clarification and set(c.candidates) & {"complaint", "suggestion", "question"}:
         if c.kind in ("complaint", "suggestion", "question") or c.kind == "other":
-            residents.set_state(ctx.conversation, "clarify_kind", {"text": normalize(event.text)[:4000]})
+            residents.set_state(ctx.conversation, states.CLARIFY_KIND, {"text": normalize(event.text)[:4000]})
             ctx.reply(texts.clarify_kind(c.candidates))
             return True
     if c.kind not in ("complaint", "suggestion"):
@@ -431,13 +216,13 @@ def on_new_report(event: Inbound, ctx: Context) -> bool:
     return True
 
 
-def save_stalled_as_draft(session, settings, conversation) -> Ticket | None:
-    """A conversation that went quiet: keep what was collected as a draft officers can see."""
+def keep_stalled_draft(session, settings, conversation) -> Ticket | None:
+    """Timeout hook of the intake states: a report that went quiet is kept as a draft officers
+    can see (when it says what happened); the registry then ends the conversation."""
     data = dict(conversation.data or {})
-    ticket = None
-    if conversation.state in INTAKE_STATES and data.get("text"):
-        resident = session.get(Resident, conversation.resident_id)
-        ticket, _ = filing.file_ticket(session, settings, filing.conversation_fields(resident, data),
-                                       actor="system:timeout", status="draft")
-    residents.set_state(conversation, "idle")
+    if not data.get("text"):
+        return None
+    resident = session.get(Resident, conversation.resident_id)
+    ticket, _ = filing.file_ticket(session, settings, filing.conversation_fields(resident, data),
+                                   actor="system:timeout", status="draft")
     return ticket

@@ -2,7 +2,7 @@
 Only the resident who filed a ticket learns anything about it."""
 from __future__ import annotations
 
-from handlers import texts
+from handlers import states, texts
 from handlers.context import Context
 from intents.commands import parse as parse_command
 from storage import tickets
@@ -36,7 +36,7 @@ def on_lookup(event: Inbound, ctx: Context) -> bool:
     if command.name == "lookup":
         show(ctx, command.code)
         return True
-    if command.name == "menu_lookup" and ctx.conversation.state == "idle":
+    if command.name == "menu_lookup" and ctx.conversation.state == states.IDLE:
         mine = tickets.of_resident(ctx.session, ctx.resident.id)
         if not mine:
             ctx.reply(texts.lookup_none())

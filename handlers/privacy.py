@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts
+from handlers import states, texts
 from handlers.context import Context
 from intents.normalize import fold
 from storage import privacy
 from storage.messages import Inbound
 from storage.tickets import to_local
 
-STATE = "privacy_erase"
 ACTOR = "cư dân qua Zalo"
 
 VIEW = ("du lieu cua toi", "xem du lieu cua toi", "du lieu ca nhan cua toi", "phuong luu gi ve toi",
@@ -60,18 +59,17 @@ def _date(value) -> str | None:
     return local.strftime("%d/%m/%Y") if local else None
 
 
-def on_privacy(event: Inbound, ctx: Context) -> bool:
+def on_request(event: Inbound, ctx: Context) -> bool:
+    """Entry point: "dữ liệu của tôi" shows, "xóa dữ liệu của tôi" asks to confirm."""
     if event.kind != "text":
         return False
-    if ctx.conversation.state == STATE:
-        return _on_confirm(event, ctx)
     request = request_of(event.text)
     if request == "view":
         _show(ctx)
         return True
     if request == "erase":
         subject = privacy.find_subject(ctx.session, ctx.resident.zalo_user_id)
-        ctx.conversation.state = STATE
+        ctx.conversation.state = states.PRIVACY_ERASE
         ctx.conversation.data = {}
         ctx.conversation.updated_at = ctx.now
         ctx.reply(texts.erase_confirm(len(subject.tickets)))
@@ -88,13 +86,16 @@ def _show(ctx: Context) -> None:
     privacy.audit(ctx.session, ACTOR, "privacy_view", subject.reference())
 
 
-def _on_confirm(event: Inbound, ctx: Context) -> bool:
+def on_erase_answer(event: Inbound, ctx: Context) -> bool:
+    """Conversation state PRIVACY_ERASE: the answer to "xóa hết ạ?"."""
+    if event.kind != "text":
+        return False
     clean = _clean(event.text)
     if clean in YES:
         _erase(ctx)
         return True
     if clean in NO:
-        ctx.conversation.state = "idle"
+        ctx.conversation.state = states.IDLE
         ctx.conversation.data = {}
         ctx.reply(texts.erase_cancelled())
         return True
@@ -102,7 +103,7 @@ def _on_confirm(event: Inbound, ctx: Context) -> bool:
         ctx.reply(texts.erase_confirm_again())
         return True
     # A new subject: the request is dropped, nothing erased, and the message handled as usual.
-    ctx.conversation.state = "idle"
+    ctx.conversation.state = states.IDLE
     ctx.conversation.data = {}
     return False
 

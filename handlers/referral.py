@@ -2,7 +2,7 @@
 contact, and do not turn them into tickets."""
 from __future__ import annotations
 
-from handlers import texts
+from handlers import states, texts
 from handlers.context import Context
 from intents.normalize import normalize
 from storage import residents
@@ -17,8 +17,8 @@ def on_denunciation(event: Inbound, ctx: Context) -> bool:
     ctx.session.add(Referral(resident_id=ctx.resident.id, kind="denunciation", text=text,
                              created_at=utcnow()))
     # Kept in the conversation: if the resident then taps "Phản ánh", the report starts from
-    # what they already wrote (handlers/intake.on_clarify), not from "bác gặp việc gì?".
-    residents.set_state(ctx.conversation, "clarify_kind",
+    # what they already wrote (handlers/intake_steps.on_clarify), not from "bác gặp việc gì?".
+    residents.set_state(ctx.conversation, states.CLARIFY_KIND,
                         {"text": text, "candidates": ["complaint", "question"], "from": "referral"})
     ctx.reply(texts.referral("denunciation"))
     return True

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import texts
+from handlers import states, texts
 from handlers.context import Context
 from intents.normalize import fold, normalize
 from intents.replies import read as read_reply
@@ -60,11 +60,11 @@ def on_ticket_changed(session, settings, ticket: Ticket, changes: dict, actor: s
     _queue(session, ticket, resident, Reply(text).payload(), "status_update", what)
     conversation = residents.conversation_for(session, resident)
     if status_changed and ticket.status == "waiting_resident":
-        residents.set_state(conversation, "supplement", {"ticket_id": ticket.id})
+        residents.set_state(conversation, states.SUPPLEMENT, {"ticket_id": ticket.id})
     if status_changed and ticket.status in RATE_STATUSES and not _rating_requested(session, ticket):
         tickets.audit(session, ticket, "system", "rating_requested", None, "1")
         _queue(session, ticket, resident, texts.ask_rating(ticket.code).payload(), "rating", "rating")
-        residents.set_state(conversation, "rating", {"ticket_id": ticket.id})
+        residents.set_state(conversation, states.RATING, {"ticket_id": ticket.id})
 
 
 def resume_clock(session, settings, ticket: Ticket, actor: str) -> None:
@@ -127,19 +127,19 @@ def reopen(ctx: Context, ticket: Ticket, text: str) -> None:
 
 
 def on_rating(event: Inbound, ctx: Context) -> bool:
-    """Conversation state "rating": stars (tapped or typed), "chưa xong", or "không"."""
+    """Conversation state RATING: stars (tapped or typed), "chưa xong", or "không"."""
     data = dict(ctx.conversation.data)
     ticket = ctx.session.get(Ticket, data.get("ticket_id"))
     if ticket is None or event.kind != "text":
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         return False
     if is_not_done(event.text):
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         reopen(ctx, ticket, event.text)
         return True
     answer = read_reply(event.text, RATING_ANSWERS)
     if answer.kind == "rating":
-        residents.set_state(ctx.conversation, "idle")
+        residents.set_state(ctx.conversation, states.IDLE)
         if ticket.rating is not None:
             ctx.reply(texts.rating_already(ticket.code), ticket_id=ticket.id)
         else:
@@ -149,10 +149,10 @@ def on_rating(event: Inbound, ctx: Context) -> bool:
     if answer.kind == "yes" and data.get("unclear_n", 0) == 0:
         # "dạ", "ok": the request was seen, not answered. Say once how to rate, then let it be.
         data["unclear_n"] = 1
-        residents.set_state(ctx.conversation, "rating", data)
+        residents.set_state(ctx.conversation, states.RATING, data)
         ctx.reply(texts.rating_reask(), ticket_id=ticket.id)
         return True
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     if answer:  # "không", "thôi", "khỏi", a second "dạ": no rating, and that is fine
         ctx.reply(texts.stopped(), ticket_id=ticket.id)
         return True
@@ -199,13 +199,13 @@ SUPPLEMENT_ANSWERS = ("dont_know", "no", "yes")
 
 
 def on_supplement(event: Inbound, ctx: Context) -> bool:
-    """Conversation state "supplement": the officer asked for more; this message is it.
+    """Conversation state SUPPLEMENT: the officer asked for more; this message is it.
 
     "ko bt", "không có" is an answer too (noted on the ticket for the officer, in the desk's
     words, not the resident's); a bare "dạ" is not the information, so it is asked for once."""
     data = dict(ctx.conversation.data)
     ticket = ctx.session.get(Ticket, data.get("ticket_id"))
-    residents.set_state(ctx.conversation, "idle")
+    residents.set_state(ctx.conversation, states.IDLE)
     if ticket is None or ticket.status != "waiting_resident":
         return False
     actor = f"resident:{ctx.resident.id}"
@@ -213,7 +213,7 @@ def on_supplement(event: Inbound, ctx: Context) -> bool:
     answer = read_reply(event.text, SUPPLEMENT_ANSWERS) if event.text.strip() else None
     if answer and answer.kind == "yes" and not attachments:
         if data.get("unclear_n", 0) == 0:
-            residents.set_state(ctx.conversation, "supplement", {**data, "unclear_n": 1})
+            residents.set_state(ctx.conversation, states.SUPPLEMENT, {**data, "unclear_n": 1})
             ctx.reply(texts.supplement_reask(ticket.code), ticket_id=ticket.id)
         else:
             ctx.reply(texts.stopped(), ticket_id=ticket.id)

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select, update
 
-from handlers import texts
+from handlers import states, texts
 from intents.location import extract_location
 from intents.normalize import normalize
 from storage import outbox
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE = "officer_alert"
 # The urgent_location handler adds the place to the ticket and tells officers itself.
-NO_PREALERT_STATES = ("urgent_location",)
+NO_PREALERT_STATES = (states.URGENT_LOCATION,)
 # Office hours assumed when telling a resident when officers will read a report (Nghị định
 # về chế độ làm việc: 8 hours a day, Monday to Friday; most wards open 7:30 and close 17:00).
 OFFICE_OPENS = time(7, 30)

@@ -51,13 +51,19 @@ class Resident(Base):
     privacy_notice_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+# The state of a resident with no guided conversation going on. The other states belong to the
+# handlers (handlers/states.py); this one is storage's too: the column default, the expiry and
+# retention queries.
+IDLE = "idle"
+
+
 class Conversation(Base):
     """A resident's guided chat, as a state machine stored here and never in memory."""
 
     __tablename__ = "conversations"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(40), default="idle")
+    state: Mapped[str] = mapped_column(String(40), default=IDLE)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

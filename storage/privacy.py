@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    IDLE,
     AuditLog,
     Conversation,
     InboundEvent,
@@ -283,7 +284,7 @@ def purge(session: Session, *, inbound_days: int, outbox_days: int, conversation
     if conversation_days > 0:
         counts["conversations"] = session.execute(
             delete(Conversation)
-            .where(ids(Conversation, Conversation.state == "idle",
+            .where(ids(Conversation, Conversation.state == IDLE,
                        Conversation.updated_at < now - timedelta(days=conversation_days)))
             .execution_options(synchronize_session=False)).rowcount
     return counts

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, Resident, utcnow
+from storage.models import IDLE, Conversation, Resident, utcnow
 
 
 def get_or_create(session: Session, zalo_user_id: str) -> Resident:
@@ -37,7 +37,7 @@ def conversation_for(session: Session, resident: Resident) -> Conversation:
         select(Conversation).where(Conversation.resident_id == resident.id).with_for_update()
     )
     if conv is None:
-        conv = Conversation(resident_id=resident.id, state="idle", data={}, updated_at=utcnow())
+        conv = Conversation(resident_id=resident.id, state=IDLE, data={}, updated_at=utcnow())
         session.add(conv)
         session.flush()
     return conv
@@ -54,7 +54,7 @@ def stalled_conversations(session: Session, older_than: datetime) -> list[Conver
     return list(
         session.scalars(
             select(Conversation)
-            .where(Conversation.state != "idle", Conversation.updated_at < older_than)
+            .where(Conversation.state != IDLE, Conversation.updated_at < older_than)
             .with_for_update(skip_locked=True)
         )
     )

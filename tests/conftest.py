@@ -18,18 +18,57 @@ from storage import db
 from storage.models import Base
 from tests.support import APP_ID, APP_SECRET, OA_ID, OA_SECRET, Harness
 
-_LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
-_real_connect = socket.socket.connect
+# The network guard. A connection or name lookup beyond this machine raises pytest's own
+# failure, which `except Exception` (the sender's, a retry loop's) cannot swallow; and since a
+# bare `except:` or a background thread still could, every attempt is also recorded and the
+# test fails at teardown whatever the code did with the exception.
+_LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0", "")
+_attempts: list[str] = []
+_real_connect, _real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_local(host) -> bool:
+    return host is None or host in _LOCAL or str(host).startswith("127.")
+
+
+def _blocked(what: str):
+    _attempts.append(what)
+    pytest.fail(f"tests must not reach the network (tried {what})", pytrace=False)
 
 
 def _guarded_connect(self, address):
-    host = address[0] if isinstance(address, tuple) else None
-    if host is not None and host not in _LOCAL and not str(host).startswith("127."):
-        raise RuntimeError(f"tests must not reach the network (tried {address!r})")
+    if isinstance(address, tuple) and not _is_local(address[0]):
+        _blocked(f"to connect to {address!r}")
     return _real_connect(self, address)
 
 
+def _guarded_connect_ex(self, address):
+    if isinstance(address, tuple) and not _is_local(address[0]):
+        _blocked(f"to connect to {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    # socket.create_connection and every HTTP client resolve first: stop them before DNS.
+    if not _is_local(host.decode() if isinstance(host, bytes) else host):
+        _blocked(f"to resolve {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _no_network():
+    _attempts.clear()
+    yield
+    if _attempts:
+        tried = "; ".join(_attempts)
+        _attempts.clear()
+        pytest.fail(f"tests must not reach the network (tried {tried})", pytrace=False)
 
 
 def _postgres_database(base_url: str):

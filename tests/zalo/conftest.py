@@ -1,46 +1,11 @@
-"""Fixtures for the Zalo edge: a real fake server per test, and a network guard."""
+"""Fixtures for the Zalo edge: a real fake server per test (the network guard is the root
+conftest's)."""
 from __future__ import annotations
-
-import socket
 
 import pytest
 
 from bot.fake_zalo import FakeZaloServer, FakeZaloState
 from bot.zalo_client import MemoryFlagStore, MemoryTokenStore, ZaloClient
-
-LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
-
-
-class NetworkBlocked(RuntimeError):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def no_internet(monkeypatch):
-    """Any connection or DNS lookup beyond this machine fails the test at once."""
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def _check(address):
-        if isinstance(address, tuple) and address[0] not in LOCAL_HOSTS:
-            raise NetworkBlocked(f"test tried to reach {address[0]}:{address[1]}")
-
-    def connect(self, address):
-        _check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        _check(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if host not in LOCAL_HOSTS and host is not None:
-            raise NetworkBlocked(f"test tried to resolve {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture
