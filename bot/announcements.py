@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import texts
-from bot.zalo_client import image_message
+from bot.zalo.messages import image_message
 from handlers.context import build_message
 from storage import outbox
 from storage.models import (Announcement, AnnouncementRun, LeaderConfirmation, OutboundMessage,

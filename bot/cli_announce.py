@@ -92,7 +92,7 @@ def _image_link(settings, link: str | None) -> str | None:
     if zalo is None:
         raise ValueError(f"Cần Zalo để tải ảnh «{link}» lên. " + NO_ZALO)
     from bot.runtime import build_client
-    from bot.zalo_client import ZaloError
+    from bot.zalo.client import ZaloError
 
     try:
         attachment_id = build_client(zalo).upload_image(content, path.name)

@@ -1,6 +1,6 @@
 """A local fake of Zalo's OpenAPI and OAuth v4 servers, over real HTTP.
 
-Tests, the offline sandbox and benchmarks point the real client (bot/zalo_client.py) at it
+Tests, the offline sandbox and benchmarks point the real client (bot/zalo/client.py) at it
 through ZALO_API_BASE / ZALO_OAUTH_BASE; both are served on the same base URL.
 
 It models what /work/shared/zalo-oa-facts.md says Zalo does: errors are HTTP 200 with a

@@ -216,7 +216,7 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
                                  dedupe_key=f"{week}:text:{officer}" if not force else None)
             rep.queued.append(row.id)
             if attachment_id:
-                from bot.zalo_client import image_message
+                from bot.zalo.messages import image_message
 
                 row = outbox.enqueue(session, officer, image_message(attachment_id), purpose="report",
                                      dedupe_key=f"{week}:chart:{officer}" if not force else None)

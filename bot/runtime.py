@@ -12,7 +12,7 @@ from bot.nlu_service import NluService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.worker import EventWorker
-from bot.zalo_client import ZaloClient
+from bot.zalo.client import ZaloClient
 
 log = logging.getLogger(__name__)
 

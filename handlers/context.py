@@ -21,7 +21,7 @@ class Nlu(Protocol):
 
 def build_message(reply: Reply) -> dict:
     # Imported here so handlers stay importable without the HTTP client's module loaded first.
-    from bot.zalo_client import text_message
+    from bot.zalo.messages import text_message
 
     return text_message(reply.text, [(b, b) for b in reply.buttons] or None)
 

@@ -17,7 +17,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.zalo_client import Tokens
+from bot.zalo.client import Tokens
 from storage.db import session_scope
 from storage.models import Flag, OAToken, utcnow
 from storage.token_cipher import TokenCipher

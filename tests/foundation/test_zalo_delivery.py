@@ -9,7 +9,7 @@ from bot.runtime import Runtime
 from storage.db import session_scope
 from storage.models import Flag, OAToken, OutboundMessage, utcnow
 from storage import outbox
-from bot.zalo_client import text_message
+from bot.zalo.messages import text_message
 from tests.support import message_text
 
 

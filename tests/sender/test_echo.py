@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.zalo_client import PATH_CS_V3, image_message, text_message
+from bot.zalo.client import PATH_CS_V3
+from bot.zalo.messages import image_message, text_message
 from storage import outbox
 from storage.db import session_scope
 from storage.models import InboundEvent, OutboundMessage, utcnow

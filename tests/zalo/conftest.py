@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from bot.fake_zalo import FakeZaloServer, FakeZaloState
-from bot.zalo_client import MemoryFlagStore, MemoryTokenStore, ZaloClient
+from bot.zalo.client import MemoryFlagStore, MemoryTokenStore, ZaloClient
 
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
 

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from bot.fake_zalo import FakeZaloServer
-from bot.zalo_client import ZaloError, parse_interaction_date, text_message
+from bot.zalo.client import ZaloError, parse_interaction_date
+from bot.zalo.messages import text_message
 
 
 def _get(fake, path, data=None, token=None):
