@@ -66,7 +66,7 @@ def cmd_serve(args) -> int:
 
     from bot import logs, sandbox
     from bot.app import create_app
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
     from storage import db
     from storage.migrate import upgrade
 
@@ -144,7 +144,7 @@ def _port_in_use(port: int) -> str:
 
 def cmd_worker(args) -> int:
     from bot import logs, sandbox
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     settings = _settings()
     logs.configure(settings.log_level)

@@ -100,7 +100,7 @@ def cmd_forms_post(args) -> int:
 def cmd_jobs(args) -> int:
     from types import SimpleNamespace
 
-    from bot.scheduler import build_scheduler
+    from bot.runtime.scheduler import build_scheduler
 
     settings = _settings()
     scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing

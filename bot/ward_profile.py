@@ -46,7 +46,7 @@ def load(path: str | os.PathLike | None) -> dict[str, str]:
 def faq_gaps(settings, entries=None):
     """(entry number, entry, missing) for the FAQ in use and the ward profile in use."""
     if entries is None:
-        from bot.nlu_service import faq_path
+        from bot.runtime.nlu import faq_path
         from intents.faq import read_csv
 
         entries = read_csv(faq_path(settings.faq_file))
@@ -55,7 +55,7 @@ def faq_gaps(settings, entries=None):
 
 def check_report(settings) -> tuple[str, int]:
     """`faq check`: the text for the officer and the number of entries with gaps."""
-    from bot.nlu_service import faq_path
+    from bot.runtime.nlu import faq_path
     from intents.faq import read_csv
 
     path = faq_path(settings.faq_file)

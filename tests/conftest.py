@@ -131,7 +131,7 @@ def pristine_nlu(settings):
     """The worker's NLU as a fresh Runtime would build it, built once per FAQ file: building it
     takes about two seconds, and hundreds of dialog tests each need one. Rebuilt whenever a test
     taught it something (officers' corrections), so no test sees another's learning."""
-    from bot.nlu_service import NluService
+    from bot.runtime.nlu import NluService
 
     key = settings.faq_file or ""
     nlu, pristine_count = _PRISTINE_NLU.get(key, (None, None))
@@ -147,7 +147,7 @@ def pristine_nlu(settings):
 @pytest.fixture()
 def runtime(settings, app):
     """Worker pieces driven synchronously by the test (no threads, no scheduler)."""
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings, scheduler=False, nlu=pristine_nlu(settings))
     yield rt

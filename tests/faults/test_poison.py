@@ -208,12 +208,12 @@ def test_healthz_and_status_turn_unhealthy_when_the_spool_does_not_drain(setting
 def test_failed_events_are_dead_letters_counted_and_officers_alerted_once_an_hour(bot, settings, monkeypatch,
                                                                                   capsys):
     from bot import __main__ as cli
-    from bot.jobs import alert_dead_letters
+    from bot.runtime.jobs import alert_dead_letters
 
     def broken(event, ctx):
         raise RuntimeError("handler bug")
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("broken", broken),))
     bot.say("Đèn đường hỏng")
     assert [(d.source, d.reason.split(" at ")[0]) for d in dead_letters()] == [
         ("worker", "RuntimeError: handler bug")]

@@ -148,7 +148,7 @@ def test_raw_database_row_does_not_contain_the_tokens(bot, fake_zalo, settings):
 
 
 def test_plain_tokens_stored_by_an_older_version_are_encrypted_at_start(settings, fake_zalo):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     with session_scope() as s:
         s.add(OAToken(id=1, access_token="test-access-token", refresh_token="test-refresh-token",
@@ -164,7 +164,7 @@ def test_plain_tokens_stored_by_an_older_version_are_encrypted_at_start(settings
 
 def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, database_url, monkeypatch):
     from bot.__main__ import main
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     old, new, newer = new_key(), new_key(), new_key()
     rt = Runtime(settings.with_overrides(token_encryption_key=old), scheduler=False)

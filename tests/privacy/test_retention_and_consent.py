@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from bot import jobs, texts
-from bot.scheduler import job_specs
+from bot import texts
+from bot.runtime import jobs
+from bot.runtime.scheduler import job_specs
 from storage import inbox, outbox, residents
 from storage.db import session_scope
 from storage.models import AuditLog, Conversation, InboundEvent, OutboundMessage, Resident, utcnow
@@ -76,7 +77,7 @@ def test_cli_purge_empties_old_payloads_keeps_rows_and_recent_data(clean_db, dat
 def test_daily_job_purges_with_the_configured_days(settings, monkeypatch):
     ids = seed()
     spec = next(j for j in job_specs(settings) if j["id"] == "privacy_purge")
-    assert spec["func"] == "bot.jobs:privacy_purge" and spec["trigger"] == "cron"
+    assert spec["func"] == "bot.runtime.jobs:privacy_purge" and spec["trigger"] == "cron"
     monkeypatch.setattr(jobs, "RUNTIME", SimpleNamespace(
         settings=settings.with_overrides(retention_days_inbound_payload=200)))
     jobs.privacy_purge()

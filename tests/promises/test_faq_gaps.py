@@ -24,14 +24,14 @@ GAPPED = {n for n, _e, _m in slots.entry_gaps(ENTRIES, {})}
 
 @pytest.fixture(scope="module")
 def shared_nlu():
-    from bot.nlu_service import NluService
+    from bot.runtime.nlu import NluService
 
     return NluService()  # the classifier and the FAQ take seconds to build: once per module
 
 
 @pytest.fixture()
 def runtime(settings, app, shared_nlu, request):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings, scheduler=False, nlu=shared_nlu)
     yield rt
@@ -147,7 +147,7 @@ def test_status_counts_the_gaps(monkeypatch, capsys, database_url, clean_db):
 
 
 def test_production_start_up_logs_the_count(settings, app, shared_nlu, caplog):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings.with_overrides(app_env="production", token_encryption_key=TEST_TOKEN_KEY),
                  scheduler=False, nlu=shared_nlu)

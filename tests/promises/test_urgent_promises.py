@@ -11,7 +11,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot import failpoints
+from bot.runtime import failpoints
 from storage.db import session_scope
 from storage.models import InboundEvent, Officer, OutboundMessage, Ticket
 from tests.support import message_text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from bot.runtime import Runtime
+from bot.runtime.process import Runtime
 from bot.zalo.client import PATH_CS_V3
 from bot.zalo.messages import text_message
 from storage import outbox

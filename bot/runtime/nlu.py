@@ -1,7 +1,7 @@
 """The worker's language understanding, wired to the database: a classifier that keeps up with
 officers' corrections (storage.learning.LearningClassifier) and the FAQ from FAQ_FILE.
 
-Drop-in for bot.runtime.Nlu: same `classify(text)` and `ask_faq(text)`.
+What the worker calls (`Runtime.nlu`): `classify(text)` and `ask_faq(text)`.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import failpoints
+from bot.runtime import failpoints
 from bot.zalo.client import ZaloClient, ZaloError
 from storage import outbox
 from storage.db import session_scope

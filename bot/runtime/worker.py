@@ -11,8 +11,9 @@ import logging
 import traceback
 from datetime import timedelta
 
-from bot import failpoints, texts
-from bot.dispatcher import dispatch
+from bot import texts
+from bot.runtime import failpoints
+from bot.runtime.dispatcher import dispatch
 from bot.settings import Settings
 from handlers import urgent
 from handlers.context import Nlu, build_message

@@ -1,5 +1,5 @@
 """The scheduler's jobs, as module-level functions (the persistent job store keeps a textual
-reference "bot.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler."""
+reference "bot.runtime.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler."""
 from __future__ import annotations
 
 import logging
