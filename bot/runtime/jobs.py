@@ -94,7 +94,7 @@ def dead_letter_alert() -> None:
 
 def privacy_purge() -> None:
     """Daily: empty raw payloads and finished conversations past their retention (issue 12)."""
-    from bot.cli_privacy import purge_now
+    from bot.cli.privacy import purge_now
 
     counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
     if any(counts.values()):

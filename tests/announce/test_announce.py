@@ -307,7 +307,7 @@ def test_a_job_stored_under_its_old_path_keeps_its_missed_run(clean_db, settings
     assert calls == ["weekly"]
 
 def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 1  # no such tổ yet

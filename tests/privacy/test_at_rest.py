@@ -163,7 +163,7 @@ def test_plain_tokens_stored_by_an_older_version_are_encrypted_at_start(settings
 
 
 def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, database_url, monkeypatch):
-    from bot.__main__ import main
+    from bot.cli.main import main
     from bot.runtime.process import Runtime
 
     old, new, newer = new_key(), new_key(), new_key()
@@ -184,7 +184,7 @@ def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, da
 
 
 def test_token_key_new_prints_a_fernet_key(capsys):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     assert main(["token-key", "new"]) == 0
     TokenCipher(capsys.readouterr().out.strip())

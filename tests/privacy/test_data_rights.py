@@ -153,7 +153,7 @@ def test_erasure_reaches_the_officers_sheet_and_marks_the_row(bot, settings, fak
 
 
 def test_officer_exports_and_erases_by_cli_for_a_request_in_person(bot, database_url, monkeypatch, tmp_path):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     code = report_with_photo(bot)
     with session_scope() as s:  # the same person also sent a Google Form, with a +84 phone

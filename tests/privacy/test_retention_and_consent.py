@@ -59,7 +59,7 @@ def check_purged(ids: dict) -> None:
 
 
 def test_cli_purge_empties_old_payloads_keeps_rows_and_recent_data(clean_db, database_url, monkeypatch, capsys):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     ids = seed()
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -118,7 +118,7 @@ def test_no_notice_recorded_when_none_was_shown(bot):
 
 
 def test_large_purge_runs_in_short_batches_and_misses_nothing(clean_db, settings, monkeypatch):
-    from bot.cli_privacy import purge_now
+    from bot.cli.privacy import purge_now
     from storage import privacy
 
     monkeypatch.setattr(privacy, "PURGE_BATCH", 7)

@@ -109,7 +109,7 @@ def test_an_officer_edit_of_the_profile_applies_without_a_restart(tmp_path):
 
 
 def _faq_check(monkeypatch, capsys, profile: str):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("WARD_PROFILE_FILE", profile)
     monkeypatch.delenv("FAQ_FILE", raising=False)
@@ -137,7 +137,7 @@ def test_faq_check_passes_with_a_full_profile(monkeypatch, capsys):
 def test_status_counts_the_gaps(monkeypatch, capsys, database_url, clean_db):
     import json
 
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARD_PROFILE_FILE", "")

@@ -48,7 +48,7 @@ def alerts() -> list[OutboundMessage]:
 
 
 def status_report(monkeypatch, capsys, database_url, production=True) -> dict:
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     for name, value in (PRODUCTION_ENV if production else {}).items():
         monkeypatch.setenv(name, value)

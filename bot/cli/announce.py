@@ -6,18 +6,14 @@ import sys
 
 from sqlalchemy import select
 
-
-def _db():
-    from bot.cli_desk import _settings
-
-    return _settings()
+from bot.cli.settings import load
 
 
 def cmd_groups(args) -> int:
     from storage.db import session_scope
     from storage.models import Resident, ResidentialGroup
 
-    _db()
+    load()
     with session_scope() as s:
         if args.action in ("add", "set-leader") and not args.code:
             return _fail("Cần --code (mã tổ), ví dụ --code 5.")
@@ -97,7 +93,7 @@ def _image_link(settings, link: str | None) -> str | None:
     try:
         attachment_id = build_client(zalo).upload_image(content, path.name)
     except ZaloError as exc:
-        from bot.cli_format import reason_label
+        from bot.cli.wording import reason_label
 
         raise ValueError(f"Zalo không nhận ảnh «{link}»: {reason_label(exc.reason)}.") from exc
     print(f"Đã tải ảnh {path.name} lên Zalo; cư dân sẽ nhận ảnh kèm nội dung thông báo.")
@@ -111,13 +107,13 @@ def _fail(message: str) -> int:
 
 def cmd_announce(args) -> int:
     from bot.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
-    from bot.cli_format import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
+    from bot.cli.wording import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
     from intents.when import WhenError, parse_when
     from storage.db import session_scope
     from storage.models import Announcement, ResidentialGroup, utcnow
     from storage.tickets import local_now
 
-    settings = _db()
+    settings = load()
     now_local = local_now().replace(tzinfo=None, second=0, microsecond=0)
     if args.action == "create":
         if not args.title or not args.content:
@@ -197,7 +193,7 @@ def cmd_report(args) -> int:
     from intents.when import WhenError, parse_day
     from storage.tickets import local_now
 
-    settings = _db()
+    settings = load()
     try:
         end = parse_day(args.date, local_now().date()) if args.date else None
     except WhenError as exc:
