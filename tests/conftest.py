@@ -86,7 +86,8 @@ def clean_db(_schema, database_url):
 
 @pytest.fixture()
 def fake_zalo():
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
 
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET,
                           access_token="test-access-token", refresh_token="test-refresh-token")

@@ -34,7 +34,8 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     from bot import announcements
     from bot.app import create_app
     from bot.bench.live import LiveServer
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
     from bot.settings import Settings
     from storage import db, outbox
     from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow

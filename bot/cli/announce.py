@@ -54,7 +54,7 @@ def _zalo_settings(settings):
     """Settings that reach Zalo from this process: the real OA, or the running sandbox's fake."""
     if settings.zalo_configured:
         return settings
-    from bot import sandbox
+    from bot.sandbox import setup as sandbox
 
     return sandbox.attach(settings)
 

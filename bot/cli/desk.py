@@ -36,7 +36,7 @@ def cmd_forms_post(args) -> int:
 
     import requests
 
-    from bot import sandbox
+    from bot.sandbox import setup as sandbox
     from bot.settings import ROOT
     from webhooks.signature import hmac_sha256
 

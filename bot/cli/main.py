@@ -30,7 +30,8 @@ def cmd_serve(args) -> int:
 
     from werkzeug.serving import make_server
 
-    from bot import logs, sandbox
+    from bot import logs
+    from bot.sandbox import setup as sandbox
     from bot.app import create_app
     from bot.runtime.process import Runtime
     from storage import db
@@ -56,7 +57,7 @@ def cmd_serve(args) -> int:
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
     console = len(fakes) == 2  # the officers' console needs both fakes: the full sandbox only
     if console:
-        from bot import console as sandbox_console
+        from bot.sandbox import console as sandbox_console
 
         sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
     try:
@@ -109,7 +110,8 @@ def _port_in_use(port: int) -> str:
 
 
 def cmd_worker(args) -> int:
-    from bot import logs, sandbox
+    from bot import logs
+    from bot.sandbox import setup as sandbox
     from bot.runtime.process import Runtime
 
     settings = load(database=False)
@@ -151,7 +153,7 @@ def cmd_tickets(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from bot.chat import run
+    from bot.sandbox.chat import run
 
     return run(load(database=False).sandbox_file, args.user)
 

@@ -23,7 +23,7 @@ def _settings(args):
         settings = settings.with_overrides(google_sheets_api_base=args.api_base,
                                            sheet_id=args.sheet_id or settings.sheet_id or "sandbox-sheet")
     if not is_configured(settings):
-        from bot import sandbox
+        from bot.sandbox import setup as sandbox
 
         try:  # the running sandbox's fake sheet (`serve` without Google credentials)
             url = sandbox.read_info(settings.sandbox_file).get("fake_sheets_url")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot import sandbox
+from bot.sandbox import setup as sandbox
 from bot.at_rest import secure_files, token_cipher, token_keys
 from bot.settings import PRODUCTION_REQUIRED, SettingsError, load_settings
 from storage import db

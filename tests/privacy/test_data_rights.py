@@ -129,7 +129,8 @@ def test_no_or_cancel_keeps_everything(bot, no):
 
 @pytest.fixture()
 def fake_sheets():
-    from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_sheets.state import FakeSheetsState
 
     with FakeSheetsServer(FakeSheetsState("sheet-1")) as server:
         yield server

@@ -158,7 +158,7 @@ def test_production_start_up_logs_the_count(settings, app, shared_nlu, caplog):
 
 
 def test_sandbox_uses_the_sample_profile_unless_one_is_set(settings):
-    from bot.sandbox import sandbox_profile
+    from bot.sandbox.setup import sandbox_profile
 
     assert sandbox_profile(settings.with_overrides(ward_profile_file="")) == str(SAMPLE)
     assert sandbox_profile(settings.with_overrides(ward_profile_file="/x.env")) == "/x.env"

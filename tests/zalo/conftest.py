@@ -5,7 +5,8 @@ import socket
 
 import pytest
 
-from bot.fake_zalo import FakeZaloServer, FakeZaloState
+from bot.sandbox.fake_zalo.server import FakeZaloServer
+from bot.sandbox.fake_zalo.state import FakeZaloState
 from bot.zalo.client import MemoryFlagStore, MemoryTokenStore, ZaloClient
 
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.fake_zalo import FakeZaloServer, FakeZaloState
+from bot.sandbox.fake_zalo.server import FakeZaloServer
+from bot.sandbox.fake_zalo.state import FakeZaloState
 from bot.zalo.client import (ERROR_TABLE, PATH_CS_V3, PATH_PROMOTION, MemoryFlagStore,
                              MemoryTokenStore, ZaloClient, ZaloError)
 from bot.zalo.messages import text_message
