@@ -86,7 +86,7 @@ def cmd_sheets(args) -> int:
 
 
 def cmd_bench_sheets(args) -> int:
-    from sheets_sync.bench import main
+    from bot.bench.sheets import main
 
     return main(args)
 
