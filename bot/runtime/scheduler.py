@@ -14,12 +14,12 @@ import pickle
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.announcements import DAYS
 from bot.runtime import jobs
+from intents.when import LOCAL_TZ
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 300, "max_instances": 1}
-DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 
 def _at(spec: str) -> dict:
@@ -62,7 +62,7 @@ def build_scheduler(runtime, *, persistent: bool = True) -> BackgroundScheduler:
     jobs.RUNTIME = runtime
     stores = {"default": SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")} \
         if persistent else {}
-    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS, jobstores=stores)
+    scheduler = BackgroundScheduler(timezone=LOCAL_TZ, job_defaults=JOB_DEFAULTS, jobstores=stores)
     scheduler.start(paused=True)
     for spec in job_specs(runtime.settings):
         try:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot import announcements as ann_mod
 from bot import deadlines, reports
+from intents.when import LOCAL_TZ
 from storage import tickets
 from storage.db import session_scope
 from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, TicketEvent, utcnow)
@@ -242,7 +243,7 @@ def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, set
     from storage.db import get_engine
 
     store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(timezone=scheduler.TIMEZONE), "default")
+    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
     job = store.lookup_job("weekly_report")
     job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
     store.update_job(job)
@@ -281,7 +282,7 @@ def test_a_job_stored_under_its_old_path_keeps_its_missed_run(clean_db, settings
     from storage.db import get_engine
 
     store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(timezone=scheduler.TIMEZONE), "default")
+    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
     job = store.lookup_job("weekly_report")
     job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
     store.update_job(job)
