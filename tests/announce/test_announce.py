@@ -287,7 +287,7 @@ def test_a_job_stored_under_its_old_path_keeps_its_missed_run(clean_db, settings
     job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
     store.update_job(job)
     state = job.__getstate__()
-    state["func"] = "bot.jobs:weekly_report"  # as the worker stored it before the move
+    state["func"] = state["func"].replace("bot.runtime.jobs:", "bot.jobs:")  # stored before the move
     with get_engine().begin() as connection:
         connection.execute(update(store.jobs_t).where(store.jobs_t.c.id == "weekly_report")
                            .values(job_state=pickle.dumps(state, store.pickle_protocol)))
