@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 
 from bot.cli.settings import configure_database, load, safe_url
 from bot.settings import SettingsError
-
-log = logging.getLogger("bot")
 
 
 def cmd_migrate(args) -> int:
