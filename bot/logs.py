@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from intents.when import LOCAL_TZ
 
 LIBRARIES = ("apscheduler", "werkzeug", "alembic", "urllib3", "requests", "gspread", "sqlalchemy",
              "PIL", "google", "gunicorn.access")
 LEVELS_VI = {"DEBUG": "GỠ LỖI", "INFO": "TIN", "WARNING": "CẢNH BÁO", "ERROR": "LỖI",
              "CRITICAL": "NGHIÊM TRỌNG"}
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class VietnamFormatter(logging.Formatter):

@@ -146,6 +146,13 @@ class Settings:
         return self.zalo_oa_secret_key
 
     @property
+    def faq_path(self) -> Path:
+        """FAQ_FILE when set, else the knowledge base shipped in intents/data/faq.csv."""
+        from intents.faq import default_faq_path
+
+        return Path(self.faq_file) if self.faq_file else default_faq_path()
+
+    @property
     def token_key_path(self) -> Path:
         if self.token_key_file:
             return Path(self.token_key_file)

@@ -16,19 +16,17 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "ward_profile_sample.env"
 def faq_gaps(settings, entries=None):
     """(entry number, entry, missing) for the FAQ in use and the ward profile in use."""
     if entries is None:
-        from bot.nlu_service import faq_path
         from intents.faq import read_csv
 
-        entries = read_csv(faq_path(settings.faq_file))
+        entries = read_csv(settings.faq_path)
     return slots.entry_gaps(entries, load(settings.ward_profile_file))
 
 
 def check_report(settings) -> tuple[str, int]:
     """`faq check`: the text for the officer and the number of entries with gaps."""
-    from bot.nlu_service import faq_path
     from intents.faq import read_csv
 
-    path = faq_path(settings.faq_file)
+    path = settings.faq_path
     entries = read_csv(path)
     gaps = faq_gaps(settings, entries)
     profile = settings.ward_profile_file or "(chưa đặt WARD_PROFILE_FILE)"
@@ -46,17 +44,3 @@ def check_report(settings) -> tuple[str, int]:
     else:
         lines.append(f"Cả {len(entries)} câu trả lời đều đủ thông tin, không còn chỗ trống.")
     return "\n".join(lines), len(gaps)
-
-
-def cmd_faq_check(args) -> int:
-    from bot.settings import SettingsError, load_settings
-    from intents.faq import FaqError
-
-    try:
-        settings = load_settings()
-        text, n = check_report(settings)
-    except (SettingsError, FaqError, OSError) as exc:
-        print(f"Không kiểm tra được: {exc}")
-        return 2
-    print(text)
-    return 1 if n else 0

@@ -51,7 +51,7 @@ class Context:
 
     def reply(self, reply: Reply, *, purpose: str = "reply", ticket_id: int | None = None) -> None:
         """Queue a reply to this resident; the outbox sends it after the transaction commits
-        (in the channel's own shape: bot/sender.py)."""
+        (in the channel's own shape: bot/runtime/sender.py)."""
         self.sent.append(reply)
         outbox.enqueue(
             self.session,

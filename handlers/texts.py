@@ -253,7 +253,7 @@ def media_without_conversation() -> Reply:
 
 def system_error(officers_told: bool) -> Reply:
     """Only a true promise: officers hear of failed messages only when duty officers exist
-    (bot.jobs.alert_dead_letters)."""
+    (bot.runtime.jobs.alert_dead_letters)."""
     if officers_told:
         return Reply(
             f"Dạ, hệ thống đang gặp trục trặc khi xử lý tin nhắn của {YOU}. Cán bộ đã được báo và sẽ "

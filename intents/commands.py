@@ -49,11 +49,6 @@ def format_code(prefix: str, year: str, number: str) -> str:
     return f"{prefix.upper()}-{year}-{int(number):04d}"
 
 
-def find_code(text: str) -> str | None:
-    m = _CODE.search(fold(text))
-    return format_code(*m.groups()) if m else None
-
-
 def parse(text: str) -> Command | None:
     """Recognise a command, a button tap or a lookup. None means free text."""
     clean = _clean(text)

@@ -261,7 +261,3 @@ def run_all(splits: str = "both", show_errors: bool = False,
         else:
             figs[name] = figures(r)
     return "\n".join(text), figs
-
-
-def format_report(splits: str = "both", show_errors: bool = False) -> str:
-    return run_all(splits, show_errors)[0]

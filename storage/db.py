@@ -139,10 +139,6 @@ def get_engine() -> Engine:
     return _engine
 
 
-def is_postgres() -> bool:
-    return get_engine().dialect.name == "postgresql"
-
-
 def new_session() -> Session:
     if _Session is None:
         raise RuntimeError("storage.db.configure(url) has not been called")

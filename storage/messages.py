@@ -5,7 +5,7 @@ They live in storage, below handlers, because they are what storage keeps: the i
 what becomes an Inbound, and the outbox queues Reply and Picture as `payload()` dicts. So
 handlers, webhooks, sheets_sync and bot all use one definition without importing upwards, and
 handlers never see Flask or a channel's JSON. Turning a payload into Zalo's message JSON is
-the Zalo layer's job, at send time (bot/sender.py).
+the Zalo layer's job, at send time (bot/runtime/sender.py).
 """
 from __future__ import annotations
 

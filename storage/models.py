@@ -333,7 +333,7 @@ class LeaderConfirmation(Base):
 class DeadLetter(Base):
     """What could not be handled after bounded tries: a spool record or an event row the
     database refused, or an inbound event whose handling kept failing. Kept with its reason so
-    everything behind it flows on, and an officer is told (bot.jobs.dead_letter_alert)."""
+    everything behind it flows on, and an officer is told (bot.runtime.jobs.dead_letter_alert)."""
 
     __tablename__ = "dead_letters"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -8,11 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from intents.when import LOCAL_TZ
 from storage.models import Attachment, Ticket, TicketEvent, TicketSequence, utcnow
 from storage.vocab import KIND_PREFIX, STATUSES
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 def local_now() -> datetime:
     return datetime.now(LOCAL_TZ)

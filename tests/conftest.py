@@ -125,7 +125,8 @@ def clean_db(_schema, database_url):
 
 @pytest.fixture()
 def fake_zalo():
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
 
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET,
                           access_token="test-access-token", refresh_token="test-refresh-token")
@@ -170,7 +171,7 @@ def pristine_nlu(settings):
     """The worker's NLU as a fresh Runtime would build it, built once per FAQ file: building it
     takes about two seconds, and hundreds of dialog tests each need one. Rebuilt whenever a test
     taught it something (officers' corrections), so no test sees another's learning."""
-    from bot.nlu_service import NluService
+    from bot.runtime.nlu import NluService
 
     key = settings.faq_file or ""
     nlu, pristine_count = _PRISTINE_NLU.get(key, (None, None))
@@ -186,7 +187,7 @@ def pristine_nlu(settings):
 @pytest.fixture()
 def runtime(settings, app):
     """Worker pieces driven synchronously by the test (no threads, no scheduler)."""
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings, scheduler=False, nlu=pristine_nlu(settings))
     yield rt

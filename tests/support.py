@@ -8,10 +8,8 @@ buttons) the fake Zalo API received for that resident.
 from __future__ import annotations
 
 import itertools
-import json
-import time
 
-from webhooks.signature import zalo_header
+from bot.sandbox import payloads
 
 OA_ID = "388613280878808645"
 APP_ID = "360846524940903967"
@@ -21,54 +19,29 @@ APP_SECRET = "test-app-secret"
 _seq = itertools.count(1)
 
 
-def now_ms() -> str:
-    return str(int(time.time() * 1000))
-
-
 def zalo_event(event_name: str, user_id: str, message: dict | None = None, **extra) -> dict:
-    body = {
-        "app_id": APP_ID,
-        "user_id_by_app": "5521772797175877" + str(next(_seq)).zfill(2),
-        "event_name": event_name,
-        "timestamp": extra.pop("timestamp", now_ms()),
-        "sender": {"id": user_id},
-        "recipient": {"id": OA_ID},
-    }
-    if message is not None:
-        body["message"] = message
-    body.update(extra)
-    return body
+    return payloads.user_event(APP_ID, OA_ID, user_id, event_name, message,
+                               user_id_by_app="5521772797175877" + str(next(_seq)).zfill(2), **extra)
 
 
 def text_event(user_id: str, text: str, msg_id: str | None = None) -> dict:
-    return zalo_event("user_send_text", user_id,
-                      {"msg_id": msg_id or f"msg{next(_seq)}{int(time.time()*1e6)}", "text": text})
+    return zalo_event("user_send_text", user_id, payloads.text(text, msg_id))
 
 
 def image_event(user_id: str, url: str = "https://photo.zdn.vn/x.jpg", caption: str = "") -> dict:
-    message = {"msg_id": f"img{next(_seq)}{int(time.time()*1e6)}",
-               "attachments": [{"type": "image", "payload": {"url": url, "thumbnail": url}}]}
-    if caption:
-        message["text"] = caption
-    return zalo_event("user_send_image", user_id, message)
+    return zalo_event("user_send_image", user_id, payloads.image(url, caption=caption))
 
 
 def location_event(user_id: str, lat="21.0285", lng="105.8542") -> dict:
-    return zalo_event("user_send_location", user_id, {
-        "msg_id": f"loc{next(_seq)}{int(time.time()*1e6)}",
-        "attachments": [{"type": "location", "payload": {"coordinates": {"latitude": lat, "longitude": lng}}}],
-    })
+    return zalo_event("user_send_location", user_id, payloads.location(lat, lng))
 
 
 def follow_event(user_id: str) -> dict:
-    return {"app_id": APP_ID, "oa_id": OA_ID, "user_id_by_app": "55", "event_name": "follow",
-            "timestamp": now_ms(), "source": "oa_profile", "follower": {"id": user_id}}
+    return payloads.follow_event(APP_ID, OA_ID, user_id, source="oa_profile", user_id_by_app="55")
 
 
 def signed(body: dict, secret: str = OA_SECRET) -> tuple[bytes, dict]:
-    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    return raw, {"X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"], secret),
-                 "Content-Type": "application/json"}
+    return payloads.signed(body, secret)
 
 
 def post_raw(client, data: bytes, headers: dict | None = None):
@@ -135,7 +108,7 @@ class FormsClient:
     stored in the inbox, then the worker makes the ticket (handlers/forms.py)."""
 
     def __init__(self, app, nlu):
-        from bot.worker import EventWorker
+        from bot.runtime.worker import EventWorker
 
         self.app = app
         self.http = app.test_client()

@@ -12,16 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RANK = {"intents": 0, "storage": 1, "handlers": 2, "webhooks": 3, "sheets_sync": 3, "bot": 4}
-# Helper B's branch (house-bot) moves these two into bot/, where their imports of bot are in
-# order, and gives the CLI one settings loader, so nothing imports it back from bot/__main__.py
-# (the last module cycle). The lead removes both lists once that branch is merged.
-PENDING_MOVES = {"sheets_sync/cli.py", "sheets_sync/bench.py"}
-PENDING_BACK_IMPORTS = {("bot.cli_desk", "bot.__main__"), ("bot.cli_privacy", "bot.__main__"),
-                        ("sheets_sync.cli", "bot.__main__")}
 # Stand-ins for Zalo and Google and load generators serve HTTP themselves; so does the sandbox's
-# browser console (bot/console/, served only when no real Zalo or sheet is configured).
-MAY_READ_REQUEST = ("webhooks/", "bot/fake_", "bot/sandbox/", "bot/bench/", "bot/console/",
-                    "sheets_sync/fake_sheets.py")
+# browser console (bot/sandbox/console/, served only when no real Zalo or sheet is configured).
+MAY_READ_REQUEST = ("webhooks/", "bot/sandbox/", "bot/bench/")
 
 
 def _module_name(path: Path) -> str:
@@ -76,8 +69,6 @@ def _rel(module: str) -> str:
 def test_every_import_points_to_the_same_layer_or_below():
     wrong = []
     for module, targets in GRAPH.items():
-        if _rel(module) in PENDING_MOVES:
-            continue
         package = module.split(".")[0]
         for target, line in targets.items():
             other = target.split(".")[0]
@@ -101,8 +92,6 @@ def test_no_module_cycles():
         stack.append(node)
         on_stack.add(node)
         for nxt in GRAPH[node]:
-            if (node, nxt) in PENDING_BACK_IMPORTS:
-                continue
             if nxt not in index:
                 visit(nxt)
                 low[node] = min(low[node], low[nxt])
@@ -125,7 +114,7 @@ def test_no_module_cycles():
     report = []
     for group in groups:
         edges = [f"  {_rel(a)}:{GRAPH[a][b]} -> {b}" for a in group for b in group
-                 if b in GRAPH[a] and (a, b) not in PENDING_BACK_IMPORTS]
+                 if b in GRAPH[a]]
         report.append(f"cycle among {', '.join(group)}:\n" + "\n".join(edges))
     assert not report, "\n".join(report)
 
@@ -146,15 +135,6 @@ def test_only_webhooks_read_the_http_request():
     readers = [f"{_rel(m)}:{line}" for m, p in FILES.items() for line in _reads_request(p)
                if not _rel(m).startswith(MAY_READ_REQUEST)]
     assert not readers, "flask.request read outside webhooks/: " + ", ".join(readers)
-
-
-def test_what_is_pending_is_still_there():
-    """Once house-bot is merged these fail: then delete PENDING_MOVES and PENDING_BACK_IMPORTS."""
-    for rel in PENDING_MOVES:
-        module = _module_name(ROOT / rel)
-        assert module in FILES and any(t.startswith("bot") for t in GRAPH[module]), rel
-    for importer, imported in PENDING_BACK_IMPORTS:
-        assert imported in GRAPH.get(importer, {}), (importer, imported)
 
 
 def test_the_checks_see_what_they_check():

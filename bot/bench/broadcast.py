@@ -33,7 +33,8 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     exist and be empty; without, a fresh SQLite database is made and migrated."""
     from bot.app import create_app
     from bot.bench.live import LiveServer
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
     from bot.settings import Settings
     from handlers import announcements
     from storage import db, outbox

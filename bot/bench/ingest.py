@@ -18,11 +18,10 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from bot.bench.loadgen import build_request, run_closed_loop
-from webhooks.signature import zalo_header
+from bot.sandbox import payloads
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "360846524940903967"
@@ -51,19 +50,14 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"port {port} did not open")
 
 
-def event_body(user: str, text: str) -> bytes:
-    body = {"app_id": APP_ID, "user_id_by_app": user[::-1], "event_name": "user_send_text",
-            "timestamp": str(int(time.time() * 1000)), "sender": {"id": user},
-            "recipient": {"id": OA_ID}, "message": {"msg_id": uuid.uuid4().hex, "text": text}}
-    return json.dumps(body, ensure_ascii=False).encode()
+def signed_event(user: str, text: str) -> tuple[bytes, dict]:
+    return payloads.signed(payloads.user_event(APP_ID, OA_ID, user, "user_send_text",
+                                               payloads.text(text)), OA_SECRET)
 
 
 def signed_request(port: int, user: str, text: str) -> bytes:
-    raw = event_body(user, text)
-    ts = json.loads(raw)["timestamp"]
-    return build_request("127.0.0.1", port, "/webhooks/zalo", raw, {
-        "Content-Type": "application/json",
-        "X-ZEvent-Signature": zalo_header(APP_ID, raw, ts, OA_SECRET)})
+    raw, headers = signed_event(user, text)
+    return build_request("127.0.0.1", port, "/webhooks/zalo", raw, headers)
 
 
 def app_env(database_url: str, fake_url: str = "http://127.0.0.1:9") -> dict:
@@ -137,7 +131,8 @@ def ingest(database_url: str, seconds: float, concurrency: int, repeats: int) ->
 
 
 def end_to_end(database_url: str, rate: float, seconds: float) -> dict:
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
 
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token="bench-access",
                           refresh_token="bench-refresh")
@@ -156,13 +151,10 @@ def end_to_end(database_url: str, rate: float, seconds: float) -> dict:
     import http.client
 
     def post(user: str) -> None:
-        raw = event_body(user, "xin chào")
-        ts = json.loads(raw)["timestamp"]
+        raw, headers = signed_event(user, "xin chào")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         sent_at[user] = time.time()
-        conn.request("POST", "/webhooks/zalo", body=raw, headers={
-            "Content-Type": "application/json",
-            "X-ZEvent-Signature": zalo_header(APP_ID, raw, ts, OA_SECRET)})
+        conn.request("POST", "/webhooks/zalo", body=raw, headers=headers)
         status = conn.getresponse().status
         statuses[status] = statuses.get(status, 0) + 1
         conn.close()

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from bot import jobs
+from bot.runtime import jobs
 from handlers import announcements as ann_mod
 from handlers import deadlines, reports
 from storage import tickets
@@ -142,7 +142,7 @@ def test_crash_mid_broadcast_resumes_without_duplicates(runtime, fake_zalo, clea
         [_run_id] = ann_mod.run_due(s, now=NOON)
     runtime.sender.batch = 10
     runtime.sender.send_due()          # part of the broadcast goes out, then the process "dies"
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     restarted = Runtime(runtime.settings, scheduler=False)
     try:
@@ -229,7 +229,7 @@ def test_daily_reminder_per_assignee(clean_db, settings):
 def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, settings):
     from types import SimpleNamespace
 
-    from bot import jobs, scheduler
+    from bot.runtime import jobs, scheduler
 
     calls = []
     runtime = SimpleNamespace(settings=settings)
@@ -243,7 +243,7 @@ def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, set
     from storage.db import get_engine
 
     store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(timezone=scheduler.TIMEZONE), "default")
+    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
     job = store.lookup_job("weekly_report")
     job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
     store.update_job(job)
@@ -264,8 +264,51 @@ def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, set
     assert calls == ["weekly"]
 
 
+def test_a_job_stored_under_its_old_path_keeps_its_missed_run(clean_db, settings):
+    """Jobs stored before bot.jobs became bot.runtime.jobs: the worker still starts, and a run
+    that fell due while it was being upgraded still happens, once."""
+    import pickle
+    import time
+    from types import SimpleNamespace
+
+    from sqlalchemy import update
+
+    from bot.runtime import jobs, scheduler
+
+    runtime = SimpleNamespace(settings=settings)
+    scheduler.build_scheduler(runtime).shutdown(wait=True)
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from storage.db import get_engine
+
+    store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
+    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
+    job = store.lookup_job("weekly_report")
+    job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
+    store.update_job(job)
+    state = job.__getstate__()
+    state["func"] = state["func"].replace("bot.runtime.jobs:", "bot.jobs:")  # stored before the move
+    with get_engine().begin() as connection:
+        connection.execute(update(store.jobs_t).where(store.jobs_t.c.id == "weekly_report")
+                           .values(job_state=pickle.dumps(state, store.pickle_protocol)))
+    calls = []
+    jobs_weekly = jobs.weekly_report
+    try:
+        jobs.weekly_report = lambda: calls.append("weekly")
+        again = scheduler.build_scheduler(runtime)
+        assert again.get_job("weekly_report").func_ref == "bot.runtime.jobs:weekly_report"
+        again.resume()
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        again.shutdown(wait=True)
+    finally:
+        jobs.weekly_report = jobs_weekly
+    assert calls == ["weekly"]
+
 def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 1  # no such tổ yet

@@ -19,7 +19,7 @@ from tests.support import APP_ID, APP_SECRET, OA_SECRET
 @pytest.fixture()
 def cli(monkeypatch, clean_db, database_url, tmp_path, capsys):
     """`python -m bot …` in this process (fast), on the test database, no Zalo configured."""
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     for name in ("ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "OFFICER_ZALO_IDS", "SHEET_ID"):
         monkeypatch.delenv(name, raising=False)

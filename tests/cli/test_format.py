@@ -1,10 +1,10 @@
-"""bot.cli_format: the codes the database stores, in the officer's words."""
+"""bot.cli.wording: the codes the database stores, in the officer's words."""
 from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.cli_format import repeat_label, status_lines, trigger_label
+from bot.cli.wording import repeat_label, status_lines, trigger_label
 
 
 def test_status_is_vietnamese_and_keeps_numbers_it_has_no_words_for():

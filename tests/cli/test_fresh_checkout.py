@@ -57,7 +57,7 @@ def test_an_unreachable_database_is_one_vietnamese_line(tmp_path):
 def test_an_unexpected_failure_is_a_sentence_with_what_to_do(monkeypatch, capsys):
     """A command failing on something nobody foresaw: one sentence and what to do, no traceback
     (the traceback with LOG_LEVEL=DEBUG)."""
-    from bot import __main__ as cli
+    from bot.cli import main as cli
 
     def broken(args):
         raise KeyError("something nobody foresaw")

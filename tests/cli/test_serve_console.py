@@ -71,7 +71,7 @@ def test_chat_survives_a_restart_of_serve_and_the_console_stays_vietnamese(serve
         assert noise not in console, (noise, console)
     # The service's own lines: Vietnamese, stamped in Vietnam time.
     [started] = [line for line in console.splitlines() if "worker đã chạy" in line][:1]
-    assert re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} TIN bot\.runtime: worker đã chạy", started), started
+    assert re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} TIN bot\.runtime\.process: worker đã chạy", started), started
     stamp = datetime.strptime(started[:19], "%d/%m/%Y %H:%M:%S")
     assert abs(stamp - datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)) < timedelta(minutes=10)
 

@@ -279,7 +279,7 @@ def test_no_console_when_zalo_is_configured(tmp_path, fake_zalo):
 
 
 def test_the_console_refuses_production(settings):
-    from bot import console
+    from bot.sandbox import console
     from bot.app import create_app
 
     prod = settings.with_overrides(app_env="production")

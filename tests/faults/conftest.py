@@ -31,8 +31,8 @@ def _shared_nlu_parts():
 
 @pytest.fixture()
 def runtime(settings, app, _shared_nlu_parts):
-    from bot.nlu_service import NluService
-    from bot.runtime import Runtime
+    from bot.runtime.nlu import NluService
+    from bot.runtime.process import Runtime
 
     classifier, faq = _shared_nlu_parts
     rt = Runtime(settings, scheduler=False, nlu=NluService(settings, classifier=classifier, faq=faq))

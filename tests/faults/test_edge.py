@@ -116,7 +116,7 @@ def test_personal_data_never_reaches_the_log_or_last_error(bot, monkeypatch, cap
                                    reporter_phone=phone, reporter_name=name, source_ref=f"ref-{phone}-{name}"))
         ctx.session.flush()
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("clumsy", clumsy),))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("clumsy", clumsy),))
     with caplog.at_level(logging.DEBUG):
         bot.say(said)
     with session_scope() as s:

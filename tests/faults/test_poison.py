@@ -164,7 +164,7 @@ def test_a_bad_sender_id_never_fails_its_neighbours_on_the_webhook(settings, bad
 
 def test_healthz_and_status_turn_unhealthy_when_the_spool_does_not_drain(settings, tmp_path, monkeypatch,
                                                                         capsys):
-    from bot import __main__ as cli
+    from bot.cli import main as cli
     from bot.app import create_app
 
     cfg = settings.with_overrides(inbox_spool="on", inbox_spool_dir=str(tmp_path), intake_stall_seconds=1)
@@ -199,7 +199,7 @@ def test_healthz_and_status_turn_unhealthy_when_the_spool_does_not_drain(setting
     import os
 
     os.utime(orphan, (time.time() - 10, time.time() - 10))
-    monkeypatch.setattr(cli, "_settings", lambda: cfg)
+    monkeypatch.setattr("bot.cli.settings.load_settings", lambda: cfg)
     assert cli.main(["status", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["reasons"] == ["spool_not_draining"] and report["spool"]["oldest_orphan_seconds"] >= 9
@@ -207,13 +207,13 @@ def test_healthz_and_status_turn_unhealthy_when_the_spool_does_not_drain(setting
 
 def test_failed_events_are_dead_letters_counted_and_officers_alerted_once_an_hour(bot, settings, monkeypatch,
                                                                                   capsys):
-    from bot import __main__ as cli
-    from bot.jobs import alert_dead_letters
+    from bot.cli import main as cli
+    from bot.runtime.jobs import alert_dead_letters
 
     def broken(event, ctx):
         raise RuntimeError("handler bug")
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("broken", broken),))
     bot.say("Đèn đường hỏng")
     assert [(d.source, d.reason.split(" at ")[0]) for d in dead_letters()] == [
         ("worker", "RuntimeError: handler bug")]
@@ -232,6 +232,6 @@ def test_failed_events_are_dead_letters_counted_and_officers_alerted_once_an_hou
     text = alerts[0].message["text"]
     assert "python -m bot status" in text and "Đèn" not in text
 
-    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    monkeypatch.setattr("bot.cli.settings.load_settings", lambda: settings)
     cli.main(["status", "--json"])
     assert json.loads(capsys.readouterr().out)["dead_letters"]["worker"] == 2

@@ -208,11 +208,12 @@ def test_a_write_cut_short_is_refused_and_spoils_nothing_after_it(clean_db, tmp_
 
 
 def test_status_shows_what_waits_in_spool_files(clean_db, database_url, tmp_path, monkeypatch, capsys):
-    from bot import __main__ as cli
+    from bot.cli import main as cli
 
     (tmp_path / f"inbox-7-dead{spool.SUFFIX}").write_bytes(spool.encode(row("waiting")))
-    monkeypatch.setattr(cli, "_settings", lambda: Settings(database_url=database_url, inbox_spool="on",
-                                                           inbox_spool_dir=str(tmp_path)))
+    monkeypatch.setattr("bot.cli.settings.load_settings",
+                        lambda: Settings(database_url=database_url, inbox_spool="on",
+                                         inbox_spool_dir=str(tmp_path)))
     assert cli.main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["spool"]["files"] == 1 and report["spool"]["bytes"] > 0

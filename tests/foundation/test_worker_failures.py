@@ -14,7 +14,7 @@ def test_failing_handler_is_retried_boundedly_then_failed_with_apology(bot, monk
         ctx.session.flush()
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("broken", broken),))
     replies = bot.say("Đèn đường hỏng")
     with session_scope() as s:
         event = s.scalar(select(InboundEvent))
@@ -35,7 +35,7 @@ def test_a_failed_event_does_not_block_the_residents_next_message(bot, monkeypat
 
     from handlers.registry import HANDLERS
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("flaky", flaky), *HANDLERS))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("flaky", flaky), *HANDLERS))
     bot.say("bad")
     replies = bot.say("xin chào")
     assert replies and "chào" in message_text(replies[0])
@@ -47,7 +47,7 @@ def test_the_apology_says_officers_were_told_only_when_someone_is_on_duty(bot, m
     def broken(event, ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bot.dispatcher.HANDLERS", (("broken", broken),))
+    monkeypatch.setattr("bot.runtime.dispatcher.HANDLERS", (("broken", broken),))
     assert settings.officer_zalo_ids  # the suite's settings have a duty officer
     [told] = bot.say("Đèn đường hỏng")
     assert "Cán bộ đã được báo" in message_text(told)

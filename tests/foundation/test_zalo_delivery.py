@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from bot.runtime import Runtime
+from bot.runtime.process import Runtime
 from storage.db import session_scope
 from storage.models import Flag, OAToken, OutboundMessage, utcnow
 from storage import outbox
-from bot.zalo_client import text_message
+from bot.zalo.messages import text_message
 from tests.support import message_text
 
 

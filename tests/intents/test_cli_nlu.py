@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from bot.__main__ import main as bot_main
+from bot.cli.main import main as bot_main
 
 
 def run(monkeypatch, capsys, argv, stdin=""):
@@ -60,6 +60,24 @@ def test_faq_import_rejects_bad_file_and_keeps_old(monkeypatch, capsys, tmp_path
     code, _, err = run(monkeypatch, capsys, ["faq", "import", str(bad)])
     assert code == 2 and "question" in err
     assert target.read_text(encoding="utf-8") == "question,answer\nA?,B.\n"
+
+
+def test_faq_file_set_only_in_dotenv_is_the_faq_in_use(monkeypatch, capsys, tmp_path):
+    """FAQ_FILE written in .env (not exported in the shell) is read by `faq ask` and `faq
+    import`, as by the worker."""
+    kb = tmp_path / "faq.csv"
+    kb.write_text("question,answer\nChợ họp mấy giờ?,Từ 5 giờ sáng.\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(f"FAQ_FILE={kb}\n", encoding="utf-8")
+    monkeypatch.setattr("bot.settings.ROOT", tmp_path)
+    # Loading .env sets FAQ_FILE in os.environ: recorded here so the test leaves it unset.
+    monkeypatch.setenv("FAQ_FILE", "")
+    monkeypatch.delenv("FAQ_FILE")
+    code, out, _ = run(monkeypatch, capsys, ["faq", "ask"], "cho hop may gio\n")
+    assert code == 0 and json.loads(out)["answer"] == "Từ 5 giờ sáng."
+    src = tmp_path / "new.csv"
+    src.write_text("question,answer\nMấy giờ đóng cửa?,17 giờ.\n", encoding="utf-8")
+    assert run(monkeypatch, capsys, ["faq", "import", str(src)])[0] == 0
+    assert kb.read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
 
 
 def test_eval_last_line_is_json(monkeypatch, capsys):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot import sandbox
+from bot.sandbox import setup as sandbox
 from bot.at_rest import secure_files, token_cipher, token_keys
 from bot.settings import PRODUCTION_REQUIRED, SettingsError, load_settings
 from storage import db
@@ -148,7 +148,7 @@ def test_raw_database_row_does_not_contain_the_tokens(bot, fake_zalo, settings):
 
 
 def test_plain_tokens_stored_by_an_older_version_are_encrypted_at_start(settings, fake_zalo):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     with session_scope() as s:
         s.add(OAToken(id=1, access_token="test-access-token", refresh_token="test-refresh-token",
@@ -163,8 +163,8 @@ def test_plain_tokens_stored_by_an_older_version_are_encrypted_at_start(settings
 
 
 def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, database_url, monkeypatch):
-    from bot.__main__ import main
-    from bot.runtime import Runtime
+    from bot.cli.main import main
+    from bot.runtime.process import Runtime
 
     old, new, newer = new_key(), new_key(), new_key()
     rt = Runtime(settings.with_overrides(token_encryption_key=old), scheduler=False)
@@ -184,7 +184,7 @@ def test_rotation_with_new_and_old_keys_and_with_the_cli(settings, fake_zalo, da
 
 
 def test_token_key_new_prints_a_fernet_key(capsys):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     assert main(["token-key", "new"]) == 0
     TokenCipher(capsys.readouterr().out.strip())

@@ -129,7 +129,8 @@ def test_no_or_cancel_keeps_everything(bot, no):
 
 @pytest.fixture()
 def fake_sheets():
-    from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_sheets.state import FakeSheetsState
 
     with FakeSheetsServer(FakeSheetsState("sheet-1")) as server:
         yield server
@@ -153,7 +154,7 @@ def test_erasure_reaches_the_officers_sheet_and_marks_the_row(bot, settings, fak
 
 
 def test_officer_exports_and_erases_by_cli_for_a_request_in_person(bot, database_url, monkeypatch, tmp_path):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     code = report_with_photo(bot)
     with session_scope() as s:  # the same person also sent a Google Form, with a +84 phone

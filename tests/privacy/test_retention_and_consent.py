@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from bot import jobs
-from bot.scheduler import job_specs
+from bot.runtime import jobs
+from bot.runtime.scheduler import job_specs
 from handlers import texts
 from storage import inbox, outbox, residents
 from storage.db import session_scope
@@ -59,7 +59,7 @@ def check_purged(ids: dict) -> None:
 
 
 def test_cli_purge_empties_old_payloads_keeps_rows_and_recent_data(clean_db, database_url, monkeypatch, capsys):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     ids = seed()
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -77,7 +77,7 @@ def test_cli_purge_empties_old_payloads_keeps_rows_and_recent_data(clean_db, dat
 def test_daily_job_purges_with_the_configured_days(settings, monkeypatch):
     ids = seed()
     spec = next(j for j in job_specs(settings) if j["id"] == "privacy_purge")
-    assert spec["func"] == "bot.jobs:privacy_purge" and spec["trigger"] == "cron"
+    assert spec["func"] == "bot.runtime.jobs:privacy_purge" and spec["trigger"] == "cron"
     monkeypatch.setattr(jobs, "RUNTIME", SimpleNamespace(
         settings=settings.with_overrides(retention_days_inbound_payload=200)))
     jobs.privacy_purge()
@@ -118,7 +118,7 @@ def test_no_notice_recorded_when_none_was_shown(bot):
 
 
 def test_large_purge_runs_in_short_batches_and_misses_nothing(clean_db, settings, monkeypatch):
-    from bot.cli_privacy import purge_now
+    from bot.cli.privacy import purge_now
     from storage import privacy
 
     monkeypatch.setattr(privacy, "PURGE_BATCH", 7)

@@ -25,14 +25,14 @@ GAPPED = {n for n, _e, _m in slots.entry_gaps(ENTRIES, {})}
 
 @pytest.fixture(scope="module")
 def shared_nlu():
-    from bot.nlu_service import NluService
+    from bot.runtime.nlu import NluService
 
     return NluService()  # the classifier and the FAQ take seconds to build: once per module
 
 
 @pytest.fixture()
 def runtime(settings, app, shared_nlu, request):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings, scheduler=False, nlu=shared_nlu)
     yield rt
@@ -110,7 +110,7 @@ def test_an_officer_edit_of_the_profile_applies_without_a_restart(tmp_path):
 
 
 def _faq_check(monkeypatch, capsys, profile: str):
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("WARD_PROFILE_FILE", profile)
     monkeypatch.delenv("FAQ_FILE", raising=False)
@@ -138,7 +138,7 @@ def test_faq_check_passes_with_a_full_profile(monkeypatch, capsys):
 def test_status_counts_the_gaps(monkeypatch, capsys, database_url, clean_db):
     import json
 
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARD_PROFILE_FILE", "")
@@ -148,7 +148,7 @@ def test_status_counts_the_gaps(monkeypatch, capsys, database_url, clean_db):
 
 
 def test_production_start_up_logs_the_count(settings, app, shared_nlu, caplog):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(settings.with_overrides(app_env="production", token_encryption_key=TEST_TOKEN_KEY),
                  scheduler=False, nlu=shared_nlu)
@@ -159,7 +159,7 @@ def test_production_start_up_logs_the_count(settings, app, shared_nlu, caplog):
 
 
 def test_sandbox_uses_the_sample_profile_unless_one_is_set(settings):
-    from bot.sandbox import sandbox_profile
+    from bot.sandbox.setup import sandbox_profile
 
     assert sandbox_profile(settings.with_overrides(ward_profile_file="")) == str(SAMPLE)
     assert sandbox_profile(settings.with_overrides(ward_profile_file="/x.env")) == "/x.env"

@@ -11,7 +11,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot import failpoints
+from bot.runtime import failpoints
 from storage.db import session_scope
 from storage.models import InboundEvent, Officer, OutboundMessage, Ticket
 from tests.support import message_text
@@ -48,7 +48,7 @@ def alerts() -> list[OutboundMessage]:
 
 
 def status_report(monkeypatch, capsys, database_url, production=True) -> dict:
-    from bot.__main__ import main
+    from bot.cli.main import main
 
     for name, value in (PRODUCTION_ENV if production else {}).items():
         monkeypatch.setenv(name, value)

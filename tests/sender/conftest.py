@@ -26,7 +26,7 @@ def fast_settings(settings):
 
 @pytest.fixture()
 def echo_runtime(fast_settings, app, live_webhook):
-    from bot.runtime import Runtime
+    from bot.runtime.process import Runtime
 
     rt = Runtime(fast_settings, scheduler=False, nlu=StubNlu())
     rt.client.send_timeout = (1.0, 0.5)   # a hang of a few seconds is past the client's timeout

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.sender import zalo_message
-from bot.zalo_client import PATH_CS_V3, image_message, text_message
+from bot.runtime.sender import zalo_message
+from bot.zalo.client import PATH_CS_V3
+from bot.zalo.messages import image_message, text_message
 from storage import outbox
 from storage.db import session_scope
 from storage.messages import Picture, Reply
@@ -122,7 +123,7 @@ def test_no_echo_sends_again_bounded_then_dead_letter_and_status_warns(
     assert len(fake_zalo.state.messages(u)) >= 3   # the duplicates the missing echoes cost
     assert second.first_attempt_at is None or second.first_attempt_at >= first.first_attempt_at
     # `status` tells the IT officer why
-    from bot import __main__ as cli
+    from bot.cli import main as cli
 
     for key, value in {"DATABASE_URL": settings.database_url, "ZALO_APP_ID": settings.zalo_app_id}.items():
         monkeypatch.setenv(key, value)

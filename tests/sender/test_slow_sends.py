@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import time
 
-from bot.runtime import Runtime
-from bot.zalo_client import PATH_CS_V3, text_message
+from bot.runtime.process import Runtime
+from bot.zalo.client import PATH_CS_V3
+from bot.zalo.messages import text_message
 from storage import outbox
 from storage.db import session_scope
 from tests.sender.conftest import StubNlu

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+from bot.sandbox.fake_sheets.server import FakeSheetsServer
+from bot.sandbox.fake_sheets.state import FakeSheetsState
 
 
 @pytest.fixture()

@@ -6,7 +6,9 @@ import requests
 
 from sheets_sync import client as sheets_client
 from sheets_sync.client import SheetsUnavailable, open_spreadsheet, request_count
-from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState, parse_a1
+from bot.sandbox.fake_sheets.cells import parse_a1
+from bot.sandbox.fake_sheets.server import FakeSheetsServer
+from bot.sandbox.fake_sheets.state import FakeSheetsState
 
 
 def test_a1_parsing_handles_quoted_tab_names():

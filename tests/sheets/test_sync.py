@@ -440,9 +440,9 @@ def test_hook_with_bad_or_stale_signature_is_refused(hook):
 def test_cli_sync_and_show(sheet_settings, fake_sheets, monkeypatch, capsys, no_backoff):
     import argparse
 
-    from sheets_sync import cli
+    from bot.cli import sheets as cli
 
-    monkeypatch.setattr("bot.__main__._settings", lambda: sheet_settings)
+    monkeypatch.setattr("bot.cli.settings.load_settings", lambda: sheet_settings)
     make_ticket(reporter_name="Bác Lan", reporter_phone="0901234567")
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())

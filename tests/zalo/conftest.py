@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fake_zalo import FakeZaloServer, FakeZaloState
-from bot.zalo_client import MemoryFlagStore, MemoryTokenStore, ZaloClient
+from bot.sandbox.fake_zalo.server import FakeZaloServer
+from bot.sandbox.fake_zalo.state import FakeZaloState
+from bot.zalo.client import MemoryFlagStore, MemoryTokenStore, ZaloClient
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import unicodedata
 
 import pytest
 
-from bot.zalo_client import (fit_text, image_message, parse_interaction_date,
-                             request_user_info_message, text_message)
+from bot.zalo.client import parse_interaction_date
+from bot.zalo.messages import fit_text, image_message, request_user_info_message, text_message
 
 
 def test_plain_text_is_nfc():

@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.fake_zalo import FakeZaloServer, FakeZaloState
-from bot.zalo_client import (ERROR_TABLE, PATH_CS_V3, PATH_PROMOTION, MemoryFlagStore,
-                             MemoryTokenStore, ZaloClient, ZaloError, text_message)
+from bot.sandbox.fake_zalo.server import FakeZaloServer
+from bot.sandbox.fake_zalo.state import FakeZaloState
+from bot.zalo.client import (ERROR_TABLE, PATH_CS_V3, PATH_PROMOTION, MemoryFlagStore,
+                             MemoryTokenStore, ZaloClient, ZaloError)
+from bot.zalo.messages import text_message
 
 
 def test_rate_limit_is_retry(fake, client):

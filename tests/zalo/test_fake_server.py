@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 import requests
 
-from bot.fake_zalo import FakeZaloServer
-from bot.zalo_client import ZaloError, parse_interaction_date, text_message
+from bot.sandbox.fake_zalo.server import FakeZaloServer
+from bot.zalo.client import ZaloError, parse_interaction_date
+from bot.zalo.messages import text_message
 
 
 def _get(fake, path, data=None, token=None):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.dispatcher import dispatch
+from bot.runtime.dispatcher import dispatch
 from storage.db import session_scope
 from storage.models import InboundEvent
 from tests.support import post_raw
@@ -82,7 +82,7 @@ def test_posted_through_the_webhook_and_handled_as_its_event(recorded, app, runt
         taken.append((event.kind, dispatch(session, settings, nlu, event, event_id)))
         return taken[-1][1]
 
-    monkeypatch.setattr("bot.worker.dispatch", spy)
+    monkeypatch.setattr("bot.runtime.worker.dispatch", spy)
 
     raw = rec["body"].encode("utf-8")
     resp = post_raw(app.test_client(), raw, rec["headers"])

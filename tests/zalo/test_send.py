@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.zalo_client import (FLAG_CS_API_VERSION, PATH_CS_V3, PATH_MESSAGE_V2, ZaloError,
-                             image_message, text_message)
+from bot.zalo.client import FLAG_CS_API_VERSION, PATH_CS_V3, PATH_MESSAGE_V2, ZaloError
+from bot.zalo.messages import image_message, text_message
 
 
 def test_send_text_with_buttons_is_recorded_exactly(fake, client):
@@ -137,7 +137,7 @@ def test_group_message_and_setup_errors(fake, client):
 def test_personal_data_never_logged_at_info(fake, client, caplog):
     user = fake.state.add_user()
     fake.state.fail(PATH_CS_V3, code=-216)
-    with caplog.at_level(logging.INFO, logger="bot.zalo_client"):
+    with caplog.at_level(logging.INFO, logger="bot.zalo.client"):
         client.send_message(user, text_message("SĐT của tôi 0901234567"))
     logged = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "0901234567" not in logged

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.zalo_client import PATH_CS_V3, MemoryTokenStore, ZaloError, text_message
+from bot.zalo.client import PATH_CS_V3, MemoryTokenStore, ZaloError
+from bot.zalo.messages import text_message
 from storage.tokens import Tokens
 
 

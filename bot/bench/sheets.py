@@ -11,7 +11,8 @@ import time
 from sqlalchemy import insert
 
 from bot.settings import Settings
-from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+from bot.sandbox.fake_sheets.server import FakeSheetsServer
+from bot.sandbox.fake_sheets.state import FakeSheetsState
 from sheets_sync.layout import BOARD, BOARD_RANGE, COL
 from sheets_sync.sync import SheetSync
 from storage import db

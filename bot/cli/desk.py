@@ -1,21 +1,17 @@
-"""CLI for the officers' desk: `notify-stats`, `forms post`, `jobs` (the sheet commands live in sheets_sync/cli.py)."""
+"""CLI for the officers' desk: `notify-stats`, `forms post`, `jobs` (the sheet commands live in bot/cli/sheets.py)."""
 from __future__ import annotations
 
 import json
 import sys
 
-
-def _settings():
-    from bot.__main__ import _database
-
-    return _database()
+from bot.cli.settings import load
 
 
 def cmd_notify_stats(args) -> int:
     from handlers.ticket_updates import undeliverable_counts
     from storage.db import session_scope
 
-    _settings()
+    load()
     with session_scope() as session:
         counts = undeliverable_counts(session)
     if args.json:
@@ -23,7 +19,7 @@ def cmd_notify_stats(args) -> int:
     elif not counts:
         print("Không có tin báo tiến độ nào bị Zalo từ chối.")
     else:
-        from bot.cli_format import reasons_lines
+        from bot.cli.wording import reasons_lines
 
         print(f"Tin báo tiến độ / mời chấm điểm không gửi được: {sum(counts.values())}, theo lý do:")
         print("\n".join(reasons_lines(counts)))
@@ -44,12 +40,11 @@ def cmd_forms_post(args) -> int:
 
     import requests
 
-    from bot import sandbox
+    from bot.sandbox import setup as sandbox
     from bot.settings import ROOT
-    from bot.__main__ import _settings as load_settings
     from webhooks.signature import hmac_sha256
 
-    settings = load_settings()  # posts over HTTP: no database needed here
+    settings = load(database=False)  # posts over HTTP: no database needed here
     try:  # the sandbox `serve` running in another terminal: its address and its forms secret
         info = sandbox.read_info(settings.sandbox_file)
     except (FileNotFoundError, ValueError):
@@ -114,12 +109,12 @@ def cmd_forms_post(args) -> int:
 def cmd_jobs(args) -> int:
     from types import SimpleNamespace
 
-    from bot.scheduler import build_scheduler
+    from bot.runtime.scheduler import build_scheduler
 
-    settings = _settings()
+    settings = load()
     scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
     for job in scheduler.get_jobs():
-        from bot.cli_format import trigger_label
+        from bot.cli.wording import trigger_label
 
         when = job.next_run_time.strftime("%d/%m/%Y %H:%M") if job.next_run_time else "-"
         print(f"{job.name:<40} lần tới {when:<17} {trigger_label(job.trigger):<28} ({job.id})")

@@ -9,16 +9,17 @@ report once when it starts, not never and not twice.
 from __future__ import annotations
 
 import logging
+import pickle
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import jobs
+from bot.announcements import DAYS
+from bot.runtime import jobs
+from intents.when import LOCAL_TZ
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 300, "max_instances": 1}
-DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 
 def _at(spec: str) -> dict:
@@ -35,22 +36,22 @@ def _at(spec: str) -> dict:
 def job_specs(settings) -> list[dict]:
     """Each job: id, function reference, trigger. Listed by `python -m bot jobs`."""
     return [
-        dict(id="sheet_sync", func="bot.jobs:sheet_sync", trigger="interval", seconds=30,
+        dict(id="sheet_sync", func="bot.runtime.jobs:sheet_sync", trigger="interval", seconds=30,
              name="Đồng bộ bảng Phiếu với Google Sheets"),
-        dict(id="announcements", func="bot.jobs:announcements", trigger="interval", seconds=60,
+        dict(id="announcements", func="bot.runtime.jobs:announcements", trigger="interval", seconds=60,
              name="Gửi thông báo đến hạn"),
-        dict(id="conversation_timeouts", func="bot.jobs:conversation_timeouts", trigger="interval",
+        dict(id="conversation_timeouts", func="bot.runtime.jobs:conversation_timeouts", trigger="interval",
              seconds=60, name="Lưu nháp hội thoại quá hạn"),
-        dict(id="dead_letter_alert", func="bot.jobs:dead_letter_alert", trigger="interval",
+        dict(id="dead_letter_alert", func="bot.runtime.jobs:dead_letter_alert", trigger="interval",
              seconds=60, name="Báo cán bộ tin không xử lý được (thư chết)"),
-        dict(id="token_refresh", func="bot.jobs:token_refresh", trigger="interval", minutes=30,
+        dict(id="token_refresh", func="bot.runtime.jobs:token_refresh", trigger="interval", minutes=30,
              name="Làm mới token Zalo trước khi hết hạn"),
-        dict(id="daily_reminder", func="bot.jobs:daily_reminder", trigger="cron",
+        dict(id="daily_reminder", func="bot.runtime.jobs:daily_reminder", trigger="cron",
              misfire_grace_time=4 * 3600, name="Nhắc cán bộ phiếu sắp/quá hạn",
              **_at(settings.daily_reminder_time)),
-        dict(id="privacy_purge", func="bot.jobs:privacy_purge", trigger="cron", hour=3, minute=15,
+        dict(id="privacy_purge", func="bot.runtime.jobs:privacy_purge", trigger="cron", hour=3, minute=15,
              misfire_grace_time=12 * 3600, name="Xóa dữ liệu quá hạn lưu (RETENTION_DAYS_*)"),
-        dict(id="weekly_report", func="bot.jobs:weekly_report", trigger="cron",
+        dict(id="weekly_report", func="bot.runtime.jobs:weekly_report", trigger="cron",
              misfire_grace_time=6 * 3600, name="Báo cáo tuần", **_at(settings.weekly_report_time)),
     ]
 
@@ -61,13 +62,37 @@ def build_scheduler(runtime, *, persistent: bool = True) -> BackgroundScheduler:
     jobs.RUNTIME = runtime
     stores = {"default": SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")} \
         if persistent else {}
-    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS, jobstores=stores)
+    scheduler = BackgroundScheduler(timezone=LOCAL_TZ, job_defaults=JOB_DEFAULTS, jobstores=stores)
     scheduler.start(paused=True)
     for spec in job_specs(runtime.settings):
-        existing = scheduler.get_job(spec["id"])
+        try:
+            existing = scheduler.get_job(spec["id"])
+        except LookupError:  # stored under a function path that has since moved
+            existing = _repoint(stores["default"], spec)
         if existing is None or str(existing.trigger) != str(_trigger_of(scheduler, spec)):
             scheduler.add_job(replace_existing=True, **spec)
     return scheduler
+
+
+def _repoint(store: SQLAlchemyJobStore, spec: dict):
+    """A job stored before its function moved (bot.jobs became bot.runtime.jobs) cannot be
+    loaded: point it at the function's new path and keep its stored next run time, so a worker
+    upgraded while a run was due still makes that run."""
+    from apscheduler.job import Job
+    from sqlalchemy import select
+
+    with store.engine.begin() as connection:
+        blob = connection.execute(select(store.jobs_t.c.job_state)
+                                  .where(store.jobs_t.c.id == spec["id"])).scalar_one()
+    state = pickle.loads(blob)
+    log.warning("tác vụ lịch %s: đường dẫn hàm %s đã đổi thành %s", spec["id"], state["func"],
+                spec["func"])
+    state["func"] = spec["func"]
+    job = Job.__new__(Job)
+    job.__setstate__(state)
+    job._scheduler, job._jobstore_alias = store._scheduler, store._alias
+    store.update_job(job)
+    return job
 
 
 def _trigger_of(scheduler, spec):

@@ -1,4 +1,4 @@
-"""Command-line tools for language understanding (registered by bot/__main__.py):
+"""Command-line tools for language understanding (registered by bot/cli/main.py):
 
   classify            one message per line on stdin -> one JSON object per line
   faq ask             one question per line on stdin -> one JSON object per line
@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 
+from bot.cli.settings import load
 from intents.taxonomy import KINDS, TOPIC_IDS
 
 
@@ -31,28 +32,16 @@ def _err(msg: str) -> int:
     return 2
 
 
-def _faq_file() -> str | None:
-    return os.environ.get("FAQ_FILE") or None
-
-
 def _db_session_factory(required: bool):
     """storage.db configured from settings, or None when the database is not usable and the
     command can do without it (classify still works, without learned examples)."""
     try:
         from sqlalchemy import inspect
 
-        from bot.settings import load_settings
         from storage import db
 
-        from storage.migrate import SchemaBehind, ensure_schema
-
-        settings = load_settings()
-        try:  # the embedded SQLite upgrades itself on first use, as for every other command
-            ensure_schema(settings.database_url, auto=settings.is_sqlite)
-        except SchemaBehind:
-            raise RuntimeError("cơ sở dữ liệu chưa có cấu trúc mới nhất: chạy `./dev migrate`") from None
-        engine = db.configure(settings.database_url)
-        if not inspect(engine).has_table("learned_examples"):
+        load()  # the embedded SQLite upgrades itself on first use, as for every other command
+        if not inspect(db.get_engine()).has_table("learned_examples"):
             raise RuntimeError("bảng learned_examples chưa có: chạy `./dev migrate`")
         return db.session_scope
     except Exception as exc:  # noqa: BLE001
@@ -97,7 +86,7 @@ def _load_index():
     from intents.faq import FaqError, load_faq
 
     try:
-        return load_faq(_faq_file())
+        return load_faq(load(database=False).faq_path)
     except (OSError, FaqError) as exc:
         raise SystemExit(_err(f"Không đọc được tệp FAQ / cannot read FAQ: {exc}"))
 
@@ -120,7 +109,7 @@ def cmd_faq_ask(args) -> int:
 def cmd_faq_import(args) -> int:
     from intents.faq import FaqError, read_csv
 
-    target = args.to or _faq_file()
+    target = args.to or load(database=False).faq_file
     if not target:
         return _err("Chưa đặt FAQ_FILE (đường dẫn tệp FAQ mà bot dùng) trong .env, hoặc dùng --to.\n"
                     "FAQ_FILE is not set: set it in .env or pass --to PATH.")
@@ -134,6 +123,20 @@ def cmd_faq_import(args) -> int:
     os.replace(tmp, target)  # atomic: a worker never reads half a file
     print(f"Đã nhập {len(entries)} câu hỏi vào {target}. Khởi động lại worker để áp dụng.")
     return 0
+
+
+def cmd_faq_check(args) -> int:
+    from bot.settings import SettingsError
+    from bot.ward_profile import check_report
+    from intents.faq import FaqError
+
+    try:
+        text, n = check_report(load(database=False))
+    except (SettingsError, FaqError, OSError) as exc:
+        print(f"Không kiểm tra được: {exc}")
+        return 2
+    print(text)
+    return 1 if n else 0
 
 
 def cmd_faq_export(args) -> int:
@@ -218,8 +221,6 @@ def register(subparsers) -> None:
     q = fsub.add_parser("export", help="xuất FAQ đang dùng ra tệp CSV")
     q.add_argument("file")
     q.set_defaults(func=cmd_faq_export)
-    from bot.ward_profile import cmd_faq_check
-
     q = fsub.add_parser("check", help="liệt kê câu trả lời còn chỗ trống (thiếu thông tin của phường)")
     q.set_defaults(func=cmd_faq_check)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])

@@ -8,14 +8,7 @@ from __future__ import annotations
 import json
 import sys
 
-
-def _settings():
-    from bot.__main__ import _settings
-    from storage import db
-
-    settings = _settings()
-    db.configure(settings.database_url)
-    return settings
+from bot.cli.settings import load
 
 
 def _actor(args) -> str:
@@ -36,7 +29,7 @@ def cmd_token_key(args) -> int:
     from bot.at_rest import token_keys
     from storage.tokens import DbTokenStore
 
-    settings = _settings()
+    settings = load()
     keys = parse_keys(token_keys(settings)) + parse_keys(args.old or "")
     store = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
                          cipher=TokenCipher(keys))
@@ -53,7 +46,7 @@ def cmd_privacy(args) -> int:
     from storage import privacy
     from storage.db import session_scope
 
-    settings = _settings()
+    settings = load()
     if args.action == "purge":
         print(purge_summary(purge_now(settings, actor=_actor(args)), settings))
         return 0

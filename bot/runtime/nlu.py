@@ -1,22 +1,16 @@
 """The worker's language understanding, wired to the database: a classifier that keeps up with
 officers' corrections (storage.learning.LearningClassifier) and the FAQ from FAQ_FILE.
 
-Drop-in for bot.runtime.Nlu: same `classify(text)` and `ask_faq(text)`.
+What the worker calls (`Runtime.nlu`): `classify(text)` and `ask_faq(text)`.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from intents.classify import Classification, Classifier
-from intents.faq import FaqIndex, FaqMatch, default_faq_path, load_faq
+from intents.faq import FaqIndex, FaqMatch, load_faq
 
 log = logging.getLogger(__name__)
-
-
-def faq_path(faq_file: str | None) -> Path:
-    """FAQ_FILE when set, else the knowledge base shipped in intents/data/faq.csv."""
-    return Path(faq_file) if faq_file else default_faq_path()
 
 
 class NluService:

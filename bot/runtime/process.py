@@ -8,11 +8,11 @@ import threading
 import time
 from datetime import timedelta
 
-from bot.nlu_service import NluService
-from bot.sender import OutboxSender
+from bot.runtime.nlu import NluService
+from bot.runtime.sender import OutboxSender
 from bot.settings import Settings
-from bot.worker import EventWorker
-from bot.zalo_client import ZaloClient
+from bot.runtime.worker import EventWorker
+from bot.zalo.client import ZaloClient
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Runtime:
         if self.settings.spool_directory is not None:
             self._spawn("spool-recovery", self._recover_spools)
         if self._with_scheduler:
-            from bot.scheduler import build_scheduler
+            from bot.runtime.scheduler import build_scheduler
 
             self.scheduler = build_scheduler(self)
             self.scheduler.resume()

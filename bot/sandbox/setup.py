@@ -30,7 +30,8 @@ FORMS_SECRET = "sandbox-forms-secret"
 
 def start(settings: Settings, public_url: str):
     """Start the fake Zalo server; return (settings pointed at it, the running server)."""
-    from bot.fake_zalo import FakeZaloServer, FakeZaloState
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
 
     state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS,
                           refresh_token=REFRESH)
@@ -78,7 +79,8 @@ def read_info(path: str | Path) -> dict:
 
 def start_sheets(settings: Settings):
     """No Google sheet configured: serve the board from a local fake Sheets API."""
-    from sheets_sync.fake_sheets import FakeSheetsServer, FakeSheetsState
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_sheets.state import FakeSheetsState
 
     server = FakeSheetsServer(FakeSheetsState("sandbox-sheet")).start()
     path = Path(settings.sandbox_file)

@@ -6,18 +6,14 @@ import sys
 
 from sqlalchemy import select
 
-
-def _db():
-    from bot.cli_desk import _settings
-
-    return _settings()
+from bot.cli.settings import load
 
 
 def cmd_groups(args) -> int:
     from storage.db import session_scope
     from storage.models import Resident, ResidentialGroup
 
-    _db()
+    load()
     with session_scope() as s:
         if args.action in ("add", "set-leader") and not args.code:
             return _fail("Cần --code (mã tổ), ví dụ --code 5.")
@@ -58,7 +54,7 @@ def _zalo_settings(settings):
     """Settings that reach Zalo from this process: the real OA, or the running sandbox's fake."""
     if settings.zalo_configured:
         return settings
-    from bot import sandbox
+    from bot.sandbox import setup as sandbox
 
     return sandbox.attach(settings)
 
@@ -91,13 +87,13 @@ def _image_link(settings, link: str | None) -> str | None:
     zalo = _zalo_settings(settings)
     if zalo is None:
         raise ValueError(f"Cần Zalo để tải ảnh «{link}» lên. " + NO_ZALO)
-    from bot.runtime import build_client
-    from bot.zalo_client import ZaloError
+    from bot.runtime.process import build_client
+    from bot.zalo.client import ZaloError
 
     try:
         attachment_id = build_client(zalo).upload_image(content, path.name)
     except ZaloError as exc:
-        from bot.cli_format import reason_label
+        from bot.cli.wording import reason_label
 
         raise ValueError(f"Zalo không nhận ảnh «{link}»: {reason_label(exc.reason)}.") from exc
     print(f"Đã tải ảnh {path.name} lên Zalo; cư dân sẽ nhận ảnh kèm nội dung thông báo.")
@@ -110,14 +106,14 @@ def _fail(message: str) -> int:
 
 
 def cmd_announce(args) -> int:
-    from bot.cli_format import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
+    from bot.cli.wording import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
     from handlers.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
     from intents.when import WhenError, parse_when
     from storage.db import session_scope
     from storage.models import Announcement, ResidentialGroup, utcnow
     from storage.tickets import local_now
 
-    settings = _db()
+    settings = load()
     now_local = local_now().replace(tzinfo=None, second=0, microsecond=0)
     if args.action == "create":
         if not args.title or not args.content:
@@ -191,14 +187,14 @@ def cmd_announce(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from bot.jobs import send_weekly
+    from bot.runtime.jobs import send_weekly
     from handlers.reports import chart_png, weekly
     from storage.db import session_scope
 
     from intents.when import WhenError, parse_day
     from storage.tickets import local_now
 
-    settings = _db()
+    settings = load()
     try:
         end = parse_day(args.date, local_now().date()) if args.date else None
     except WhenError as exc:
@@ -210,7 +206,7 @@ def cmd_report(args) -> int:
         if not zalo.officer_zalo_ids:
             return _fail("Chưa có cán bộ nhận báo cáo: đặt OFFICER_ZALO_IDS (Zalo user id, cách nhau "
                          "bởi dấu phẩy) trong .env rồi chạy lại. Tuần này chưa được đánh dấu đã gửi.")
-        from bot.runtime import build_client
+        from bot.runtime.process import build_client
 
         rep = send_weekly(zalo, build_client(zalo), end, force=True)
         print(rep.summary())

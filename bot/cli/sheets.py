@@ -1,6 +1,6 @@
 """CLI for the officers' sheet: `sheets sync`, `sheets show`, `bench-sheets`.
 
-Wired by `register(subparsers)` from bot/__main__.py.
+Wired by `register(subparsers)` from bot/cli/main.py.
 """
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ WIDTH = {"Mã phiếu": 12, "Trạng thái": 22, "Người xử lý": 18, "Loạ
 
 
 def _settings(args):
-    from bot.__main__ import _database
+    from bot.cli.settings import load
     from sheets_sync.client import is_configured
 
-    settings = _database()
+    settings = load()
     if getattr(args, "api_base", None):
         settings = settings.with_overrides(google_sheets_api_base=args.api_base,
                                            sheet_id=args.sheet_id or settings.sheet_id or "sandbox-sheet")
     if not is_configured(settings):
-        from bot import sandbox
+        from bot.sandbox import setup as sandbox
 
         try:  # the running sandbox's fake sheet (`serve` without Google credentials)
             url = sandbox.read_info(settings.sandbox_file).get("fake_sheets_url")
@@ -86,7 +86,7 @@ def cmd_sheets(args) -> int:
 
 
 def cmd_bench_sheets(args) -> int:
-    from sheets_sync.bench import main
+    from bot.bench.sheets import main
 
     return main(args)
 

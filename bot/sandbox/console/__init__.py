@@ -5,7 +5,7 @@ sandbox); production and a development server with real credentials never have i
 
 Nothing here takes a shortcut into the bot:
 - the chat posts correctly signed Zalo webhooks to /webhooks/zalo and reads the bot's replies
-  from what the fake Zalo API received (bot/chat.py's ChatClient, the terminal chat's code);
+  from what the fake Zalo API received (bot/sandbox/chat.py's ChatClient, the terminal chat's code);
   a photo is hosted on the fake Zalo as Zalo's CDN would host it, the event carries its URL;
 - the board is read from the fake Sheets API with the real gspread client, and an officer's
   edit is typed into the sheet through that same API (USER_ENTERED, as a person types), then
@@ -34,7 +34,7 @@ from gspread.exceptions import APIError
 from gspread.utils import rowcol_to_a1
 from sqlalchemy import select
 
-from bot.chat import ChatClient
+from bot.sandbox.chat import ChatClient
 from intents.taxonomy import TOPICS
 from sheets_sync.client import open_spreadsheet
 from sheets_sync.layout import (

@@ -6,15 +6,13 @@ to tap one. /anh sends a photo, /vitri a shared location, /theodoi a follow, /th
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
-import uuid
 
 import requests
 
-from bot import sandbox
-from webhooks.signature import zalo_header
+from bot.sandbox import payloads
+from bot.sandbox import setup as sandbox
 
 QUIET_AFTER_REPLY = 0.7
 MAX_WAIT = 8.0
@@ -75,37 +73,23 @@ class ChatClient:
         if info.get("fake_zalo_url") != self.info.get("fake_zalo_url"):
             self.info, self.after_id = info, 0
 
-    def _event(self, event_name: str, message: dict | None = None) -> dict:
-        body = {
-            "app_id": self.info["app_id"],
-            "user_id_by_app": self.user_id[::-1],
-            "event_name": event_name,
-            "timestamp": str(int(time.time() * 1000)),
-        }
-        if event_name == "follow":
-            body.update(oa_id=self.info["oa_id"], follower={"id": self.user_id}, source="chat")
-        else:
-            body.update(sender={"id": self.user_id}, recipient={"id": self.info["oa_id"]},
-                        message={"msg_id": uuid.uuid4().hex, **(message or {})})
-        return body
+    def _event(self, event_name: str, message: dict) -> dict:
+        return payloads.user_event(self.info["app_id"], self.info["oa_id"], self.user_id, event_name,
+                                   message)
 
     # The events Zalo sends when a resident types, sends a photo or a location, or follows.
     def text_event(self, text: str) -> dict:
-        return self._event("user_send_text", {"text": text})
+        return self._event("user_send_text", payloads.text(text))
 
     def image_event(self, url: str, thumbnail: str | None = None, caption: str = "") -> dict:
-        message = {"attachments": [{"type": "image", "payload": {"url": url,
-                                                                 "thumbnail": thumbnail or url}}]}
-        if caption:
-            message["text"] = caption
-        return self._event("user_send_image", message)
+        return self._event("user_send_image", payloads.image(url, thumbnail, caption))
 
     def location_event(self, lat: str, lng: str) -> dict:
-        return self._event("user_send_location", {"attachments": [{"type": "location", "payload": {
-            "coordinates": {"latitude": str(lat), "longitude": str(lng)}}}]})
+        return self._event("user_send_location", payloads.location(lat, lng))
 
     def follow_event(self) -> dict:
-        return self._event("follow")
+        return payloads.follow_event(self.info["app_id"], self.info["oa_id"], self.user_id,
+                                     source="chat")
 
     def upload_photo(self, content: bytes, filename: str) -> dict:
         """Host a photo on the fake Zalo, as Zalo's CDN holds what residents send: {"url", ...}."""
@@ -119,15 +103,12 @@ class ChatClient:
         def post():
             # Signed as sent: a retry after an outage carries the time it was delivered, and the
             # same msg_id, so a delivery that did land before the outage is not handled twice.
-            body["timestamp"] = str(int(time.time() * 1000))
-            raw = json.dumps(body, ensure_ascii=False).encode()
+            body["timestamp"] = payloads.now_ms()
+            raw, headers = payloads.signed(body, self.info["oa_secret_key"])
             # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
             self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
                            json={"user_id": self.user_id, "display_name": self.display_name},
                            timeout=5)
-            headers = {"Content-Type": "application/json",
-                       "X-ZEvent-Signature": zalo_header(body["app_id"], raw, body["timestamp"],
-                                                         self.info["oa_secret_key"])}
             return self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
 
         resp = self._call(post)

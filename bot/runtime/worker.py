@@ -11,8 +11,8 @@ import logging
 import traceback
 from datetime import timedelta
 
-from bot import failpoints
-from bot.dispatcher import dispatch
+from bot.runtime import failpoints
+from bot.runtime.dispatcher import dispatch
 from bot.settings import Settings
 from handlers import forms, registry, texts, urgent
 from handlers.context import Nlu

@@ -1,6 +1,6 @@
 """Drains the outbox to Zalo. Each row ends `sent` or `failed` with a named reason.
 
-What happens on each kind of Zalo answer (categories from bot.zalo_client):
+What happens on each kind of Zalo answer (categories from bot.zalo.client):
 - retry (-32 rate limit, HTTP 5xx, timeouts): bounded exponential back-off, then
   `failed/retries_exhausted`;
 - outcome unknown (a read timeout, a connection cut after the request went out, HTTP 5xx, a
@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import failpoints
-from bot.zalo_client import ZaloClient, ZaloError, image_message, text_message
+from bot.runtime import failpoints
+from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.messages import image_message, text_message
 from storage import outbox
 from storage.db import session_scope
 from storage.messages import Picture, outgoing

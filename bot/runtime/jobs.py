@@ -1,5 +1,5 @@
 """The scheduler's jobs, as module-level functions (the persistent job store keeps a textual
-reference "bot.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler."""
+reference "bot.runtime.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler."""
 from __future__ import annotations
 
 import logging
@@ -159,7 +159,7 @@ def dead_letter_alert() -> None:
 
 def privacy_purge() -> None:
     """Daily: empty raw payloads and finished conversations past their retention (issue 12)."""
-    from bot.cli_privacy import purge_now
+    from bot.cli.privacy import purge_now
 
     counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
     if any(counts.values()):

@@ -1,0 +1,283 @@
+"""The command parser: `python -m bot <command>`. Run with no command for the list. Each
+command group registers its own subcommands (_register_feature_commands)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from bot.cli.settings import configure_database, load, safe_url
+from bot.settings import SettingsError
+
+
+def cmd_migrate(args) -> int:
+    from storage.migrate import upgrade
+
+    settings = load(database=False)
+    upgrade(settings.database_url)
+    print(f"Đã cập nhật cơ sở dữ liệu: {safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Web plus an in-process worker and scheduler: the embedded default for one server."""
+    import signal
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bot import logs
+    from bot.sandbox import setup as sandbox
+    from bot.app import create_app
+    from bot.runtime.process import Runtime
+    from storage import db
+    from storage.migrate import upgrade
+
+    settings = load(database=False)  # upgraded below, once the port is known to be free
+    port = args.port or settings.port
+    logs.configure(settings.log_level)
+    if not _port_free(args.host, port):
+        # Checked before the sandbox starts: it would overwrite the running one's sandbox.json.
+        sys.stderr.write(_port_in_use(port))
+        return 2
+    upgrade(settings.database_url)
+    db.configure(settings.database_url)
+    fakes = []
+    if not settings.zalo_configured:
+        settings, fake = sandbox.start(settings, f"http://127.0.0.1:{port}")
+        fakes.append(fake)
+    if not settings.sheet_id:
+        settings, fake = sandbox.start_sheets(settings)
+        fakes.append(fake)
+    runtime = Runtime(settings)
+    app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
+    console = len(fakes) == 2  # the officers' console needs both fakes: the full sandbox only
+    if console:
+        from bot.sandbox import console as sandbox_console
+
+        sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
+    try:
+        server = make_server(args.host, port, app, threaded=True)
+    except OSError:  # taken between the check and now
+        sys.stderr.write(_port_in_use(port))
+        for fake in fakes:
+            fake.stop()
+        return 2
+    runtime.start()
+    mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
+    print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
+    if fakes:
+        print("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.", flush=True)
+    if console:
+        print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
+              f"http://127.0.0.1:{port}/console", flush=True)
+    stop = threading.Event()
+
+    def _shutdown(*_):
+        if not stop.is_set():
+            stop.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, _shutdown)
+    signal.signal(signal.SIGTERM, _shutdown)
+    server.serve_forever()
+    runtime.stop()
+    for fake in fakes:
+        fake.stop()
+    return 0
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_in_use(port: int) -> str:
+    return (f"Cổng {port} đang được dùng (có thể `./dev serve` đang chạy ở một cửa sổ khác). "
+            f"Dừng tiến trình đó, hoặc chạy trên cổng khác: `./dev serve --port {port + 1}` "
+            "(hoặc đặt PORT trong .env).\n")
+
+
+def cmd_worker(args) -> int:
+    from bot import logs
+    from bot.sandbox import setup as sandbox
+    from bot.runtime.process import Runtime
+
+    settings = load(database=False)
+    logs.configure(settings.log_level)
+    configure_database(settings)
+    if not settings.zalo_configured:
+        attached = sandbox.attach(settings)
+        if attached is None:
+            sys.stderr.write("Chưa cấu hình Zalo (ZALO_* trong .env) và không thấy chế độ thử đang "
+                             "chạy: chạy `./dev serve` (đã gồm worker), hoặc điền ZALO_* rồi chạy lại.\n")
+            return 2
+        settings = attached.with_overrides(ward_profile_file=sandbox.sandbox_profile(attached))
+    Runtime(settings, scheduler=not args.no_scheduler).run_forever()
+    return 0
+
+
+def cmd_tickets(args) -> int:
+    from storage import db, tickets
+
+    load()
+    with db.session_scope() as session:
+        rows = [tickets.as_dict(t) for t in tickets.all_tickets(session)]
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif not rows:
+        print("Chưa có phiếu nào. Phiếu được tạo khi cư dân nhắn Zalo OA hoặc gửi Google Form "
+              "(thử: `./dev serve` rồi `./dev chat`).")
+    else:
+        from intents.taxonomy import TOPICS
+        from storage.vocab import STATUSES, TICKET_KIND_LABELS
+
+        for r in rows:
+            print(f"{r['code']:<14} {STATUSES.get(r['status'], r['status'])[:22]:<22} "
+                  f"{TICKET_KIND_LABELS.get(r['kind'], r['kind']):<10} "
+                  f"{TOPICS.get(r['topic'], r['topic'] or '-')[:22]:<22} {r['text'][:60]}")
+        print(f"{len(rows)} phiếu.")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from bot.sandbox.chat import run
+
+    return run(load(database=False).sandbox_file, args.user)
+
+
+def cmd_status(args) -> int:
+    """Queue and outbox counts, dead letters, and whether the intake drains, for the IT officer.
+    Exit code 1 when it does not (the same reasons /healthz gives)."""
+    from handlers import urgent
+    from storage import db, inbox, outbox
+    from storage.health import intake_report
+
+    settings = load()
+    spool_dir = settings.spool_directory
+    with db.session_scope() as session:
+        intake, reasons = intake_report(session, spool_dir=spool_dir,
+                                        stall_seconds=settings.intake_stall_seconds)
+        report = {"ok": not reasons, "reasons": reasons,
+                  "inbox": inbox.counts(session), "outbox": outbox.counts(session),
+                  "outbox_failed_reasons": outbox.failure_reasons(session),
+                  "dead_letters": intake["dead_letters"],
+                  "oldest_pending_seconds": intake["oldest_pending_seconds"],
+                  "echo": outbox.echo_health(session),
+                  **urgent.health(session, settings)}
+    from bot.ward_profile import faq_gaps
+
+    try:  # answers the bot holds back for a gap in the ward's facts (`faq check` lists them)
+        report["faq_gaps"] = len(faq_gaps(settings))
+    except Exception as exc:  # noqa: BLE001 - a broken FAQ file: say so, keep the rest
+        report["faq_gaps"] = f"không đọc được tệp hỏi đáp ({type(exc).__name__})"
+    report["ok"] = not reasons and not report["problems"]
+    if spool_dir is not None:
+        report["spool"] = {"directory": str(spool_dir), **intake["spool"]}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        from bot.cli.wording import status_lines
+
+        print("\n".join(status_lines(report)))
+    if report["echo"]["warning"]:
+        sys.stderr.write("CẢNH BÁO: " + report["echo"]["warning"] + "\n")
+    return 0 if report["ok"] else 1
+
+
+def cmd_bench_ingest(args) -> int:
+    from bot.bench.ingest import main
+
+    return main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.cli.wording import vietnamese_argparse
+
+    vietnamese_argparse()
+    parser = argparse.ArgumentParser(
+        prog="./dev", description="Hộp thư số — các lệnh cho cán bộ CNTT của phường. "
+                                  "Gõ `./dev <lệnh> -h` để xem hướng dẫn từng lệnh.")
+    sub = parser.add_subparsers(dest="command", title="lệnh", metavar="<lệnh>")
+
+    p = sub.add_parser("serve", help="chạy web + worker trong một tiến trình (mặc định)")
+    p.add_argument("--host", default="0.0.0.0", help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi địa chỉ)")
+    p.add_argument("--port", type=int, default=None, metavar="CỔNG", help="cổng (mặc định PORT, 8000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="chạy worker (hàng đợi + lịch)")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="thêm worker trên PostgreSQL: chỉ một tiến trình được chạy lịch")
+    p.set_defaults(func=cmd_worker)
+
+    sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("tickets", help="liệt kê phiếu")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_tickets)
+
+    p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
+    p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bench-ingest", help="đo hiệu năng nhận webhook và độ trễ đầu-cuối")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--rate", type=float, default=100.0, help="sự kiện/giây cho phép đo đầu-cuối")
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers")
+    p.set_defaults(func=cmd_bench_ingest)
+
+    _register_feature_commands(sub)
+    return parser
+
+
+def _register_feature_commands(sub) -> None:
+    """Feature modules add their own subcommands, listed here explicitly."""
+    from bot.cli import (announce as cli_announce, desk as cli_desk, nlu as cli_nlu,
+                         privacy as cli_privacy)
+    from bot.cli import sheets as cli_sheets
+
+    cli_nlu.register(sub)
+    cli_sheets.register(sub)
+    cli_desk.register(sub)
+    cli_announce.register(sub)
+    cli_privacy.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    from storage.token_cipher import TokenKeyError
+
+    try:
+        return args.func(args) or 0
+    except (SettingsError, TokenKeyError) as exc:  # a wrong key: one clear line, no traceback
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("\nĐã dừng.\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 — an officer's console gets a sentence, not a traceback
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            raise
+        sys.stderr.write(f"Lỗi không mong đợi khi chạy `./dev {args.command}`: {type(exc).__name__}: {exc}\n"
+                         "Chạy lại với LOG_LEVEL=DEBUG để xem chi tiết, hoặc gửi dòng này cho người "
+                         "phát triển.\n")
+        return 1

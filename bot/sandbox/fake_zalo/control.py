@@ -1,0 +1,139 @@
+"""The control endpoints under /_fake/ (no auth; only the fake has them), for tests, the sandbox
+and a terminal chat client in another process."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, jsonify, request
+
+from bot.sandbox.fake_zalo.checks import json_body
+from bot.sandbox.fake_zalo.facts import IMAGE_EXTENSIONS, MAX_RESIDENT_PHOTO_BYTES
+from bot.sandbox.fake_zalo.state import FakeZaloState
+
+
+def register(app: Flask, state: FakeZaloState) -> None:
+    """Unauthenticated endpoints for tests, the sandbox and a terminal chat client."""
+
+    @app.get("/_fake/messages")
+    def fake_messages():
+        after = request.args.get("after_id", "0")
+        return jsonify([m.to_json() for m in state.messages(request.args.get("user_id") or None,
+                                                              int(after) if after.isdigit() else 0)])
+
+    @app.post("/_fake/fail")
+    def fake_fail():
+        body = json_body() or {}
+        try:
+            state.fail(body.get("path", "*"), code=body.get("code"), http_status=body.get("http_status"),
+                       hang_seconds=body.get("hang_seconds"), times=int(body.get("times", 1)),
+                       after_delivery=bool(body.get("after_delivery")), drop=bool(body.get("drop")),
+                       recipient=body.get("recipient"))
+        except (ValueError, TypeError) as exc:
+            return jsonify({"ok": False, "error": str(exc)}), 400
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/expire_token")
+    def fake_expire_token():
+        body = json_body() or {}
+        state.expire_access_tokens(int(body.get("code", -216)))
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/reset")
+    def fake_reset():
+        state.reset(tokens=bool((json_body() or {}).get("tokens")))
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/interaction")
+    def fake_interaction():
+        body = json_body() or {}
+        user_id = str(body.get("user_id") or state.new_numeric_id())
+        user = state.touch_interaction(user_id, body.get("display_name"))
+        return jsonify({"ok": True, "user_id": user.user_id, "display_name": user.display_name})
+
+    @app.post("/_fake/user")
+    def fake_user():
+        """{"user_id"?, "display_name"?, "is_follower"?, "last_interaction_hours_ago"? (null =
+        never), "tags"?, "shared_info"?}"""
+        body = json_body() or {}
+        hours = body.get("last_interaction_hours_ago", 0)
+        when = None if hours is None else state.clock() - timedelta(hours=float(hours))
+        user_id = state.add_user(body.get("user_id"), body.get("display_name", ""),
+                                 is_follower=bool(body.get("is_follower", True)),
+                                 last_interaction=when, tags=body.get("tags", ()),
+                                 shared_info=body.get("shared_info"))
+        return jsonify({"ok": True, "user_id": user_id})
+
+    @app.post("/_fake/group")
+    def fake_group():
+        body = json_body() or {}
+        group_id = state.add_group(body.get("group_id"), oa_in_group=bool(body.get("oa_in_group", True)),
+                                   package_expired=bool(body.get("package_expired", False)))
+        return jsonify({"ok": True, "group_id": group_id})
+
+    @app.post("/_fake/config")
+    def fake_config():
+        body = json_body() or {}
+        with state.lock:
+            if body.get("oa_type") in ("normal", "government"):
+                state.oa_type = body["oa_type"]
+            if "latency_ms" in body:
+                state.latency_ms = int(body["latency_ms"])
+            if "rate_limit_per_minute" in body:
+                state.rate_limit_per_minute = int(body["rate_limit_per_minute"])
+            if "group_package_expired" in body:
+                state.group_package_expired = bool(body["group_package_expired"])
+        return jsonify({"ok": True, **state.stats()})
+
+    @app.post("/_fake/media")
+    def fake_media_upload():
+        """A photo a resident sends (multipart `file`): hosted here as Zalo's CDN would, so a
+        `user_send_image` webhook can carry its URL. Answers {"url", "thumbnail"}."""
+        upload = request.files.get("file")
+        content = upload.read() if upload is not None else b""
+        ext = (upload.filename or "").rsplit(".", 1)[-1].lower() if upload is not None else ""
+        if ext not in IMAGE_EXTENSIONS or not content or len(content) > MAX_RESIDENT_PHOTO_BYTES:
+            return jsonify({"ok": False, "error": "jpg, png or gif, 1 byte to 10 MB"}), 400
+        with state.lock:
+            name = f"{state._token('photo')}.{ext}"
+            state.media[name] = (content, upload.mimetype or f"image/{ext}")
+        url = f"{request.host_url.rstrip('/')}/_fake/media/{name}"
+        return jsonify({"ok": True, "url": url, "thumbnail": url})
+
+    @app.get("/_fake/media/<name>")
+    def fake_media(name: str):
+        with state.lock:
+            item = state.media.get(name)
+        if item is None:
+            return jsonify({"ok": False, "error": "no such photo"}), 404
+        return Response(item[0], mimetype=item[1])
+
+    @app.post("/_fake/webhook")
+    def fake_webhook():
+        """{"url", "secret", "oa_id"?, "echoes"? (false: not subscribed to oa_send_*),
+        "echo_delay_ms"?}: where and how the fake posts oa_send_* echoes."""
+        body = json_body() or {}
+        state.configure_webhook(body.get("url"), str(body.get("secret") or ""), body.get("oa_id"))
+        with state.lock:
+            if "echoes" in body:
+                state.echoes = bool(body["echoes"])
+            if "echo_delay_ms" in body:
+                state.echo_delay_ms = int(body["echo_delay_ms"])
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/officer_message")
+    def fake_officer_message():
+        body = json_body() or {}
+        if not body.get("user_id") or not body.get("text"):
+            return jsonify({"ok": False, "error": "user_id and text required"}), 400
+        return jsonify({"ok": True, "msg_id": state.officer_message(str(body["user_id"]), str(body["text"]))})
+
+    @app.get("/_fake/stats")
+    def fake_stats():
+        return jsonify(state.stats())
+
+    @app.get("/_fake/tokens")
+    def fake_tokens():
+        """The current pair, so a sandbox started after a rotation can pick it up."""
+        with state.lock:
+            return jsonify({"access_token": state.access_token, "refresh_token": state.refresh_token,
+                            "app_id": state.app_id})

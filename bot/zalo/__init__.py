@@ -1,0 +1,1 @@
+"""The Zalo Official Account: the API client, the messages it sends."""
