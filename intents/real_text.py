@@ -27,7 +27,6 @@ import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from intents.classify import Classification, Classifier, declines_unanswered
 from intents.evaluate import strip_diacritics

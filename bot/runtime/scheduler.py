@@ -14,7 +14,7 @@ import pickle
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.announcements import DAYS
+from handlers.announcements import DAYS
 from bot.runtime import jobs
 from intents.when import LOCAL_TZ
 

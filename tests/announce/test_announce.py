@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.runtime import jobs
 from handlers import announcements as ann_mod
 from handlers import deadlines, reports
+from intents.when import LOCAL_TZ
 from storage import tickets
 from storage.db import session_scope
 from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, TicketEvent, utcnow)
