@@ -20,7 +20,7 @@ from storage import inbox
 from storage.clean import redact_error
 from storage.db import session_scope
 from storage.models import Ticket
-from webhooks.body import BadBody, read_json
+from storage.raw_json import BadBody, read_json
 from webhooks.signature import check_timestamped_hmac
 
 log = logging.getLogger(__name__)

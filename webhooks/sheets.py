@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from storage import inbox
 from storage.db import session_scope
-from webhooks.body import BadBody, read_json
+from storage.raw_json import BadBody, read_json
 from webhooks.signature import check_timestamped_hmac
 
 bp = Blueprint("sheets_webhook", __name__)

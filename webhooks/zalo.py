@@ -14,8 +14,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from storage import inbox
 from storage.clean import redact_error
-from webhooks import zalo_events
-from webhooks.body import BadBody, read_json
+from storage import zalo_events
+from storage.raw_json import BadBody, read_json
 from webhooks.signature import verify_zalo
 
 log = logging.getLogger(__name__)

@@ -16,19 +16,17 @@ from bot.runtime.dispatcher import dispatch
 from bot.settings import Settings
 from handlers import forms, registry, texts, urgent
 from handlers.context import Nlu
-from storage import deadletters, inbox, outbox, residents
+from storage import deadletters, inbox, outbox, raw_json, residents, zalo_events
 from storage.clean import redact_error
 from storage.db import session_scope
 from storage.models import InboundEvent, utcnow
-from webhooks import body as body_reader
-from webhooks import zalo_events
 
 log = logging.getLogger(__name__)
 
 
 def parse_stored(row: InboundEvent, settings: Settings):
     """A Zalo event as the neutral Inbound, or a Google Form submission."""
-    body = body_reader.parse(row.payload)  # the webhook's bounded reading, the same numbers
+    body = raw_json.parse(row.payload)  # the webhook's bounded reading, the same numbers
     if row.source == "zalo":
         return zalo_events.parse(body)
     if row.source == "form":

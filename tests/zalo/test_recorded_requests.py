@@ -15,7 +15,7 @@ from bot.runtime.dispatcher import dispatch
 from storage.db import session_scope
 from storage.models import InboundEvent
 from tests.support import post_raw
-from webhooks import zalo_events
+from storage import zalo_events
 from webhooks.signature import verify_zalo, zalo_mac
 
 FIXTURES = Path(__file__).parent / "fixtures"

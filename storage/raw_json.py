@@ -1,5 +1,9 @@
 """Reading a stranger's request body: decoded once, bounded, before any real work.
 
+It lives in storage because the same reading serves twice: the webhooks read a request with it
+before storing anything, and the worker reads the stored payload back with it (the same bounds,
+the same numbers) without reaching up into the webhook package.
+
 Every webhook parses its body through `read_json`, which refuses (returns an error for a 4xx)
 instead of raising: a 10,000-level nested array used to reach json's recursion limit and
 answer 500 with a traceback per request, before the signature was even looked at (the Zalo

@@ -1,5 +1,8 @@
 """Zalo OA webhook payloads -> Inbound. Pure and defensive: Zalo's shapes vary ([check] points
-in the facts sheet), so missing or oddly typed fields degrade to None, never to an exception."""
+in the facts sheet), so missing or oddly typed fields degrade to None, never to an exception.
+
+Beside the inbox that keeps these payloads: the webhook reads the event's key and sender with
+it before storing, and the worker turns the stored payload into the neutral Inbound with it."""
 from __future__ import annotations
 
 from typing import Any
