@@ -145,3 +145,11 @@ def test_the_checks_see_what_they_check():
     assert "intents.faq" in GRAPH["bot.ward_profile"]  # an import inside a function body counts
     assert {m.split(".")[0] for m in FILES} == set(RANK)
     assert _reads_request(ROOT / "webhooks" / "zalo.py")
+
+
+def test_the_runtime_never_reaches_into_the_webhook_package():
+    """The worker reads stored events through storage (raw_json, zalo_events); only the app
+    factory mounts the webhooks. A message goes edge -> storage -> runtime -> handlers."""
+    reaching = [f"{_rel(m)}:{line} imports {t}" for m, targets in GRAPH.items()
+                if m.startswith("bot.runtime") for t, line in targets.items() if t.startswith("webhooks")]
+    assert not reaching, "\n".join(reaching)
