@@ -47,10 +47,17 @@ def on_submit_info(event: Inbound, ctx: Context) -> bool:
     return True
 
 
+# How residents end a chat (intents/classify.py reads them as greetings too).
+CLOSINGS = ("cam on", "camon", "thank", "tks", "thx", "merci", " bye", " bai ", "tam biet", "hen gap",
+            "see you", " se you", "ngu ngon", "good night", "nice day")
+
+
 def on_greeting(event: Inbound, ctx: Context) -> bool:
     if event.kind != "text" or ctx.classification.kind != "greeting":
         return False
-    if any(word in fold(event.text) for word in ("cam on", "thank", "tks", "camon")):
+    folded = f" {fold(event.text)} "
+    if any(word in folded for word in CLOSINGS):
+        # thanks and goodbyes end the chat: a short farewell, not the welcome again
         ctx.reply(texts.thanks_reply())
     else:
         _welcome(ctx)

@@ -43,3 +43,13 @@ def test_a_question_close_to_a_labelled_ward_question_stays_in_scope(bot):
     # "ở đâu gần đây" is in many declined queries; the closest labelled message is a health one
     replies = bot.say("tiêm phòng dại sau khi bị chó cắn thì tiêm ở đâu gần đây ạ")
     assert "ngoài phạm vi" not in texts(replies)
+
+
+@pytest.mark.parametrize("text", ["bye nhé", "tạm biệt", "cảm ơn nhiều", "see you later", "chúc bác ngủ ngon"])
+def test_a_goodbye_gets_a_short_farewell_not_the_welcome_again(bot, text):
+    said = texts(bot.say(text))
+    assert "cảm ơn" in said and "Về thông tin cá nhân" not in said
+
+
+def test_a_hello_still_gets_the_welcome(bot):
+    assert "Về thông tin cá nhân" in texts(bot.say("alo"))
