@@ -5,7 +5,7 @@ Two signals, added up per label:
 1. Weighted phrase lexicons (intents/data/lexicon.csv), matched on the folded, teencode-expanded
    text as whole token n-grams. Phrases rather than lone syllables: once accents are gone,
    "chay" is cháy (fire) or chạy (run), so the lexicon says "cháy nhà", "bốc cháy".
-2. Nearest labelled examples (seed examples in intents/data/examples.csv plus officers'
+2. Nearest labelled examples (seed examples in intents/data/seed/examples.csv plus officers'
    corrections learned at run time): an inverted index over word uni/bigrams picks candidates,
    IDF-weighted overlap plus a rapidfuzz ratio scores them, the best few vote. This is what lets
    the ward's own wording override the lexicon without a developer.
@@ -30,12 +30,13 @@ from rapidfuzz import fuzz
 from intents.normalize import _SYLLABLE, DATA_DIR, fold, marked_tokens, prepare
 from intents.urgency import RULE_TOPICS, assess as assess_urgency
 from intents.taxonomy import KINDS, TICKET_KINDS, TOPIC_IDS, check_kind, check_topic
-from intents.training import EVAL_DIR, TRAIN_DIR, TRAINING_SETS, faq_bank  # noqa: F401 (re-exported)
+from intents.sets import learning_files
+from intents.training import faq_bank
 
 MAX_NGRAM = 5
 URGENT_THRESHOLD = 2.5
 # The naive Bayes urgency vote flags a message the rules missed only at this posterior. On 400
-# emergency-focused messages by a writer who never saw the rules (data/train/
+# emergency-focused messages by a writer who never saw the rules (data/training/
 # classify_emergencies.csv, 220 urgent, 180 with danger words but not urgent), measured before
 # they were used for anything: rules and lexicon alone 60.5% recall, 19 false alarms; with this
 # vote (trained on everything else) 86.4%, 22 false alarms. Lower bars gained little more.
@@ -636,27 +637,19 @@ def _read_rows(path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _seed_paths(exclude: str | None) -> list:
-    """data/examples.csv, every retired evaluation set except `exclude`, data/train/."""
-    paths = [DATA_DIR / "examples.csv"]
-    paths += [EVAL_DIR / f"classify_{name}.csv" for name in TRAINING_SETS if name != exclude]
-    paths += sorted(TRAIN_DIR.glob("classify_*.csv"))
-    return [p for p in paths if p.exists()]
-
-
 @lru_cache(maxsize=8)
 def seed_examples(exclude: str | None = None) -> tuple[tuple[str, str | None, str | None], ...]:
-    """(text, kind, topic) of data/examples.csv, data/train/classify_*.csv and every retired
-    evaluation set except `exclude`."""
+    """(text, kind, topic) of the seed and every training set's classify file but `exclude`'s
+    (intents/data/sets.toml)."""
     return tuple((row["text"], row.get("kind") or None, row.get("topic") or None)
-                 for path in _seed_paths(exclude) for row in _read_rows(path))
+                 for path in learning_files("classify", exclude) for row in _read_rows(path))
 
 
 @lru_cache(maxsize=8)
 def seed_urgency(exclude: str | None = None) -> tuple[tuple[str, bool], ...]:
-    """(text, urgent) of the same files, where they say (examples.csv has no urgent column)."""
+    """(text, urgent) of the same files, where they say (the seed has no urgent column)."""
     return tuple((row["text"], row["urgent"].strip() in ("1", "true"))
-                 for path in _seed_paths(exclude) for row in _read_rows(path)
+                 for path in learning_files("classify", exclude) for row in _read_rows(path)
                  if (row.get("urgent") or "").strip())
 
 
