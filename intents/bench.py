@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 
 from rapidfuzz import process
 
-from intents.classify import Classifier, seed_examples
+from intents.classify import Classifier
+from intents.training import seed_examples
 from intents import sets
 from intents.evaluate import read_classify_set, read_faq_set, strip_diacritics
 from intents.faq import FaqEntry, load_faq

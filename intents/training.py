@@ -6,7 +6,8 @@ project has. `python -m bot eval` scores each of them with models built without 
 (leave-one-set-out) and keeps never-seen sets as its headline (intents/evaluate.py).
 
 Which files those are is intents/data/sets.toml's to say (intents.sets):
-- classify files (text,kind,topic,urgent): seed examples of the nearest-example vote.
+- classify files (text,kind,topic,urgent): seed examples of the nearest-example vote, the
+  topic and scope votes, and (where they say) of the urgency vote.
 - faq files (query,expected): a paraphrase bank. A query with an expected question is one
   more way residents ask that entry; a query with none is one residents ask that the knowledge
   base must decline (a decoy: when it is the closest match, the bot offers an officer instead).
@@ -44,3 +45,19 @@ def faq_bank(exclude: str | None = None) -> tuple[tuple[tuple[str, str], ...], t
             else:
                 declines.append(query)
     return tuple(pairs), tuple(declines)
+
+
+@lru_cache(maxsize=8)
+def seed_examples(exclude: str | None = None) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(text, kind, topic) of the seed and every training set's classify file but `exclude`'s
+    (intents/data/sets.toml)."""
+    return tuple((row["text"], row.get("kind") or None, row.get("topic") or None)
+                 for path in learning_files("classify", exclude) for row in _rows(path))
+
+
+@lru_cache(maxsize=8)
+def seed_urgency(exclude: str | None = None) -> tuple[tuple[str, bool], ...]:
+    """(text, urgent) of the same files, where they say (the seed has no urgent column)."""
+    return tuple((row["text"], row["urgent"].strip() in ("1", "true"))
+                 for path in learning_files("classify", exclude) for row in _rows(path)
+                 if (row.get("urgent") or "").strip())
