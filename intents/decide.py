@@ -270,7 +270,9 @@ def urgent_is_a_report(d: Decision) -> None:
     lost more than it won: the labelled sets route the same emergency differently."""
     if not d.urgent:
         return
-    d.needs = False
+    if d.needs:
+        d.needs = False
+        d.reasons.append("urgent: no question asked")
     if d.kind != "denunciation" and d.kind != "complaint":
         d.reasons.append(f"urgent: {d.kind} -> complaint")
         d.kind = "complaint"

@@ -112,20 +112,10 @@ class Lexicon:
             out["suggestion"] = out.get("suggestion", 0.0) + LEAD_CUE_BONUS
         return out
 
-    def score(self, toks: list[str], marks: list[str | None] | None = None,
-              matched: list[tuple[int, int, str, str, float]] | None = None) -> dict[str, dict[str, float]]:
-        """Lexicon weights per dimension and label. `marks` (intents.normalize.marked_tokens)
-        drops a phrase whose written words differ from the resident's where both have marks.
-        `matched`, when given, receives (start, end, dimension, label, weight) of every phrase
-        that counted, for the explanation."""
-        out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
-                                            "urgent": defaultdict(float)}
+    def _found(self, toks: list[str], marks: list[str | None] | None) -> list[tuple[int, int, tuple]]:
+        """(start, end, entry) of every phrase at every position whose marks agree."""
         n = len(toks)
         entries = self._entries
-        if marks is not None and not any(marks):
-            marks = None  # nothing typed with marks: nothing to check
-        # Longest match wins, per dimension: "dây điện cháy" (urgent) silences "cháy" (urgent)
-        # but not "dây điện" (topic); a weight-0 phrase ("điện thoại") silences "điện".
         found: list[tuple[int, int, tuple]] = []
         prefixes = self._prefixes
         for i in range(n):
@@ -144,8 +134,23 @@ class Lexicon:
                     break
                 key = key + " " + toks[j]
                 j += 1
+        return found
+
+    def score(self, toks: list[str], marks: list[str | None] | None = None,
+              matched: list[tuple[int, int, str, str, float]] | None = None) -> dict[str, dict[str, float]]:
+        """Lexicon weights per dimension and label. `marks` (intents.normalize.marked_tokens)
+        drops a phrase whose written words differ from the resident's where both have marks.
+        `matched`, when given, receives (start, end, dimension, label, weight) of every phrase
+        that counted, for the explanation."""
+        out: dict[str, dict[str, float]] = {"kind": defaultdict(float), "topic": defaultdict(float),
+                                            "urgent": defaultdict(float)}
+        if marks is not None and not any(marks):
+            marks = None  # nothing typed with marks: nothing to check
+        found = self._found(toks, marks)
         if not found:
             return out
+        # Longest match wins, per dimension: "dây điện cháy" (urgent) silences "cháy" (urgent)
+        # but not "dây điện" (topic); a weight-0 phrase ("điện thoại") silences "điện".
         found.sort(key=lambda m: m[0] - m[1])  # longest first
         taken: dict[str, list[tuple[int, int]]] = {"kind": [], "topic": [], "urgent": []}
         for i, j, (hits, _checks, dims, spellings) in found:

@@ -99,18 +99,9 @@ class ExampleIndex:
                 self._idf[f] = v
         return v
 
-    def neighbours(self, toks: list[str], k: int = KNN_K,
-                   qf: set[str] | None = None) -> list[tuple[float, int]]:
-        if not self.texts:
-            return []
-        text = " ".join(toks)
-        hit = self.exact.get(text)
-        if hit is not None:
-            return [(1.0, hit)]
-        if qf is None:
-            qf = sorted(features(toks))
-        if not qf:
-            return []
+    def _overlaps(self, qf: list[str] | set[str], k: int) -> tuple[dict[int, float], float]:
+        """IDF overlap of the query's features with the candidate examples, and the query's
+        IDF norm."""
         n = len(self.texts)
         unseen = math.log(n + 1) + 1.0  # idf of a feature no example has
         # Candidates come from the query's rarer features. Features in more than 1/RARE of
@@ -150,6 +141,21 @@ class ExampleIndex:
                 for idx, overlap in pool:
                     shared = mid_set.intersection(feats[idx])
                     acc[idx] = overlap + sum(map(mid_get, shared)) if shared else overlap
+        return acc, qnorm
+
+    def neighbours(self, toks: list[str], k: int = KNN_K,
+                   qf: set[str] | None = None) -> list[tuple[float, int]]:
+        if not self.texts:
+            return []
+        text = " ".join(toks)
+        hit = self.exact.get(text)
+        if hit is not None:
+            return [(1.0, hit)]
+        if qf is None:
+            qf = sorted(features(toks))
+        if not qf:
+            return []
+        acc, qnorm = self._overlaps(qf, k)
         if not acc:
             return []
         top = sorted(acc.items(), key=itemgetter(1), reverse=True)[:k * KNN_RESCORE]
