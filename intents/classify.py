@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, field
+from typing import Iterable, Union
 
 from intents.bayes import BinaryBayes, TopicBayes
 from intents.cues import (asks_if_entitled, asks_to_ask, is_opener, petition_cue, proposes,
@@ -48,6 +48,11 @@ EXACT_EXAMPLE_BOOST = 3.0
 # to 92.3% (python -m bot eval); heavier weights helped the older sets and hurt TEST6.
 NB_TOPIC_WEIGHT = 1.0
 OPENER_CONFIDENCE = 0.95
+# One reason, kept unformatted until someone reads it (formatting every message's reasons cost
+# about 5% of a classification; most are never read): a finished line, a format string and its
+# arguments, or (LEXICON_PHRASES, tokens, matches) for the lexicon phrases that scored.
+Reason = Union[str, tuple]
+LEXICON_PHRASES = "lexicon phrases"
 
 
 @dataclass(frozen=True)
@@ -66,14 +71,28 @@ class Classification:
     # P(none of the ward's business) from the scope vote; see declines_unanswered().
     off_topic: float = 0.0
     # What decided, in the order it counted: lexicon phrases, cues, the nearest example, the
-    # votes that mattered, each override that fired (explain() formats them).
-    reasons: tuple[str, ...] = ()
+    # votes that mattered, each override that fired. Read it as `reasons`; an explanation, so
+    # not part of what two classifications must share to be equal.
+    why: tuple[Reason, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(line for item in self.why for line in _render(item))
+
+
+def _render(item: Reason) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if item[0] == LEXICON_PHRASES:
+        _, toks, matched = item
+        return [f'"{" ".join(toks[i:j])}" {dim} {label} {w:+g}' for i, j, dim, label, w in matched if w]
+    return [item[0].format(*item[1:])]
 
 
 OPENER = Classification(kind="greeting", topic=None, urgent=False, confidence=OPENER_CONFIDENCE,
                         kind_confidence=OPENER_CONFIDENCE, topic_confidence=0.0,
                         needs_clarification=False, candidates=("greeting",),
-                        reasons=("opener: only greeting words, address words and particles",))
+                        why=("opener: only greeting words, address words and particles",))
 
 
 def declines_unanswered(c: Classification) -> bool:
@@ -94,32 +113,27 @@ def explain(c: Classification) -> str:
 
 
 def kind_cues(lexicon: Lexicon, toks: list[str], marks: list[str | None], text: str,
-              reasons: list[str]) -> tuple[dict[str, float], bool]:
+              reasons: list[Reason]) -> tuple[dict[str, float], bool]:
     """Kind bonuses from where and how things are said, and whether the message petitions or
     ends on a sentence that proposes."""
     cues = lexicon.position_cues(toks, marks)
-    reasons += [f"position cue: {label} +{bonus:g}" for label, bonus in cues.items()]
+    reasons += [("position cue: {} +{:g}", label, bonus) for label, bonus in cues.items()]
     if waited_in_vain(toks):
         cues["complaint"] = cues.get("complaint", 0.0) + DELAY_BONUS
-        reasons.append(f"delay: complaint +{DELAY_BONUS:g}")
+        reasons.append(("delay: complaint +{:g}", DELAY_BONUS))
     if asks_to_ask(toks) or asks_if_entitled(toks):
         cues["question"] = cues.get("question", 0.0) + QUESTION_REQUEST_BONUS
-        reasons.append(f"asks to ask / if entitled: question +{QUESTION_REQUEST_BONUS:g}")
+        reasons.append(("asks to ask / if entitled: question +{:g}", QUESTION_REQUEST_BONUS))
     petition = petition_cue(toks)
     if petition:
         cues["suggestion"] = cues.get("suggestion", 0.0) + PETITION_BONUS
-        reasons.append(f"petition cue: suggestion +{PETITION_BONUS:g}")
+        reasons.append(("petition cue: suggestion +{:g}", PETITION_BONUS))
     elif len(toks) > PROPOSAL_MIN_WORDS and "complaint" not in cues:
         # (a delay stays a complaint: "nộp 20 ngày chưa có kết quả. Kính đề nghị xem xét")
         petition = proposes(fold(text))
         if petition:
             reasons.append("a later sentence proposes")
     return cues, petition
-
-
-def lexicon_reasons(toks: list[str], matched: list[tuple[int, int, str, str, float]]) -> list[str]:
-    """The phrases that scored (folded, as the lexicon matches them)."""
-    return [f'"{" ".join(toks[i:j])}" {dim} {label} {w:+g}' for i, j, dim, label, w in matched if w]
 
 
 class Classifier:
@@ -183,7 +197,8 @@ class Classifier:
             return OPENER
         matched: list[tuple[int, int, str, str, float]] = []
         lex = self.lexicon.score(toks, marks, matched)
-        reasons = lexicon_reasons(toks, matched)
+        # the phrases that scored, shown folded as the lexicon matches them
+        reasons: list[Reason] = [(LEXICON_PHRASES, toks, matched)] if matched else []
         cues, petition = kind_cues(self.lexicon, toks, marks, text, reasons)
         kind_scores = dict(lex["kind"])
         for label, bonus in cues.items():
@@ -208,7 +223,7 @@ class Classifier:
             candidates=offered(d),
             out_of_scope=d.out_of_scope,
             off_topic=round(d.off_topic, 6),
-            reasons=tuple(d.reasons),
+            why=tuple(d.reasons),
         )
 
     def _urgent_probability(self, feats: list[str]) -> float:
@@ -233,7 +248,7 @@ class Classifier:
         if not d.near:
             return
         best, (kind, topic) = d.near[0]
-        d.reasons.append(f'nearest example {best:.2f} {kind or "-"}/{topic or "-"}: "{nearest}"')
+        d.reasons.append(('nearest example {:.2f} {}/{}: "{}"', best, kind or "-", topic or "-", nearest))
         kvotes: dict[str, float] = defaultdict(float)
         tvotes: dict[str, float] = defaultdict(float)
         for sim, (kind, topic) in d.near:

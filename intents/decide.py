@@ -1,6 +1,7 @@
 """The final decision on a message, once every signal has scored it (intents.classify gathers
 them): the topic, the kind, then the overrides, one function each, in the order they apply.
-Each override that fires says so in `Decision.reasons`.
+Each override that fires says so in `Decision.reasons` (intents.classify.Reason: formatted only
+when read).
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ class Decision:
     topic_scores: dict[str, float]
     near: list[tuple[float, tuple[str | None, str | None]]]  # voting neighbours, closest first
     off_topic: float  # P(none of the ward's business), the scope vote
-    reasons: list[str]
+    reasons: list  # of intents.classify.Reason items
     topic_vote: tuple[str, float] | None = None  # the topic vote's favourite and its posterior
     probs: dict[str, float] = field(default_factory=dict)
     ranked: list[str] = field(default_factory=list)
@@ -139,7 +140,7 @@ def choose_topic(d: Decision) -> None:
             d.topic = best
             d.topic_conf = softmax(scores, TOPIC_IDS)[best]
             if d.topic_vote and d.topic_vote[0] == best:
-                d.reasons.append(f"topic vote: {best} {d.topic_vote[1]:.2f}")
+                d.reasons.append(("topic vote: {} {:.2f}", best, d.topic_vote[1]))
 
 
 def topic_kind_prior(d: Decision) -> None:
@@ -192,7 +193,7 @@ def topic_follows_kind(d: Decision) -> None:
         d.topic, d.topic_conf = None, 0.0
     elif d.topic is None and d.kind in ACTIONABLE:
         d.topic, d.topic_conf, d.topic_defaulted = DEFAULT_TOPIC, DEFAULT_TOPIC_CONFIDENCE, True
-        d.reasons.append(f"no field named: {DEFAULT_TOPIC}")
+        d.reasons.append("no field named: " + DEFAULT_TOPIC)
 
 
 def assess_urgent(d: Decision, urgent_vote: Callable[[], float]) -> None:
@@ -206,14 +207,14 @@ def assess_urgent(d: Decision, urgent_vote: Callable[[], float]) -> None:
     d.urgent = described or (lex_urgent >= URGENT_THRESHOLD and not framed)
     if described:
         d.urgent_rule = rule
-        d.reasons.append(f"urgent: danger rule {rule}")
+        d.reasons.append(("urgent: danger rule {}", rule))
     elif d.urgent:
-        d.reasons.append(f"urgent: lexicon {lex_urgent:g}")
+        d.reasons.append(("urgent: lexicon {:g}", lex_urgent))
     elif not framed:
         p_urgent = urgent_vote()
         d.urgent = p_urgent >= URGENT_BAYES_MIN
         if d.urgent:
-            d.reasons.append(f"urgent: urgency vote {p_urgent:.3f}")
+            d.reasons.append(("urgent: urgency vote {:.3f}", p_urgent))
 
 
 def scope_guard(d: Decision) -> None:
@@ -226,7 +227,7 @@ def scope_guard(d: Decision) -> None:
 def clarify_weak_kind(d: Decision) -> None:
     if d.kind in ACTIONABLE and d.kind_conf < KIND_CLARIFY_BELOW:
         d.needs = True
-        d.reasons.append(f"asks: {d.kind} at {d.kind_conf:.2f}")
+        d.reasons.append(("asks: {} at {:.2f}", d.kind, d.kind_conf))
 
 
 def decline_out_of_scope(d: Decision) -> None:
@@ -238,20 +239,20 @@ def decline_out_of_scope(d: Decision) -> None:
         return
     near_declined = bool(d.near and d.near[0][1][0] == "other" and d.near[0][0] >= OOS_NEAR_SIM)
     if d.small_talk:
-        why = "small talk"
+        why: tuple = ("small talk",)
     elif d.lex["kind"].get("other", 0.0) >= LEXICON_OTHER_MIN:
-        why = "lexicon: not the ward's"
+        why = ("lexicon: not the ward's",)
     elif near_declined:
-        why = f"nearest example declined ({d.near[0][0]:.2f})"
+        why = ("nearest example declined ({:.2f})", d.near[0][0])
     elif (d.topic is None and max(d.kind_scores.get(k, 0.0) for k in ACTIONABLE) < FOREIGN_ACTIONABLE_MAX
           and foreign_share(d.toks) >= FOREIGN_SHARE):
-        why = "foreign words, nothing of the ward's"
+        why = ("foreign words, nothing of the ward's",)
     elif d.off_topic >= SCOPE_OTHER_MIN and not d.urgent:
-        why = f"scope vote {d.off_topic:.2f}"
+        why = ("scope vote {:.2f}", d.off_topic)
     else:
         return
     d.out_of_scope = True
-    d.reasons.append(f"out of scope: {why}")
+    d.reasons.append(("out of scope: " + why[0], *why[1:]))
 
 
 def clarify_unrecognised(d: Decision) -> None:
@@ -274,13 +275,13 @@ def urgent_is_a_report(d: Decision) -> None:
         d.needs = False
         d.reasons.append("urgent: no question asked")
     if d.kind != "denunciation" and d.kind != "complaint":
-        d.reasons.append(f"urgent: {d.kind} -> complaint")
+        d.reasons.append(("urgent: {} -> complaint", d.kind))
         d.kind = "complaint"
     weak = d.topic is None or d.topic_defaulted or d.topic_conf <= WEAK_TOPIC_CONFIDENCE
     rule_topic = RULE_TOPICS.get(d.urgent_rule) if d.urgent_rule else None
     if rule_topic and (weak or d.urgent_rule in OVERRIDING_RULES):
         d.topic, d.topic_conf = rule_topic, max(d.topic_conf, RULE_TOPIC_CONFIDENCE)
-        d.reasons.append(f"urgent topic: rule {d.urgent_rule} -> {rule_topic}")
+        d.reasons.append(("urgent topic: rule {} -> {}", d.urgent_rule, rule_topic))
     elif weak:
         # An emergency nobody named a field for (fire, someone in the water, a lost child) goes
         # to public safety, unless a field was weakly recognised.
@@ -288,7 +289,7 @@ def urgent_is_a_report(d: Decision) -> None:
         best = max(scores, key=scores.get) if scores else None
         d.topic = best if best and scores[best] >= URGENT_TOPIC_MIN else URGENT_FALLBACK_TOPIC
         d.topic_conf = max(d.topic_conf, URGENT_FALLBACK_CONFIDENCE)
-        d.reasons.append(f"urgent topic: {d.topic}")
+        d.reasons.append(("urgent topic: {}", d.topic))
     else:
         return
     d.topic_defaulted = False
