@@ -17,8 +17,10 @@ from typing import Callable, Iterator
 
 from rapidfuzz import process
 
-from intents.classify import Classifier, seed_examples
-from intents.evaluate import EVAL_DIR, read_classify_set, read_faq_set, strip_diacritics
+from intents.classify import Classifier
+from intents.training import seed_examples
+from intents import sets
+from intents.evaluate import read_classify_set, read_faq_set, strip_diacritics
 from intents.faq import FaqEntry, load_faq
 from intents.normalize import fold
 
@@ -41,7 +43,7 @@ def _messages(n: int, seed: int = 11) -> list[str]:
     seed examples now, and an exact repeat is answered from a dictionary) with a two-word place
     added, half without diacritics."""
     rng = random.Random(seed)
-    base = [x.text for name in ("test", "dev") for x in read_classify_set(EVAL_DIR / f"classify_{name}.csv")]
+    base = [x.text for name in ("test", "dev") for x in read_classify_set(sets.get(name).classify)]
     out = []
     for i in range(n):
         text = f"{base[i % len(base)]} {rng.choice(('ngõ {}', 'tổ {}')).format(rng.randint(1, 300))}"
@@ -54,7 +56,7 @@ def synthetic_examples(n: int, seed: int = 7) -> Iterator[tuple[str, str | None,
     place, a tail, and half without diacritics."""
     rng = random.Random(seed)
     pool = list(seed_examples()) + [
-        (x.text, x.kind, x.topic) for x in read_classify_set(EVAL_DIR / "classify_dev.csv")
+        (x.text, x.kind, x.topic) for x in read_classify_set(sets.get("dev").classify)
     ]
     for i in range(n):
         text, kind, topic = rng.choice(pool)
@@ -100,7 +102,7 @@ def run_bench(repeats: int = 5, learned: int = 20000, faq_entries: int = 500) ->
     entries = _faq_entries(faq_entries)
     paraphrases, declines = faq_bank()
     index = FaqIndex(entries, paraphrases=paraphrases, declines=declines)
-    queries = [q for name in ("test", "dev") for q, _ in read_faq_set(EVAL_DIR / f"faq_{name}.csv")]
+    queries = [q for name in ("test", "dev") for q, _ in read_faq_set(sets.get(name).faq)]
     queries = [queries[i % len(queries)] for i in range(2000)]
     raw = [e.question for e in entries]
     base_faq = _rate(lambda q: process.extractOne(q, raw), queries, repeats)

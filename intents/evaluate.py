@@ -1,10 +1,10 @@
 """Evaluation of the classifier and the FAQ matcher on labelled sets (pure: files in, figures
-out). The sets under intents/data/eval/ (classify_<name>.csv, faq_<name>.csv):
-- HELD_OUT (TEST21, TEST11; TEST11's errors have never been looked at): never used for tuning
-  or training, written by someone who never saw the classifier, its data or the other sets. The
-  first present is the headline.
-- TRAINING_SETS (DEV, TEST, TEST2 ... TEST20): each was held out once and has been measured and
-  looked at since. They are training data now (intents.training.TRAINING_SETS): seed examples of the
+out). The sets are those of intents/data/sets.toml with a classify and a faq file:
+- HELD_OUT (role heldout: TEST21, TEST11; TEST11's errors have never been looked at): never
+  used for tuning or training, written by someone who never saw the classifier, its data or the
+  other sets. The newest is the headline.
+- RETIRED_SETS (role training, retired: DEV, TEST, TEST2 ... TEST20): each was held out once and
+  has been measured and looked at since. They are training data now: seed examples of the
   classifier and the FAQ's paraphrase bank. Each is scored by models built without it
   (leave-one-set-out), so no figure is on a message the models were given.
 
@@ -18,12 +18,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from intents.classify import TRAINING_SETS, Classifier
+from intents import sets
+from intents.classify import Classifier
 from intents.faq import FaqIndex
-from intents.normalize import DATA_DIR, fold, normalize
+from intents.normalize import fold, normalize
 from intents.taxonomy import KINDS, TOPIC_IDS
-
-EVAL_DIR = DATA_DIR / "eval"
+from intents.training import RETIRED_SETS
 
 
 def strip_diacritics(text: str) -> str:
@@ -146,9 +146,10 @@ def stripped(data: list[Labelled]) -> list[Labelled]:
 
 
 def run(split: str, clf: Classifier, index: FaqIndex) -> dict:
-    """All figures for one split ("test" or "dev"), plain and diacritics-stripped."""
-    cdata = read_classify_set(EVAL_DIR / f"classify_{split}.csv")
-    fdata = read_faq_set(EVAL_DIR / f"faq_{split}.csv")
+    """All figures for one labelled set ("test21", "dev"...), plain and diacritics-stripped."""
+    labelled = sets.get(split)
+    cdata = read_classify_set(labelled.classify)
+    fdata = read_faq_set(labelled.faq)
     c = classify_metrics(clf, cdata)
     cs = classify_metrics(clf, stripped(cdata))
     f = faq_metrics(index, fdata)
@@ -217,21 +218,16 @@ def figures(r: dict) -> dict:
 
 
 # Never used for training or tuning; asked of writers who never saw the models, their data or
-# the other sets. The first present is the headline.
-HELD_OUT = ("test21", "test11")
+# the other sets. The first (the newest) is the headline.
+HELD_OUT = sets.heldout_sets()
 SPLIT_LABELS = {
     **{name: f"{name.upper()} (training data now; scored by models trained without it)"
-       for name in TRAINING_SETS},
+       for name in RETIRED_SETS},
     **{name: f"{name.upper()} (held out: written by someone who never saw the models)"
        for name in HELD_OUT},
 }
-SPLIT_NAMES = HELD_OUT + tuple(reversed(TRAINING_SETS))
-
-
-def available_splits() -> tuple[str, ...]:
-    """The held-out sets present, newest first, then the retired ones (cross-validated)."""
-    held = tuple(s for s in HELD_OUT if (EVAL_DIR / f"classify_{s}.csv").exists())
-    return held + tuple(reversed(TRAINING_SETS))
+# The held-out sets, newest first, then the retired ones (cross-validated), newest first.
+SPLIT_NAMES = HELD_OUT + tuple(reversed(RETIRED_SETS))
 
 
 def run_all(splits: str = "both", show_errors: bool = False,
@@ -246,11 +242,11 @@ def run_all(splits: str = "both", show_errors: bool = False,
     the machine the command runs on."""
     from intents.faq import load_faq
 
-    names = list(available_splits()) if splits in ("both", "all") else [splits]
+    names = list(SPLIT_NAMES) if splits in ("both", "all") else [splits]
     text = []
     figs: dict = {}
     for name in names:
-        left_out = name if name in TRAINING_SETS else None
+        left_out = name if name in RETIRED_SETS else None
         split_clf = clf or Classifier(exclude_set=left_out)
         split_index = index or load_faq(None, exclude_set=left_out)
         r = run(name, split_clf, split_index)

@@ -24,34 +24,13 @@ from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
-from intents.normalize import DATA_DIR, normalize, prepare, strip_fillers
+from intents.faq_text import OTHER_REQUESTS, QUESTION_WORDS, clean_query, distinctive, ngrams, word_features
+from intents.normalize import DATA_DIR, normalize
 from intents.taxonomy import check_topic
 
 DEFAULT_THRESHOLD = 0.42
 MAX_ANSWER_CHARS = 1500
 FAQ_COLUMNS = ("question", "answer", "variants", "source", "topic")
-
-# Words that frame a question rather than say what it is about.
-QUESTION_WORDS = frozenset(
-    "a ai anh ba bac bao bi biet cac cach can chi cho chua co con cua da de den di duoc em gi "
-    "giup gio hoi huong khi khong la lam len luc ma minh muon mot nao nay nhu nhung o oi phai "
-    "ra sao se the thi thu toi trong tu va vay ve voi xin dan ?".split()
-)
-
-
-# Words and phrases residents put around *any* request: sharing only these with an entry says
-# nothing about the subject ("số điện thoại taxi" is not "Số điện thoại Công an phường";
-# "thủ tục mở tài khoản ngân hàng" is not "Thủ tục đăng ký thường trú"). Folded, expanded form;
-# phrases are removed longest first before the query's distinctive words are taken.
-GENERIC_PHRASES = tuple(sorted((
-    "so dien thoai", "dien thoai", "so dt", "o dau", "cho nao", "noi nao", "thu tuc",
-    "thu tuc hanh chinh", "dang ki", "giay to", "ho so", "bao nhieu", "bao nhieu tien", "tien",
-    "lien he", "phuong", "ubnd", "uy ban", "nhan dan", "can bo", "nguoi", "nguoi dan", "nha",
-    "cap", "moi", "viec", "lam viec", "kieu", "ntn", "the nao", "nhu nao", "online",
-    "truc tuyen", "o phuong", "het", "bi", "duoc", "hien nay", "bay gio", "hom nay",
-    "cu", "mang", "nop", "can gi", "dia chi", "ngay", "thang", "nam",
-), key=lambda p: -len(p.split())))
-
 
 def distinct_factor(dcov: float) -> float:
     """Multiplier for the share `dcov` of the query's distinctive words (weighted) that a key
@@ -66,7 +45,10 @@ def distinct_factor(dcov: float) -> float:
 W_QUERY, W_KEY, W_FUZZ = 0.5, 0.25, 0.25
 COMMON_SHARE = 20  # a feature in more than 1/20 of the keys does not nominate candidates
 STORY_MIN_PARAPHRASES = 3  # see FaqIndex: below this a paraphrase keeps all its words
-CANDIDATE_POOL = 60  # candidates whose overlap is computed exactly; the best 25 are scored
+CANDIDATE_POOL = 60  # candidates whose overlap is computed exactly; the best SCORED are scored
+SCORED = 25
+UNSEEN_PAIR_WEIGHT = 0.5  # a pair of known words the KB never saw together: not unknown content
+OTHER_REQUEST_FACTOR = 0.3  # see intents.faq_text.OTHER_REQUESTS
 
 
 def _token_mix(a: str, b: str) -> float:
@@ -79,23 +61,6 @@ def _token_mix(a: str, b: str) -> float:
 
 
 FUZZ_SCORER = _token_mix
-# Requests that share an entry's nouns but ask for something else: learning or sitting an exam
-# for a licence is not exchanging it, selling a motorbike is not registering it. Two-word
-# phrases, because single folded syllables are ambiguous (thi/thì, bán/bạn/bản). A query with
-# such a phrase that the matched entry never uses scores 0.3 of its match.
-OTHER_REQUESTS = tuple((
-    "thi bang|thi sat hach|thi lai|hoc lai|hoc bang|hoc lai xe|day lai xe|ban xe|ban nha|ban dat|"
-    "ban do|mua xe|mua bao hiem|sua xe|sua nha|sua dien thoai|sua may|cai dat|gia cao|"
-    "gia re|o dau re|cho thue|thue xe|thue nguoi|tuyen dung|xin viec|tim viec lam them|"
-    # the same procedure abroad is the embassy's, not the ward's ("ở hẳn" folds like "ở Hàn": not listed)
-    # (a destination is not "abroad": a passport to travel to Korea is the ward's question)
-    "o han quoc|tai han quoc|ben han quoc|ben han|o nhat ban|tai nhat ban|ben nhat|o nhat|"
-    "o singapore|tai singapore|o dai loan|tai dai loan|ben dai loan|o trung quoc|tai trung quoc|"
-    "o canada|tai canada|ben uc|o uc|tai uc|ben my|o my|tai my|o thai lan|o malaysia|o chau au|"
-    "lanh su|dai su quan|o nuoc ngoai ma"
-).split("|"))
-
-
 class FaqError(ValueError):
     """A knowledge-base file that cannot be used, with the row that is wrong."""
 
@@ -118,52 +83,35 @@ class FaqMatch:
     entry: FaqEntry = field(repr=False)
 
 
-def _clean_query(text: str) -> list[str]:
-    return [t for t in strip_fillers(prepare(text)).split() if t != "?"]
+def _paraphrases_by_entry(entries: tuple[FaqEntry, ...],
+                          paraphrases: Iterable[tuple[str, str]]) -> dict[int, list[str]]:
+    """The bank's paraphrases by entry number; one of a question the officers renamed or
+    removed is dropped."""
+    by_question = {e.question: n for n, e in enumerate(entries)}
+    extra: dict[int, list[str]] = defaultdict(list)
+    for query, question in paraphrases:
+        n = by_question.get(normalize(question))
+        if n is not None:
+            extra[n].append(query)
+    return extra
 
 
-# Generic phrases by their first word, longest first (one lookup per position).
-_GENERIC_BY_FIRST: dict[str, list[list[str]]] = defaultdict(list)
-for _p in GENERIC_PHRASES:  # already sorted longest first
-    _GENERIC_BY_FIRST[_p.split()[0]].append(_p.split())
-
-
-def _distinctive(toks: list[str]) -> list[str]:
-    """The words that say what a query is about: not question framing, not numbers, not the
-    generic phrases every request carries."""
-    out: list[str] = []
-    i, n = 0, len(toks)
-    while i < n:
-        for p in _GENERIC_BY_FIRST.get(toks[i], ()):
-            if toks[i: i + len(p)] == p:
-                i += len(p)
-                break
-        else:
-            t = toks[i]
-            if t not in QUESTION_WORDS and not any(c.isdigit() for c in t):
-                out.append(t)
-            i += 1
-    return out
-
-
-def _ngrams(toks: list[str]) -> frozenset[str]:
-    """Adjacent pairs and triples of words, joined by spaces."""
-    return frozenset([" ".join(toks[i:i + 2]) for i in range(len(toks) - 1)]
-                     + [" ".join(toks[i:i + 3]) for i in range(len(toks) - 2)])
-
-
-def _feats(toks: list[str]) -> dict[str, None]:
-    """Ordered set: content words, and adjacent pairs of all words (pairs keep "căn cước"
-    and "khai sinh" apart from lone syllables)."""
-    out: dict[str, None] = {}
-    for t in toks:
-        # Numbers ("10h", "5 tuổi", "10tr") describe the case, not the question asked.
-        if t not in QUESTION_WORDS and not any(c.isdigit() for c in t):
-            out[t] = None
-    for a, b in zip(toks, toks[1:]):
-        if a not in QUESTION_WORDS or b not in QUESTION_WORDS:
-            out[a + " " + b] = None
-    return out
+def _repeated_features(entries: tuple[FaqEntry, ...],
+                       keyed: list[tuple[int, str, bool]]) -> dict[int, set[str]]:
+    """Per entry, the features it shows more than once: in its own question, variants or
+    answer, or in two of its bank paraphrases."""
+    own: dict[int, set[str]] = defaultdict(set)
+    seen_once: dict[int, set[str]] = defaultdict(set)
+    for n, e in enumerate(entries):
+        for text in (e.question, *e.variants, e.answer):
+            own[n].update(word_features(clean_query(text)))
+    for n, text, bank in keyed:
+        if bank:
+            for f in word_features(clean_query(text)):
+                if f in seen_once[n]:
+                    own[n].add(f)
+                seen_once[n].add(f)
+    return own
 
 
 DECLINE = -1  # entry number of a decoy key: a query residents ask that the KB must not answer
@@ -185,52 +133,11 @@ class FaqIndex:
         self._key_dist: list[frozenset[str]] = []  # distinctive words of each key
         self._key_sets: list[frozenset[str]] = []  # features of each key
         self._postings: dict[str, list[int]] = defaultdict(list)
-        df: dict[str, int] = defaultdict(int)
-        by_question = {e.question: n for n, e in enumerate(self.entries)}
-        extra: dict[int, list[str]] = defaultdict(list)
-        for query, question in paraphrases:
-            # A paraphrase of a question the officers renamed or removed is dropped.
-            n = by_question.get(normalize(question))
-            if n is not None:
-                extra[n].append(query)
+        extra = _paraphrases_by_entry(self.entries, paraphrases)
         keyed = [(n, text, False) for n, e in enumerate(self.entries) for text in (e.question, *e.variants)]
         keyed += [(n, text, True) for n, texts in sorted(extra.items()) for text in texts]
         keyed += [(DECLINE, text, False) for text in declines]
-        # A resident's paraphrase carries their story ("chồng tôi bị tai nạn ... tôi bán rau"):
-        # its words match other residents' stories, not the question. A bank key keeps only
-        # the features its entry shows more than once: in the entry's own question, variants or
-        # answer, or in two of its paraphrases. The whole text still counts in the fuzzy ratio.
-        # With fewer than STORY_MIN_PARAPHRASES paraphrases nothing tells story from subject
-        # (an officer's first paraphrases of a new entry): they keep every word.
-        own: dict[int, set[str]] = defaultdict(set)
-        seen_once: dict[int, set[str]] = defaultdict(set)
-        shared: dict[int, set[str]] = defaultdict(set)
-        for n, e in enumerate(self.entries):
-            for text in (e.question, *e.variants, e.answer):
-                own[n].update(_feats(_clean_query(text)))
-        for n, text, bank in keyed:
-            if bank:
-                for f in _feats(_clean_query(text)):
-                    if f in seen_once[n]:
-                        shared[n].add(f)
-                    seen_once[n].add(f)
-        for n, text, bank in keyed:
-            toks = _clean_query(text)
-            if not toks:
-                continue
-            feats = _feats(toks)
-            dist = _distinctive(toks)
-            if bank and len(extra[n]) >= STORY_MIN_PARAPHRASES:
-                kept = {f: None for f in feats if f in own[n] or f in shared[n]}
-                feats = kept or feats
-                dist = [t for t in dist if t in feats] or dist
-            kid = len(self._keys)
-            self._keys.append((n, " ".join(toks), feats))
-            self._key_sets.append(frozenset(feats))
-            self._key_dist.append(frozenset(dist))
-            for f in feats:
-                self._postings[f].append(kid)
-                df[f] += 1
+        df = self._index_keys(keyed, extra)
         self.paraphrase_count = sum(len(v) for v in extra.values())
         self.decline_count = sum(1 for n, _t, _b in keyed if n == DECLINE)
         nkeys = max(len(self._keys), 1)
@@ -243,8 +150,37 @@ class FaqIndex:
         self._typo_cache: dict[str, str] = {}
         # Each entry's question, variants and answer as tokens (for OTHER_REQUESTS).
         self._entry_grams = [
-            _ngrams(_clean_query(" . ".join((e.question, *e.variants, *extra.get(n, ()), e.answer))))
+            ngrams(clean_query(" . ".join((e.question, *e.variants, *extra.get(n, ()), e.answer))))
             for n, e in enumerate(self.entries)]
+
+    def _index_keys(self, keyed: list[tuple[int, str, bool]], extra: dict[int, list[str]]) -> dict[str, int]:
+        """Index every key (entry number, text, from the bank?); the document frequency of each
+        feature. A resident's paraphrase carries their story ("chồng tôi bị tai nạn ... tôi bán
+        rau"): its words match other residents' stories, not the question. A bank key keeps only
+        the features its entry shows more than once: in the entry's own question, variants or
+        answer, or in two of its paraphrases. The whole text still counts in the fuzzy ratio.
+        With fewer than STORY_MIN_PARAPHRASES paraphrases nothing tells story from subject (an
+        officer's first paraphrases of a new entry): they keep every word."""
+        df: dict[str, int] = defaultdict(int)
+        repeated = _repeated_features(self.entries, keyed)
+        for n, text, bank in keyed:
+            toks = clean_query(text)
+            if not toks:
+                continue
+            feats = word_features(toks)
+            dist = distinctive(toks)
+            if bank and len(extra[n]) >= STORY_MIN_PARAPHRASES:
+                kept = {f: None for f in feats if f in repeated[n]}
+                feats = kept or feats
+                dist = [t for t in dist if t in feats] or dist
+            kid = len(self._keys)
+            self._keys.append((n, " ".join(toks), feats))
+            self._key_sets.append(frozenset(feats))
+            self._key_dist.append(frozenset(dist))
+            for f in feats:
+                self._postings[f].append(kid)
+                df[f] += 1
+        return df
 
     def _fix_typos(self, toks: list[str]) -> list[str]:
         """Map an unknown word to a close known one ("kick" -> "kich"), so one typo does not
@@ -298,24 +234,19 @@ class FaqIndex:
         entry = self.entries[n]
         return FaqMatch(entry.question, entry.answer, entry.source, round(min(score, 1.0), 4), entry)
 
-    def _scores(self, text: str, prune: bool = False) -> dict[int, float]:
-        """Best score of each entry (and of the decoys, under DECLINE) among the candidates.
-        With prune, only the entries that could be the best are scored (ask())."""
-        toks = self._fix_typos(_clean_query(text))
-        if not toks:
-            return {}
-        qfeats = _feats(toks)
-        if not qfeats:
-            return {}
+    def _query_weights(self, qfeats: dict[str, None]) -> dict[str, float]:
         qweights = {f: self._idf.get(f, self._unknown) for f in qfeats}
         # Pairs of known words that the KB never saw together are not "unknown content".
         for f in qfeats:
             if " " in f and f not in self._idf:
-                qweights[f] = 0.5
-        qnorm = sum(qweights.values())
-        # Candidates from the features that are not everywhere ("ở đâu", "thủ tục" head
-        # hundreds of keys): walking those posting lists was most of the cost of a query. Each
-        # candidate's overlap is then computed exactly, over every feature it shares.
+                qweights[f] = UNSEEN_PAIR_WEIGHT
+        return qweights
+
+    def _candidates(self, qweights: dict[str, float], qset: frozenset[str]) -> dict[int, float]:
+        """Key number -> the query's weight it covers, for the CANDIDATE_POOL keys sharing the
+        most. Candidates come from the features that are not everywhere ("ở đâu", "thủ tục"
+        head hundreds of keys): walking those posting lists was most of the cost of a query.
+        Each candidate's overlap is then computed exactly, over every feature it shares."""
         postings = self._postings
         common = self._common_df
         acc: dict[int, float] = defaultdict(float)
@@ -330,22 +261,38 @@ class FaqIndex:
                     acc[kid] += w
         if not acc:
             return {}
-        qset = frozenset(qfeats)
         qw = qweights.__getitem__
         key_sets = self._key_sets
         pool = heapq.nlargest(CANDIDATE_POOL, acc, key=acc.__getitem__)
-        acc = {kid: math.fsum(map(qw, qset.intersection(key_sets[kid]))) for kid in pool}  # fsum: exact, so set order cannot change a score
+        # fsum: exact, so set order cannot change a score
+        return {kid: math.fsum(map(qw, qset.intersection(key_sets[kid]))) for kid in pool}
+
+    def _scores(self, text: str, prune: bool = False) -> dict[int, float]:
+        """Best score of each entry (and of the decoys, under DECLINE) among the candidates.
+        With prune, only the entries that could be the best are scored (ask())."""
+        toks = self._fix_typos(clean_query(text))
+        if not toks:
+            return {}
+        qfeats = word_features(toks)
+        if not qfeats:
+            return {}
+        qweights = self._query_weights(qfeats)
+        qnorm = sum(qweights.values())
+        qset = frozenset(qfeats)
+        acc = self._candidates(qweights, qset)
+        if not acc:
+            return {}
         qtext = " ".join(toks)
         # Distinctive words: an entry that covers too little of them is about something else,
         # however many generic words ("số điện thoại", "ở đâu", "thủ tục") it shares.
-        dweights = {t: self._idf.get(t, self._unknown) for t in _distinctive(toks)}
+        dweights = {t: self._idf.get(t, self._unknown) for t in distinctive(toks)}
         dtotal = sum(dweights.values())
         best_per_entry: dict[int, float] = {}
-        qgrams = _ngrams(toks)
+        qgrams = ngrams(toks)
         asks = [p for p in OTHER_REQUESTS if p in qgrams]
         idf = self._idf.__getitem__
         partial = []
-        for kid, overlap in heapq.nlargest(25, acc.items(), key=itemgetter(1)):
+        for kid, overlap in heapq.nlargest(SCORED, acc.items(), key=itemgetter(1)):
             cov_q = overlap / qnorm
             cov_k = math.fsum(map(idf, qset.intersection(self._key_sets[kid]))) / self._key_norm[kid]
             partial.append((W_QUERY * cov_q + W_KEY * cov_k, kid))
@@ -364,7 +311,7 @@ class FaqIndex:
                 dcov = sum(w for t, w in dweights.items() if t in kdist) / dtotal
                 score *= distinct_factor(dcov)
             if asks and n != DECLINE and not all(p in self._entry_grams[n] for p in asks):
-                score *= 0.3
+                score *= OTHER_REQUEST_FACTOR
             if score > best_per_entry.get(n, -1.0):
                 best_per_entry[n] = score
             if score > top:
@@ -393,7 +340,7 @@ def read_csv(path: str | Path) -> list[FaqEntry]:
                 raise FaqError(f"{path}:{lineno}: thiếu câu hỏi hoặc câu trả lời")
             if len(answer) > MAX_ANSWER_CHARS:
                 raise FaqError(f"{path}:{lineno}: câu trả lời dài {len(answer)} ký tự (tối đa {MAX_ANSWER_CHARS})")
-            key = " ".join(_clean_query(question))
+            key = " ".join(clean_query(question))
             if key in seen:
                 raise FaqError(f"{path}:{lineno}: câu hỏi trùng: {question}")
             seen.add(key)

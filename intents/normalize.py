@@ -211,7 +211,7 @@ def tokens(text: str) -> list[str]:
 # --- diacritics kept beside the matching form -------------------------------------------
 # Folding makes "cháy" (fire) and "chạy" (run), "lô đất" (a plot) and "lở đất" (a landslide),
 # "ở tổ" and "ô tô" one string. A resident who types the marks has told them apart, so the
-# lexicon may check them (intents.classify.Lexicon): `marked_tokens` gives, beside each prepared
+# lexicon may check them (intents.lexicon.Lexicon): `marked_tokens` gives, beside each prepared
 # token, the word as typed, or None where that says nothing (typed without marks in a message
 # that mostly has none, or rewritten by the teencode table).
 _MARK_D = str.maketrans({"đ": "d", "ð": "d"})  # "dường" for "đường" is a common slip: ignore đ

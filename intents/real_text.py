@@ -1,6 +1,6 @@
 """Evaluation on real public Vietnamese text nobody on the project wrote (intents/data/real/).
 
-The project's own sets (intents/data/eval/) were written to a labelling guide by writers who
+The project's own sets (intents/data/training/, heldout/) were written to a labelling guide by writers who
 knew what the desk does; real citizens write to agencies differently: a long story and then
 "cho tôi hỏi ...?", petitions in the officialese of "Cử tri kiến nghị ...", FAQ titles that are
 bare noun phrases with a question mark, chat openers in three languages. Each row of
@@ -28,13 +28,12 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
+from intents import sets
 from intents.classify import Classification, Classifier, declines_unanswered
 from intents.evaluate import strip_diacritics
 from intents.faq import FaqIndex
-from intents.normalize import DATA_DIR
 from intents.taxonomy import TICKET_KINDS
 
-REAL_DIR = DATA_DIR / "real"
 QUESTION_GROUPS = ("formal_question", "short_service_question", "procedure_question")
 GROUPS = ("formal_question", "petition", "short_service_question", "procedure_question",
           "opener", "oos", "formal_request")
@@ -61,7 +60,8 @@ class RealRow:
 
 
 def read_rows(split: str, batch: int | None = None) -> list[RealRow]:
-    with open(REAL_DIR / f"{split}.csv", encoding="utf-8", newline="") as fh:
+    """The rows of intents/data/sets.toml's real_<split> ("dev" or "heldout")."""
+    with open(sets.get(f"real_{split}").real, encoding="utf-8", newline="") as fh:
         rows = [RealRow(r["text"], r["kind"], r["group"], r["source"], int(r["batch"]))
                 for r in csv.DictReader(fh)]
     return [r for r in rows if batch is None or r.batch == batch]

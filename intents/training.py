@@ -5,8 +5,10 @@ training data, so the shipped classifier and FAQ matcher learn from every labell
 project has. `python -m bot eval` scores each of them with models built without it
 (leave-one-set-out) and keeps never-seen sets as its headline (intents/evaluate.py).
 
-- classify_<name>.csv (text,kind,topic,urgent): seed examples of the nearest-example vote.
-- faq_<name>.csv (query,expected): a paraphrase bank. A query with an expected question is one
+Which files those are is intents/data/sets.toml's to say (intents.sets):
+- classify files (text,kind,topic,urgent): seed examples of the nearest-example vote, the
+  topic and scope votes, and (where they say) of the urgency vote.
+- faq files (query,expected): a paraphrase bank. A query with an expected question is one
   more way residents ask that entry; a query with none is one residents ask that the knowledge
   base must decline (a decoy: when it is the closest match, the bot offers an officer instead).
 """
@@ -16,13 +18,10 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-from intents.normalize import DATA_DIR
+from intents.sets import learning_files, retired_sets
 
-EVAL_DIR = DATA_DIR / "eval"
-# Extra training data that was never an evaluation set (intents/data/train/classify_<name>.csv).
-TRAIN_DIR = DATA_DIR / "train"
-
-TRAINING_SETS = ("dev", "test", "test2", "test3", "test6", "test4", "test5", "test7", "test8", "test9", "test10", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19", "test20")
+# Sets that were held out once and are training data now, oldest first.
+RETIRED_SETS = retired_sets()
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -32,15 +31,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=8)
 def faq_bank(exclude: str | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """(paraphrases as (query, KB question), declined queries) from data/train/faq_*.csv and
-    every retired set but `exclude`."""
+    """(paraphrases as (query, KB question), declined queries) from every training set's faq
+    file but `exclude`'s."""
     pairs: list[tuple[str, str]] = []
     declines: list[str] = []
-    paths = [EVAL_DIR / f"faq_{name}.csv" for name in TRAINING_SETS if name != exclude]
-    paths += sorted(TRAIN_DIR.glob("faq_*.csv"))
-    for path in paths:
-        if not path.exists():
-            continue
+    for path in learning_files("faq", exclude):
         for row in _rows(path):
             query, expected = row["query"].strip(), (row.get("expected") or "").strip()
             if not query:
@@ -50,3 +45,19 @@ def faq_bank(exclude: str | None = None) -> tuple[tuple[tuple[str, str], ...], t
             else:
                 declines.append(query)
     return tuple(pairs), tuple(declines)
+
+
+@lru_cache(maxsize=8)
+def seed_examples(exclude: str | None = None) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(text, kind, topic) of the seed and every training set's classify file but `exclude`'s
+    (intents/data/sets.toml)."""
+    return tuple((row["text"], row.get("kind") or None, row.get("topic") or None)
+                 for path in learning_files("classify", exclude) for row in _rows(path))
+
+
+@lru_cache(maxsize=8)
+def seed_urgency(exclude: str | None = None) -> tuple[tuple[str, bool], ...]:
+    """(text, urgent) of the same files, where they say (the seed has no urgent column)."""
+    return tuple((row["text"], row["urgent"].strip() in ("1", "true"))
+                 for path in learning_files("classify", exclude) for row in _rows(path)
+                 if (row.get("urgent") or "").strip())

@@ -75,81 +75,21 @@ def parse_when(raw: str, now: datetime) -> datetime:
     if iso is not None:
         return iso.replace(second=0, microsecond=0)
     text = _fold(raw)
-    spans: list[tuple[int, int]] = []
-
-    def take(match) -> None:
-        spans.append(match.span())
-
+    spans: list[tuple[int, int]] = []  # what has been read, blanked out before the next search
     # Dates first, so "12/12/2026" is not read as times, then a time anywhere in what is left.
-    day: date | None = None
-    weekday = None
-    next_week = False
+    day = _read_date(raw, text, spans, now)
+    weekday, next_week = _read_weekday(text, spans)
+    m = _RELATIVE.search(_mask(text, spans))
     relative = None
-    m = _ISO_DATE.search(text)
     if m:
-        take(m)
-        try:
-            day = date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            raise _err(raw, "ngày không có thật") from None
-    masked = _mask(text, spans)
-    m = _DATE.search(masked) if day is None else None
-    if m:
-        take(m)
-        d, mo, y = int(m[1]), int(m[2]), m[3]
-        year = (2000 + int(y) if len(y) == 2 else int(y)) if y else now.year
-        try:
-            day = date(year, mo, d)
-        except ValueError:
-            raise _err(raw, "ngày không có thật") from None
-        if not y and day < now.date():
-            try:
-                day = date(year + 1, mo, d)
-            except ValueError:  # 29/02 of a year that has none next
-                raise _err(raw, "ngày không có thật") from None
-    masked = _mask(text, spans)
-    m = _WEEKDAY.search(masked)
-    if m:
-        take(m)
-        if m[4]:
-            weekday = 6
-        elif m[2]:
-            weekday = _WEEKDAY_WORDS[m[2]]
-        else:
-            weekday = int(m[1] or m[3]) - 2
-    masked = _mask(text, spans)
-    m = _NEXT_WEEK.search(masked)
-    if m and weekday is not None:  # "tuần sau" alone names no day: left over, refused below
-        take(m)
-        next_week = True
-    masked = _mask(text, spans)
-    m = _RELATIVE.search(masked)
-    if m:
-        take(m)
+        spans.append(m.span())
         relative = {"hom nay": 0, "ngay mai": 1, "mai": 1}.get(m[1], 2)
-    masked = _mask(text, spans)
-    times = list(_TIME.finditer(masked))
-    if len(times) > 1:
-        raise _err(raw, "có hai giờ")
-    if not times:
-        unknown = re.sub(r"\b(?:sang|trua|chieu|toi|dem)\b", " ", _FILLER.sub(" ", masked)).strip()
-        raise _err(raw, f"không rõ «{unknown}»" if unknown else "thiếu giờ")
-    m = times[0]
-    take(m)
-    hour, minute = int(m[1]), int(m[2] or m[3] or m[4] or 0)
-    part = m[5]
-    if part in ("chieu", "toi", "dem") and hour < 12:
-        hour += 12
-    elif part == "trua" and hour < 6:
-        hour += 12
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise _err(raw, "giờ không có thật")
+    at = _read_time(raw, text, spans)
     leftover = _FILLER.sub(" ", _mask(text, spans)).strip()
     if leftover:
         raise _err(raw, f"không rõ «{leftover}»")
     if sum(x is not None for x in (day, weekday, relative)) > 1:
         raise _err(raw, "vừa có ngày vừa có thứ")
-    at = time(hour, minute)
     if day is not None:
         return datetime.combine(day, at)
     if relative is not None:
@@ -163,6 +103,73 @@ def parse_when(raw: str, now: datetime) -> datetime:
         return when if when > now else when + timedelta(days=7)
     when = datetime.combine(now.date(), at)
     return when if when > now else when + timedelta(days=1)
+
+
+def _read_date(raw: str, text: str, spans: list[tuple[int, int]], now: datetime) -> date | None:
+    """An ISO date, else a day/month[/year]; no year -> the next such date."""
+    m = _ISO_DATE.search(text)
+    if m:
+        spans.append(m.span())
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise _err(raw, "ngày không có thật") from None
+    m = _DATE.search(_mask(text, spans))
+    if not m:
+        return None
+    spans.append(m.span())
+    d, mo, y = int(m[1]), int(m[2]), m[3]
+    year = (2000 + int(y) if len(y) == 2 else int(y)) if y else now.year
+    try:
+        day = date(year, mo, d)
+    except ValueError:
+        raise _err(raw, "ngày không có thật") from None
+    if not y and day < now.date():
+        try:
+            day = date(year + 1, mo, d)
+        except ValueError:  # 29/02 of a year that has none next
+            raise _err(raw, "ngày không có thật") from None
+    return day
+
+
+def _read_weekday(text: str, spans: list[tuple[int, int]]) -> tuple[int | None, bool]:
+    """(weekday, Monday = 0, or None; whether "tuần sau" moves it to next week)."""
+    m = _WEEKDAY.search(_mask(text, spans))
+    if not m:
+        return None, False
+    spans.append(m.span())
+    if m[4]:
+        weekday = 6
+    elif m[2]:
+        weekday = _WEEKDAY_WORDS[m[2]]
+    else:
+        weekday = int(m[1] or m[3]) - 2
+    m = _NEXT_WEEK.search(_mask(text, spans))
+    if m:  # "tuần sau" alone names no day: left over, refused by parse_when
+        spans.append(m.span())
+    return weekday, bool(m)
+
+
+def _read_time(raw: str, text: str, spans: list[tuple[int, int]]) -> time:
+    """The one time in what is left ("19h30", "8h sáng", "7 giờ tối")."""
+    masked = _mask(text, spans)
+    times = list(_TIME.finditer(masked))
+    if len(times) > 1:
+        raise _err(raw, "có hai giờ")
+    if not times:
+        unknown = re.sub(r"\b(?:sang|trua|chieu|toi|dem)\b", " ", _FILLER.sub(" ", masked)).strip()
+        raise _err(raw, f"không rõ «{unknown}»" if unknown else "thiếu giờ")
+    m = times[0]
+    spans.append(m.span())
+    hour, minute = int(m[1]), int(m[2] or m[3] or m[4] or 0)
+    part = m[5]
+    if part in ("chieu", "toi", "dem") and hour < 12:
+        hour += 12
+    elif part == "trua" and hour < 6:
+        hour += 12
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise _err(raw, "giờ không có thật")
+    return time(hour, minute)
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

@@ -103,7 +103,7 @@ def test_module_level_classify():
 
 
 def test_position_cues_question_tail_and_suggestion_lead():
-    from intents.classify import default_lexicon
+    from intents.lexicon import default_lexicon
     from intents.normalize import prepare
 
     lex = default_lexicon()
@@ -246,7 +246,7 @@ def test_a_regulating_lake_is_not_an_air_conditioner(clf):
 
 
 def test_spellings_of_one_phrase_count_once(tmp_path):
-    from intents.classify import Lexicon
+    from intents.lexicon import Lexicon
     from intents.normalize import marked_tokens
     path = tmp_path / "lexicon.csv"
     path.write_text("dimension,label,phrase,weight\n"
@@ -326,7 +326,7 @@ def test_drowning_in_paperwork_is_not_an_emergency(clf):
 
 
 def test_the_cues_behind_the_ads_whom_to_call_and_drowning_in_paperwork(clf):
-    from intents.classify import OVERRIDING_RULES
+    from intents.decide import OVERRIDING_RULES
     from intents.normalize import marked_tokens
     from intents.urgency import assess
 
@@ -359,14 +359,14 @@ def test_the_cues_behind_test17s_misses_in_other_words(clf):
     "từ hồi Tết tới giờ đi hỏi mấy lần vẫn chưa thấy trả sổ",
 ])
 def test_time_gone_by_and_still_nothing_is_a_complaint(clf, text):
-    from intents.classify import waited_in_vain
+    from intents.cues import waited_in_vain
     from intents.normalize import prepare
     assert waited_in_vain(prepare(text).split())
     assert kinds(clf, text) == {"complaint"}
 
 
 def test_a_time_without_a_wait_is_not_a_delay():
-    from intents.classify import waited_in_vain
+    from intents.cues import waited_in_vain
     from intents.normalize import prepare
     assert not waited_in_vain(prepare("3 ngày nữa phường có làm việc không").split())
     assert not waited_in_vain(prepare("con tôi 2 tháng tuổi chưa tiêm thì tiêm ở đâu").split())

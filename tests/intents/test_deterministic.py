@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from intents.evaluate import EVAL_DIR, read_classify_set, read_faq_set
+from intents import sets
+from intents.evaluate import SPLIT_NAMES, read_classify_set, read_faq_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,10 +20,10 @@ def _run(cmd: list[str], text: str, seed: str) -> str:
 
 
 def test_answers_do_not_depend_on_the_hash_seed():
-    messages = "\n".join(x.text.replace("\n", " ") for path in sorted(EVAL_DIR.glob("classify_*.csv"))
-                         for x in read_classify_set(path))
-    queries = "\n".join(q.replace("\n", " ") for path in sorted(EVAL_DIR.glob("faq_*.csv"))
-                        for q, _e in read_faq_set(path))
+    messages = "\n".join(x.text.replace("\n", " ") for name in SPLIT_NAMES
+                         for x in read_classify_set(sets.get(name).classify))
+    queries = "\n".join(q.replace("\n", " ") for name in SPLIT_NAMES
+                        for q, _e in read_faq_set(sets.get(name).faq))
     for cmd, text in ((["classify"], messages), (["faq", "ask"], queries)):
         first, second = _run(cmd, text, "1"), _run(cmd, text, "2")
         assert first.count("\n") >= 1000

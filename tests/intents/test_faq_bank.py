@@ -3,7 +3,8 @@ that were asked and must be declined (decoys) keep the bot from answering what s
 entry, and the file officers edit is never changed by it."""
 
 from intents.faq import FaqEntry, FaqIndex, load_faq, read_csv, default_faq_path
-from intents.training import TRAINING_SETS, faq_bank
+from intents import sets
+from intents.training import RETIRED_SETS, faq_bank
 
 DEATH = FaqEntry("Đăng ký khai tử cho người thân mới mất làm thế nào?",
                  "Người thân nộp tờ khai và giấy báo tử tại UBND phường trong 15 ngày.",
@@ -51,7 +52,7 @@ def test_the_bank_never_changes_the_entries_officers_export(tmp_path):
 
 
 def test_the_bank_leaves_out_the_set_being_scored():
-    for name in TRAINING_SETS:
+    for name in RETIRED_SETS:
         pairs, declines = faq_bank(name)
         all_pairs, all_declines = faq_bank()
         assert len(pairs) < len(all_pairs) or len(declines) < len(all_declines)
@@ -62,9 +63,9 @@ def test_the_bank_leaves_out_the_set_being_scored():
 def test_without_the_bank_the_shipped_kb_declines_more_real_paraphrases():
     """The figure the bank is for: TEST6 answered with and without the other sets' paraphrases
     (leave-one-set-out, so TEST6's own queries are never in the bank)."""
-    from intents.evaluate import EVAL_DIR, faq_metrics, read_faq_set
+    from intents.evaluate import faq_metrics, read_faq_set
 
-    data = read_faq_set(EVAL_DIR / "faq_test6.csv")
+    data = read_faq_set(sets.get("test6").faq)
     without = faq_metrics(load_faq(None, bank=False), data)
     with_bank = faq_metrics(load_faq(None, exclude_set="test6"), data)
     assert with_bank["faq_top1"] > without["faq_top1"] + 0.1
@@ -84,10 +85,10 @@ def test_a_short_query_contained_in_a_long_paraphrase_is_not_scored_as_identical
 def test_pruning_never_changes_an_answer():
     """ask() scores only the keys that could still win; its answers must be those of the full
     scoring over every labelled query the project has."""
-    from intents.evaluate import EVAL_DIR, read_faq_set
+    from intents.evaluate import SPLIT_NAMES, read_faq_set
 
     idx = load_faq(None)
-    queries = [q for path in sorted(EVAL_DIR.glob("faq_*.csv")) for q, _e in read_faq_set(path)]
+    queries = [q for name in SPLIT_NAMES for q, _e in read_faq_set(sets.get(name).faq)]
     assert len(queries) > 500
     for q in queries:
         full = idx._scores(q)

@@ -3,7 +3,10 @@ example is close enough for the nearest-example vote."""
 import pytest
 
 import intents.classify as classify_mod
-from intents.classify import Classifier, Lexicon, TopicBayes, features
+from intents.bayes import TopicBayes
+from intents.classify import Classifier
+from intents.lexicon import Lexicon
+from intents.neighbours import features
 from intents.normalize import prepare
 
 

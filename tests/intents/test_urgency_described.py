@@ -170,14 +170,14 @@ def test_an_emergency_without_a_field_goes_to_public_safety(clf):
 def test_word_statistics_catch_what_no_rule_describes(clf, text, monkeypatch):
     """No rule or lexicon phrase fires on these; the naive Bayes urgency vote, trained on every
     labelled message, does."""
-    import intents.classify as classify_mod
+    import intents.decide as decide_mod
 
     toks = prepare(text).split()
     assert not assess(toks, text)[0]
     assert clf.lexicon.score(toks)["urgent"].get("yes", 0.0) < 2.5
     for variant in (text, strip_diacritics(text)):
         assert clf.classify(variant).urgent, variant
-    monkeypatch.setattr(classify_mod, "URGENT_BAYES_MIN", 1.01)
+    monkeypatch.setattr(decide_mod, "URGENT_BAYES_MIN", 1.01)
     assert not clf.classify(text).urgent
 
 
