@@ -2,7 +2,7 @@
 
 Numbers: tickets received, resolved and overdue by topic, channel and tổ; on-time rate;
 average rating; announcements and reach. Written to the sheet's "Báo cáo tuần" tab and sent
-to the officers on Zalo as a short summary plus a PNG chart of the week (bot/jobs.send_weekly,
+to the officers on Zalo as a short summary plus a PNG chart of the week (bot/runtime/jobs.send_weekly,
 which needs the sheet and the Zalo upload).
 """
 from __future__ import annotations

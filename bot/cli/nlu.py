@@ -76,7 +76,8 @@ def cmd_classify(args) -> int:
         obj = {"kind": c.kind, "topic": c.topic, "urgent": c.urgent, "confidence": c.confidence}
         if args.verbose:
             obj.update(needs_clarification=c.needs_clarification, candidates=list(c.candidates),
-                       kind_confidence=c.kind_confidence, topic_confidence=c.topic_confidence)
+                       kind_confidence=c.kind_confidence, topic_confidence=c.topic_confidence,
+                       out_of_scope=c.out_of_scope, off_topic=c.off_topic, reasons=list(c.reasons))
         _out(obj)
         sys.stdout.flush()
     return 0
@@ -205,7 +206,7 @@ def bench_nlu(args) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("classify", help="phân loại tin nhắn (mỗi dòng stdin một tin) -> JSON")
-    p.add_argument("--verbose", action="store_true", help="thêm needs_clarification, candidates")
+    p.add_argument("--verbose", action="store_true", help="thêm needs_clarification, candidates và lý do quyết định (reasons: cụm từ, câu mẫu gần nhất, luật)")
     p.add_argument("--no-learned", action="store_true", help="không dùng ví dụ đã học trong CSDL")
     p.set_defaults(func=cmd_classify)
 

@@ -30,6 +30,15 @@ def test_classify_one_json_per_line(monkeypatch, capsys):
     assert lines[1]["kind"] == "question" and lines[1]["urgent"] is False
 
 
+def test_classify_verbose_says_what_decided(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, ["classify", "--verbose"],
+                       "Cử tri đề nghị sớm nâng cấp đường liên xã\n")
+    line = json.loads(out.splitlines()[0])
+    assert code == 0 and line["kind"] == "suggestion"
+    assert any("petition" in r for r in line["reasons"])  # the override that decided
+    assert any(r.startswith("nearest example") for r in line["reasons"])
+
+
 def test_faq_ask(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, ["faq", "ask"], "lam cccd o dau\ngia vang hom nay\n")
     a, b = [json.loads(x) for x in out.splitlines()]
