@@ -111,8 +111,8 @@ class InboxWriter:
     """Group commit for the webhook path.
 
     Each request hands its event to one writer thread per process and waits; the thread
-    inserts everything waiting in one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING
-    and one commit, then wakes the requests. A request still gets its 200 only after its event
+    inserts everything waiting with one static INSERT ... ON CONFLICT DO NOTHING, executed for
+    the whole batch (insert_rows), and one commit, then wakes the requests. A request still gets its 200 only after its event
     is committed, but 60 concurrent requests cost one transaction instead of 60 — which is
     what keeps SQLite's write lock (and PostgreSQL's WAL flush) off the latency path.
     """

@@ -5,6 +5,8 @@ residents see in replies.
 """
 from __future__ import annotations
 
+from intents.taxonomy import KIND_LABELS, TICKET_KINDS
+
 # Honest statuses: forwarded is not rejected, closed is not fixed.
 STATUSES: dict[str, str] = {
     "draft": "Nháp (người dân chưa xác nhận)",
@@ -25,10 +27,7 @@ DONE_STATUSES = ("resolved", "answered", "rejected", "closed")
 # Ticket kinds that make tickets, and the two-letter prefix of their codes.
 KIND_PREFIX: dict[str, str] = {"complaint": "PA", "suggestion": "KN", "question": "HD"}
 PREFIX_KIND: dict[str, str] = {p: k for k, p in KIND_PREFIX.items()}
-TICKET_KIND_LABELS: dict[str, str] = {
-    "complaint": "Phản ánh",
-    "suggestion": "Kiến nghị",
-    "question": "Hỏi đáp",
-}
+# The desk shows the same kind labels the language layer names (one definition).
+TICKET_KIND_LABELS: dict[str, str] = {k: KIND_LABELS[k] for k in TICKET_KINDS}
 
 CHANNELS: dict[str, str] = {"zalo": "Zalo", "form": "Google Form"}
