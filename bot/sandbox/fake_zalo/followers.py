@@ -13,6 +13,7 @@ from intents.when import LOCAL_TZ
 
 
 def _tag_args(*keys: str) -> dict | Response:
+    """The JSON body when each of `keys` is a non-empty string; otherwise Zalo's -201 error."""
     body = json_body()
     if body is None or any(not isinstance(body.get(k), str) or not body[k] for k in keys):
         return error(-201, f"{', '.join(keys)} required")
