@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers.texts.words import BTN_FORWARDED, YOU, You
 from storage.messages import Reply
 
+
 def announcement(title: str, content: str, link: str | None) -> str:
     text = f"📢 {title}\n{content}"
     return text + (f"\n{link}" if link else "")

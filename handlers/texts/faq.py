@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers.texts.words import BTN_CANCEL, BTN_NO_THANKS, BTN_TO_OFFICER, MENU, YOU, You
 from storage.messages import Reply
 
+
 def faq_answer(answer: str, source: str | None) -> Reply:
     text = f"Dạ, phường xin trả lời:\n{answer}"
     if source:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers.texts.words import BTN_ERASE, BTN_ERASE_NO, BTN_ERASE_YES, MENU, YOU, You
 from storage.messages import Reply
 
+
 def privacy_summary(name: str | None, phone: str | None, address: str | None,
                     codes: list[str], group: str | None, notice_at: str | None) -> Reply:
     lines = [f"Dạ, phường đang lưu về {YOU}:"]
