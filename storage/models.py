@@ -46,7 +46,7 @@ class Resident(Base):
     last_interaction_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    # Consent: which version of the privacy notice (handlers/texts.py) the resident was first shown, when.
+    # Consent: which version of the privacy notice (handlers/texts/menu.py) the resident was first shown, when.
     privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
     privacy_notice_at: Mapped[datetime | None] = mapped_column(DateTime)
 

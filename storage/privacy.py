@@ -191,6 +191,19 @@ def erase(session: Session, subject: Subject, actor: str, *, keep_event_ids: tup
     zalo_ids = [r.zalo_user_id for r in subject.residents if r.zalo_user_id]
     ticket_ids = [t.id for t in subject.tickets]
 
+    _anonymise_tickets(session, subject, personal, actor, now, report)
+    if ticket_ids:
+        _redact_ticket_traces(session, ticket_ids, personal, report)
+    if zalo_ids:
+        _clear_zalo_traffic(session, zalo_ids, keep_event_ids, report)
+    _delete_residents(session, subject, personal, report)
+    session.flush()
+    return report
+
+
+def _anonymise_tickets(session: Session, subject: Subject, personal: list[str], actor: str,
+                       now: datetime, report: Erasure) -> None:
+    """Tickets stay for the statistics, without who sent them, where, or their photos."""
     for t in subject.tickets:
         personal_here = personal + [t.location_text or ""]
         for a in list(t.attachments):
@@ -207,35 +220,44 @@ def erase(session: Session, subject: Subject, actor: str, *, keep_event_ids: tup
                                 note="Đã xóa thông tin cá nhân của người gửi theo yêu cầu", at=now))
         report.codes.append(t.code)
 
-    if ticket_ids:
-        # Earlier versions of the text (audit trail of a "[Bổ sung]") and examples learned from it.
-        for ev in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids))):
-            ev.old_value, ev.new_value = redact(ev.old_value, personal), redact(ev.new_value, personal)
-            if ev.actor.startswith("resident:"):
-                ev.actor = "resident"
-        for ex in session.scalars(select(LearnedExample).where(LearnedExample.ticket_id.in_(ticket_ids))):
-            ex.text = redact(ex.text, personal) or ""
-        # Alerts to officers quoted the resident's text and location.
-        report.replies += session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.ticket_id.in_(ticket_ids),
-                   OutboundMessage.status.in_(FINISHED_OUTBOX), OutboundMessage.recipient_id != "")
-            .values(message={}, recipient_id="")
-            .execution_options(synchronize_session=False)).rowcount
-    if zalo_ids:
-        report.messages = session.execute(
-            update(InboundEvent)
-            .where(InboundEvent.user_key.in_(zalo_ids),
-                   (InboundEvent.status != "pending") | InboundEvent.id.in_(list(keep_event_ids) or [-1]))
-            .values(payload="", user_key=None, last_error=None)
-            .execution_options(synchronize_session=False)).rowcount
-        report.replies += session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.recipient_id.in_(zalo_ids),
-                   OutboundMessage.status.in_(FINISHED_OUTBOX))
-            .values(message={}, recipient_id="")
-            .execution_options(synchronize_session=False)).rowcount
 
+def _redact_ticket_traces(session: Session, ticket_ids: list[int], personal: list[str],
+                          report: Erasure) -> None:
+    # Earlier versions of the text (audit trail of a "[Bổ sung]") and examples learned from it.
+    for ev in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids))):
+        ev.old_value, ev.new_value = redact(ev.old_value, personal), redact(ev.new_value, personal)
+        if ev.actor.startswith("resident:"):
+            ev.actor = "resident"
+    for ex in session.scalars(select(LearnedExample).where(LearnedExample.ticket_id.in_(ticket_ids))):
+        ex.text = redact(ex.text, personal) or ""
+    # Alerts to officers quoted the resident's text and location.
+    report.replies += session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.ticket_id.in_(ticket_ids),
+               OutboundMessage.status.in_(FINISHED_OUTBOX), OutboundMessage.recipient_id != "")
+        .values(message={}, recipient_id="")
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def _clear_zalo_traffic(session: Session, zalo_ids: list[str], keep_event_ids: tuple[int, ...],
+                        report: Erasure) -> None:
+    """What the resident sent and what was sent to them, once handled or delivered."""
+    report.messages = session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.user_key.in_(zalo_ids),
+               (InboundEvent.status != "pending") | InboundEvent.id.in_(list(keep_event_ids) or [-1]))
+        .values(payload="", user_key=None, last_error=None)
+        .execution_options(synchronize_session=False)).rowcount
+    report.replies += session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.recipient_id.in_(zalo_ids),
+               OutboundMessage.status.in_(FINISHED_OUTBOX))
+        .values(message={}, recipient_id="")
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def _delete_residents(session: Session, subject: Subject, personal: list[str], report: Erasure) -> None:
+    """Referrals lose the link to the resident and their words; conversations and the resident go."""
     for r in subject.residents:
         for ref in session.scalars(select(Referral).where(Referral.resident_id == r.id)):
             ref.resident_id = None
@@ -245,8 +267,6 @@ def erase(session: Session, subject: Subject, actor: str, *, keep_event_ids: tup
             session.delete(conv)
         session.flush()  # tickets and referrals let go of the resident before it is deleted
         session.delete(r)
-    session.flush()
-    return report
 
 
 # --- retention ------------------------------------------------------------------------------

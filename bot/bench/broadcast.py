@@ -36,9 +36,37 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
     from bot.sandbox.fake_zalo.server import FakeZaloServer
     from bot.sandbox.fake_zalo.state import FakeZaloState
     from bot.settings import Settings
-    from handlers import announcements
-    from storage import db, outbox
-    from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
+
+    database_url = _prepare_database(database_url)
+    state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token="bench-access",
+                          refresh_token="bench-refresh", latency_ms=latency_ms,
+                          rate_limit_per_minute=limit)
+    _seed(state, residents)
+    settings = Settings(database_url=database_url, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                        zalo_oa_secret_key=OA_SECRET, zalo_oa_id=OA_ID, log_level="WARNING")
+    app = create_app(settings)
+    webhook = LiveServer(app).start()
+    fake = FakeZaloServer(state).start()
+    state.configure_webhook(webhook.url + "/webhooks/zalo", OA_SECRET, OA_ID)
+    state.echoes = echoes  # False: an OA not subscribed to oa_send_* (cut sends are resent)
+    env = _worker_env(database_url, fake.base_url, stale_seconds, echo_window_seconds)
+    try:
+        t0, t1, killed_at = _broadcast(state, env, residents, kill=kill, kill_at=kill_at, timeout=timeout)
+    finally:
+        fake.stop()
+        webhook.stop()
+        app.extensions["hts_inbox"].close()
+    measured = _figures(state, t1 - t0)
+    rate_per_min = measured["sent_total"] / (t1 - t0) * 60
+    return {
+        "residents": residents, "limit_per_minute": limit, "latency_ms": latency_ms,
+        "achieved_per_minute": round(rate_per_min), "fraction_of_limit": round(rate_per_min / limit, 3),
+        "killed": kill, "echoes": echoes, "sent_before_kill": killed_at, **measured,
+    }
+
+
+def _prepare_database(database_url: str | None) -> str:
+    from storage import db
 
     if database_url is None:
         from storage.migrate import upgrade
@@ -46,9 +74,16 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
         database_url = f"sqlite:///{tempfile.mkdtemp(prefix='hts-broadcast-')}/bench.db"
         upgrade(database_url)
     db.configure(database_url)
-    state = FakeZaloState(app_id=APP_ID, app_secret=APP_SECRET, access_token="bench-access",
-                          refresh_token="bench-refresh", latency_ms=latency_ms,
-                          rate_limit_per_minute=limit)
+    return database_url
+
+
+def _seed(state, residents: int) -> None:
+    """`residents` followers in tổ 1, in the fake and in the database, and one announcement to
+    the tổ whose sends are all due now."""
+    from handlers import announcements
+    from storage import db
+    from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
+
     now = utcnow()
     users = [f"8{i:017d}" for i in range(residents)]
     for u in users:
@@ -68,20 +103,25 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
         run_ = announcements.plan_run(s, a, a.next_run_at, min(noon, now))
         s.execute(OutboundMessage.__table__.update().where(
             OutboundMessage.announcement_run_id == run_.id).values(next_attempt_at=now))
-    settings = Settings(database_url=database_url, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
-                        zalo_oa_secret_key=OA_SECRET, zalo_oa_id=OA_ID, log_level="WARNING")
-    app = create_app(settings)
-    webhook = LiveServer(app).start()
-    fake = FakeZaloServer(state).start()
-    state.configure_webhook(webhook.url + "/webhooks/zalo", OA_SECRET, OA_ID)
-    state.echoes = echoes  # False: an OA not subscribed to oa_send_* (cut sends are resent)
+
+
+def _worker_env(database_url: str, fake_url: str, stale_seconds: int, echo_window_seconds: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "HTS_", "OUTBOX_"))}
     env.update(DATABASE_URL=database_url, ZALO_APP_ID=APP_ID, ZALO_APP_SECRET=APP_SECRET,
                ZALO_OA_SECRET_KEY=OA_SECRET, ZALO_OA_ID=OA_ID, ZALO_ACCESS_TOKEN="bench-access",
-               ZALO_REFRESH_TOKEN="bench-refresh", ZALO_API_BASE=fake.base_url,
-               ZALO_OAUTH_BASE=fake.base_url, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
+               ZALO_REFRESH_TOKEN="bench-refresh", ZALO_API_BASE=fake_url,
+               ZALO_OAUTH_BASE=fake_url, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
                OUTBOX_STALE_SECONDS=str(stale_seconds),
                OUTBOX_ECHO_WINDOW_SECONDS=str(echo_window_seconds))
+    return env
+
+
+def _broadcast(state, env: dict, residents: int, *, kill: bool, kill_at: float,
+               timeout: float) -> tuple[float, float, int | None]:
+    """Run the worker until every send settled, killing it with -9 at `kill_at` of the way and
+    restarting it. Returns (first send, last settled, sends before the kill)."""
+    from storage import db
+    from storage.models import OutboundMessage
 
     def start():
         return subprocess.Popen([sys.executable, "-m", "bot", "worker", "--no-scheduler"], cwd=ROOT, env=env)
@@ -95,29 +135,32 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
                 OutboundMessage.status.in_(("pending", "sending", "unknown"))))
 
     killed_at = None
-    try:
+    worker = start()
+    while sent() == 0:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    if kill:
+        while sent() < residents * kill_at:
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGKILL)  # kill -9 mid-broadcast
+        worker.wait()
+        killed_at = sent()
+        time.sleep(1.0)
         worker = start()
-        while sent() == 0:
-            time.sleep(0.05)
-        t0 = time.monotonic()
-        if kill:
-            while sent() < residents * kill_at:
-                time.sleep(0.02)
-            worker.send_signal(signal.SIGKILL)  # kill -9 mid-broadcast
-            worker.wait()
-            killed_at = sent()
-            time.sleep(1.0)
-            worker = start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and unfinished():
-            time.sleep(0.2)
-        t1 = time.monotonic()  # first send to last settled: includes the kill and the restart
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
-    finally:
-        fake.stop()
-        webhook.stop()
-        app.extensions["hts_inbox"].close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and unfinished():
+        time.sleep(0.2)
+    t1 = time.monotonic()  # first send to last settled: includes the kill and the restart
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(30)
+    return t0, t1, killed_at
+
+
+def _figures(state, seconds: float) -> dict:
+    """What reached whom, from the fake's log and the outbox."""
+    from storage import db, outbox
+    from storage.models import OutboundMessage
+
     messages = state.messages()
     per_user = Counter(m.user_id for m in messages)
     with db.session_scope() as s:
@@ -127,12 +170,9 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
             OutboundMessage.status == "failed").group_by(OutboundMessage.reason)).all())
         cut = dict(s.execute(select(OutboundMessage.reason, func.count()).where(
             OutboundMessage.unknown_sends > 0).group_by(OutboundMessage.reason)).all())
-    rate_per_min = len(messages) / (t1 - t0) * 60
     stats = state.stats()
     return {
-        "residents": residents, "limit_per_minute": limit, "latency_ms": latency_ms,
-        "achieved_per_minute": round(rate_per_min), "fraction_of_limit": round(rate_per_min / limit, 3),
-        "killed": kill, "echoes": echoes, "sent_before_kill": killed_at, "sent_total": len(messages),
+        "sent_total": len(messages),
         "residents_reached": len(per_user), "duplicates": len(messages) - len(per_user),
         "outbox": statuses, "failed_by_reason": reasons,
         # sends the kill cut (in flight, delivered or not): how they ended
@@ -140,7 +180,7 @@ def run(residents: int = 10000, limit: int = 4000, latency_ms: int = 50, *, kill
         "cut_sent_again": sum(cut.values()) - cut.get(outbox.CONFIRMED_BY_ECHO, 0),
         "echoes_delivered": stats.get("echoes_delivered", 0),
         "rate_limited_by_fake": stats.get("rate_limited", 0),
-        "seconds": round(t1 - t0, 1),
+        "seconds": round(seconds, 1),
     }
 
 

@@ -106,83 +106,111 @@ def _fail(message: str) -> int:
 
 
 def cmd_announce(args) -> int:
-    from bot.cli.wording import ANNOUNCEMENT_STATES, label, reach_lines, repeat_label
-    from handlers.announcements import next_run, parse_repeat, reach, run_due, runs_of, to_local, to_utc
+    settings = load()
+    actions = {"create": _announce_create, "list": _announce_list, "send-now": _announce_send_now,
+               "reach": _announce_reach}
+    return actions[args.action](args, settings)
+
+
+def _announce_create(args, settings) -> int:
+    from bot.cli.wording import repeat_label
+    from handlers.announcements import next_run, parse_repeat, to_local, to_utc
     from intents.when import WhenError, parse_when
     from storage.db import session_scope
     from storage.models import Announcement, ResidentialGroup, utcnow
     from storage.tickets import local_now
 
-    settings = load()
     now_local = local_now().replace(tzinfo=None, second=0, microsecond=0)
-    if args.action == "create":
-        if not args.title or not args.content:
-            return _fail("Cần --title (tiêu đề) và --content (nội dung) của thông báo.")
-        try:
-            parse_repeat(args.repeat)  # refuse a bad rule now, not at send time
-        except ValueError as exc:
-            return _fail(f"--repeat: {exc}")
-        try:
-            at = parse_when(args.at, now_local) if args.at else None
-        except WhenError as exc:
-            return _fail(f"--at: {exc}")
-        if at is not None and at < now_local:
-            return _fail(f"--at: {at:%H:%M %d/%m/%Y} đã qua (bây giờ là {now_local:%H:%M %d/%m/%Y}, "
-                         "giờ Việt Nam). Bỏ --at để gửi ngay.")
-        codes = [t.strip().upper() for t in args.groups.split(",") if t.strip()] if args.groups else ["*"]
-        with session_scope() as s:
-            known = list(s.scalars(select(ResidentialGroup.code).order_by(ResidentialGroup.code)))
-        unknown = [c for c in codes if c != "*" and c not in {k.upper() for k in known}]
-        if unknown:
-            have = ", ".join(known) if known else "chưa có tổ nào"
-            return _fail(f"Không có tổ {', '.join(unknown)}. Các tổ đã có: {have}. "
-                         "Thêm tổ bằng `./dev groups add --code <mã> --name \"Tổ dân phố …\"`.")
-        try:
-            link = _image_link(settings, args.link)
-        except ValueError as exc:
-            return _fail(str(exc))
-        first = to_utc(at) if at else (to_utc(next_run(args.repeat, now_local)) if args.repeat else utcnow())
-        with session_scope() as s:
-            ann = Announcement(title=args.title, content=args.content, link=link, targets=codes,
-                               next_run_at=first, repeat=args.repeat, status="scheduled", created_by="cli")
-            s.add(ann)
-            s.flush()
-            print(f"Đã tạo thông báo #{ann.id}, gửi lúc {to_local(first):%d/%m/%Y %H:%M} (giờ Việt Nam)"
-                  f"{', ' + repeat_label(args.repeat) if args.repeat else ''}.")
-        return 0
+    if not args.title or not args.content:
+        return _fail("Cần --title (tiêu đề) và --content (nội dung) của thông báo.")
+    try:
+        parse_repeat(args.repeat)  # refuse a bad rule now, not at send time
+    except ValueError as exc:
+        return _fail(f"--repeat: {exc}")
+    try:
+        at = parse_when(args.at, now_local) if args.at else None
+    except WhenError as exc:
+        return _fail(f"--at: {exc}")
+    if at is not None and at < now_local:
+        return _fail(f"--at: {at:%H:%M %d/%m/%Y} đã qua (bây giờ là {now_local:%H:%M %d/%m/%Y}, "
+                     "giờ Việt Nam). Bỏ --at để gửi ngay.")
+    codes = [t.strip().upper() for t in args.groups.split(",") if t.strip()] if args.groups else ["*"]
     with session_scope() as s:
-        if args.action == "list":
-            rows = list(s.scalars(select(Announcement).order_by(Announcement.id)))
-            if not rows:
-                print("Chưa có thông báo nào. Tạo bằng `./dev announce create --title … --content … "
-                      "[--at \"thứ 6 15h30\"]`.")
-                return 0
-            print(f"{'số':<5} {'trạng thái':<13} {'lần gửi tới (giờ VN)':<21} {'lặp lại':<28} "
-                  f"{'tổ':<10} tiêu đề")
-            for a in rows:
-                when = f"{to_local(a.next_run_at):%d/%m/%Y %H:%M}" if a.next_run_at else "-"
-                targets = "tất cả" if "*" in (a.targets or ["*"]) else ",".join(a.targets)
-                print(f"#{a.id:<4} {label(ANNOUNCEMENT_STATES, a.status):<13} {when:<21} "
-                      f"{repeat_label(a.repeat):<28} {targets:<10} {a.title}")
-        elif args.action == "send-now":
-            ann = s.get(Announcement, args.id) if args.id else None
-            if ann is None:
-                return _fail("Cần --id của một thông báo có trong `./dev announce list`.")
-            ann.next_run_at, ann.status = utcnow(), "scheduled"
-            s.flush()
-            planned = run_due(s)
-            print(f"Đã lập danh sách gửi cho thông báo #{ann.id} ({len(planned)} lượt gửi); "
-                  "tiến trình serve/worker gửi đi ngay.")
-        elif args.action == "reach":
-            try:
-                runs = runs_of(s, args.id, args.month)
-            except ValueError:
-                return _fail(f"--month «{args.month}»: gõ năm-tháng, ví dụ 2026-12.")
-            result = reach(s, runs)
-            if args.json:
-                print(json.dumps(result, ensure_ascii=False))
-            else:
-                print("\n".join(reach_lines(result)))
+        known = list(s.scalars(select(ResidentialGroup.code).order_by(ResidentialGroup.code)))
+    unknown = [c for c in codes if c != "*" and c not in {k.upper() for k in known}]
+    if unknown:
+        have = ", ".join(known) if known else "chưa có tổ nào"
+        return _fail(f"Không có tổ {', '.join(unknown)}. Các tổ đã có: {have}. "
+                     "Thêm tổ bằng `./dev groups add --code <mã> --name \"Tổ dân phố …\"`.")
+    try:
+        link = _image_link(settings, args.link)
+    except ValueError as exc:
+        return _fail(str(exc))
+    first = to_utc(at) if at else (to_utc(next_run(args.repeat, now_local)) if args.repeat else utcnow())
+    with session_scope() as s:
+        ann = Announcement(title=args.title, content=args.content, link=link, targets=codes,
+                           next_run_at=first, repeat=args.repeat, status="scheduled", created_by="cli")
+        s.add(ann)
+        s.flush()
+        print(f"Đã tạo thông báo #{ann.id}, gửi lúc {to_local(first):%d/%m/%Y %H:%M} (giờ Việt Nam)"
+              f"{', ' + repeat_label(args.repeat) if args.repeat else ''}.")
+    return 0
+
+
+def _announce_list(args, settings) -> int:
+    from bot.cli.wording import ANNOUNCEMENT_STATES, label, repeat_label
+    from handlers.announcements import to_local
+    from storage.db import session_scope
+    from storage.models import Announcement
+
+    with session_scope() as s:
+        rows = list(s.scalars(select(Announcement).order_by(Announcement.id)))
+        if not rows:
+            print("Chưa có thông báo nào. Tạo bằng `./dev announce create --title … --content … "
+                  "[--at \"thứ 6 15h30\"]`.")
+            return 0
+        print(f"{'số':<5} {'trạng thái':<13} {'lần gửi tới (giờ VN)':<21} {'lặp lại':<28} "
+              f"{'tổ':<10} tiêu đề")
+        for a in rows:
+            when = f"{to_local(a.next_run_at):%d/%m/%Y %H:%M}" if a.next_run_at else "-"
+            targets = "tất cả" if "*" in (a.targets or ["*"]) else ",".join(a.targets)
+            print(f"#{a.id:<4} {label(ANNOUNCEMENT_STATES, a.status):<13} {when:<21} "
+                  f"{repeat_label(a.repeat):<28} {targets:<10} {a.title}")
+    return 0
+
+
+def _announce_send_now(args, settings) -> int:
+    from handlers.announcements import run_due
+    from storage.db import session_scope
+    from storage.models import Announcement, utcnow
+
+    with session_scope() as s:
+        ann = s.get(Announcement, args.id) if args.id else None
+        if ann is None:
+            return _fail("Cần --id của một thông báo có trong `./dev announce list`.")
+        ann.next_run_at, ann.status = utcnow(), "scheduled"
+        s.flush()
+        planned = run_due(s)
+        print(f"Đã lập danh sách gửi cho thông báo #{ann.id} ({len(planned)} lượt gửi); "
+              "tiến trình serve/worker gửi đi ngay.")
+    return 0
+
+
+def _announce_reach(args, settings) -> int:
+    from bot.cli.wording import reach_lines
+    from handlers.announcements import reach, runs_of
+    from storage.db import session_scope
+
+    with session_scope() as s:
+        try:
+            runs = runs_of(s, args.id, args.month)
+        except ValueError:
+            return _fail(f"--month «{args.month}»: gõ năm-tháng, ví dụ 2026-12.")
+        result = reach(s, runs)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print("\n".join(reach_lines(result)))
     return 0
 
 

@@ -35,14 +35,7 @@ FORMS_POST_WAIT_SECONDS = 0.5
 
 def cmd_forms_post(args) -> int:
     """Sign and post a sample Google Form submission, as the Apps Script does (sandbox, tests)."""
-    import time
-    from pathlib import Path
-
-    import requests
-
     from bot.sandbox import setup as sandbox
-    from bot.settings import ROOT
-    from webhooks.signature import hmac_sha256
 
     settings = load(database=False)  # posts over HTTP: no database needed here
     try:  # the sandbox `serve` running in another terminal: its address and its forms secret
@@ -56,19 +49,45 @@ def cmd_forms_post(args) -> int:
             "cấu hình gì) rồi chạy lại lệnh này. Máy thật: đặt FORMS_SHARED_SECRET=<chuỗi ngẫu nhiên> "
             "trong .env, khởi động lại `./dev serve`, rồi chạy lại (hoặc thêm --secret <chuỗi đó>).\n")
         return 2
-    path = Path(args.file)
+    raw = _read_form_file(args.file)
+    if raw is None:
+        return 2
+    url = args.url or info.get("forms_url") or f"http://127.0.0.1:{settings.port}/webhooks/forms"
+    posted = _post_until_coded(url, secret, raw)
+    if posted is None:
+        return 1
+    return _say_how_the_post_went(*posted)
+
+
+def _read_form_file(name: str) -> bytes | None:
+    """The submission's bytes, checked to be JSON; None (and why, on stderr) when they are not."""
+    from pathlib import Path
+
+    from bot.settings import ROOT
+
+    path = Path(name)
     if not path.is_absolute() and not path.exists():
-        path = ROOT / args.file
+        path = ROOT / name
     try:
         raw = path.read_bytes()
         json.loads(raw)
     except OSError:
-        sys.stderr.write(f"Không đọc được tệp {args.file}.\n")
-        return 2
+        sys.stderr.write(f"Không đọc được tệp {name}.\n")
+        return None
     except ValueError as exc:
-        sys.stderr.write(f"{args.file}: không phải JSON hợp lệ ({exc}).\n")
-        return 2
-    url = args.url or info.get("forms_url") or f"http://127.0.0.1:{settings.port}/webhooks/forms"
+        sys.stderr.write(f"{name}: không phải JSON hợp lệ ({exc}).\n")
+        return None
+    return raw
+
+
+def _post_until_coded(url: str, secret: str, raw: bytes):
+    """(response, its JSON body, whether it was posted again); None when the service is not up."""
+    import time
+
+    import requests
+
+    from webhooks.signature import hmac_sha256
+
     # As the Apps Script does: the service stores the answer and makes its ticket a moment later,
     # so post the same answer again (one ticket per response) until the answer carries the code.
     waited = False
@@ -80,7 +99,7 @@ def cmd_forms_post(args) -> int:
                 "X-Hts-Signature": hmac_sha256(secret, stamp.encode(), b".", raw)})
         except requests.RequestException:
             sys.stderr.write(f"Không kết nối được {url}: dịch vụ có đang chạy không? (`./dev serve`)\n")
-            return 1
+            return None
         try:
             body = resp.json()
         except ValueError:
@@ -89,6 +108,10 @@ def cmd_forms_post(args) -> int:
             break
         waited = True
         time.sleep(FORMS_POST_WAIT_SECONDS)
+    return resp, body, waited
+
+
+def _say_how_the_post_went(resp, body: dict, waited: bool) -> int:
     if resp.status_code == 200:
         if body.get("code") and not waited:  # known at the first post: sent before
             print(f"Câu trả lời này đã được nhận trước đó (phiếu {body['code']}): không tạo phiếu thứ hai.")

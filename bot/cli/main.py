@@ -22,13 +22,9 @@ def cmd_migrate(args) -> int:
 
 def cmd_serve(args) -> int:
     """Web plus an in-process worker and scheduler: the embedded default for one server."""
-    import signal
-    import threading
-
     from werkzeug.serving import make_server
 
     from bot import logs
-    from bot.sandbox import setup as sandbox
     from bot.app import create_app
     from bot.runtime.process import Runtime
     from storage import db
@@ -43,18 +39,13 @@ def cmd_serve(args) -> int:
         return 2
     upgrade(settings.database_url)
     db.configure(settings.database_url)
-    fakes = []
-    if not settings.zalo_configured:
-        settings, fake = sandbox.start(settings, f"http://127.0.0.1:{port}")
-        fakes.append(fake)
-    if not settings.sheet_id:
-        settings, fake = sandbox.start_sheets(settings)
-        fakes.append(fake)
+    settings, fakes = _start_fakes(settings, port)
     runtime = Runtime(settings)
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
     console = len(fakes) == 2  # the officers' console needs both fakes: the full sandbox only
     if console:
         from bot.sandbox import console as sandbox_console
+        from bot.sandbox import setup as sandbox
 
         sandbox_console.install(app, settings, sandbox.read_info(settings.sandbox_file))
     try:
@@ -65,6 +56,30 @@ def cmd_serve(args) -> int:
             fake.stop()
         return 2
     runtime.start()
+    _say_where_it_runs(port, fakes, console)
+    _serve_until_signalled(server)
+    runtime.stop()
+    for fake in fakes:
+        fake.stop()
+    return 0
+
+
+def _start_fakes(settings, port: int):
+    """Stand-ins for whatever is not configured: the fake Zalo, the fake sheet. Returns the
+    settings pointing at them, and the fakes to stop."""
+    from bot.sandbox import setup as sandbox
+
+    fakes = []
+    if not settings.zalo_configured:
+        settings, fake = sandbox.start(settings, f"http://127.0.0.1:{port}")
+        fakes.append(fake)
+    if not settings.sheet_id:
+        settings, fake = sandbox.start_sheets(settings)
+        fakes.append(fake)
+    return settings, fakes
+
+
+def _say_where_it_runs(port: int, fakes: list, console: bool) -> None:
     mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
     print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
     if fakes:
@@ -72,6 +87,13 @@ def cmd_serve(args) -> int:
     if console:
         print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
               f"http://127.0.0.1:{port}/console", flush=True)
+
+
+def _serve_until_signalled(server) -> None:
+    """Serve until SIGINT or SIGTERM; the server shuts down from another thread, as it must."""
+    import signal
+    import threading
+
     stop = threading.Event()
 
     def _shutdown(*_):
@@ -82,10 +104,6 @@ def cmd_serve(args) -> int:
     signal.signal(signal.SIGINT, _shutdown)
     signal.signal(signal.SIGTERM, _shutdown)
     server.serve_forever()
-    runtime.stop()
-    for fake in fakes:
-        fake.stop()
-    return 0
 
 
 def _port_free(host: str, port: int) -> bool:

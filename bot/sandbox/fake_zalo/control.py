@@ -13,12 +13,37 @@ from bot.sandbox.fake_zalo.state import FakeZaloState
 
 def register(app: Flask, state: FakeZaloState) -> None:
     """Unauthenticated endpoints for tests, the sandbox and a terminal chat client."""
+    _register_inspection(app, state)
+    _register_faults(app, state)
+    _register_people(app, state)
+    _register_media(app, state)
+    _register_webhook(app, state)
+
+
+def _register_inspection(app: Flask, state: FakeZaloState) -> None:
+    """What the fake has seen and holds: sent messages, counters, the current tokens."""
 
     @app.get("/_fake/messages")
     def fake_messages():
         after = request.args.get("after_id", "0")
         return jsonify([m.to_json() for m in state.messages(request.args.get("user_id") or None,
                                                               int(after) if after.isdigit() else 0)])
+
+    @app.get("/_fake/stats")
+    def fake_stats():
+        return jsonify(state.stats())
+
+    @app.get("/_fake/tokens")
+    def fake_tokens():
+        """The current pair, so a sandbox started after a rotation can pick it up."""
+        with state.lock:
+            return jsonify({"access_token": state.access_token, "refresh_token": state.refresh_token,
+                            "app_id": state.app_id})
+
+
+def _register_faults(app: Flask, state: FakeZaloState) -> None:
+    """Faults to inject, a reset, and how the fake behaves: failures, expired tokens, latency, rate
+    limits."""
 
     @app.post("/_fake/fail")
     def fake_fail():
@@ -42,6 +67,24 @@ def register(app: Flask, state: FakeZaloState) -> None:
     def fake_reset():
         state.reset(tokens=bool((json_body() or {}).get("tokens")))
         return jsonify({"ok": True})
+
+    @app.post("/_fake/config")
+    def fake_config():
+        body = json_body() or {}
+        with state.lock:
+            if body.get("oa_type") in ("normal", "government"):
+                state.oa_type = body["oa_type"]
+            if "latency_ms" in body:
+                state.latency_ms = int(body["latency_ms"])
+            if "rate_limit_per_minute" in body:
+                state.rate_limit_per_minute = int(body["rate_limit_per_minute"])
+            if "group_package_expired" in body:
+                state.group_package_expired = bool(body["group_package_expired"])
+        return jsonify({"ok": True, **state.stats()})
+
+
+def _register_people(app: Flask, state: FakeZaloState) -> None:
+    """Followers, groups, and what they or an officer do in the Zalo app."""
 
     @app.post("/_fake/interaction")
     def fake_interaction():
@@ -70,19 +113,16 @@ def register(app: Flask, state: FakeZaloState) -> None:
                                    package_expired=bool(body.get("package_expired", False)))
         return jsonify({"ok": True, "group_id": group_id})
 
-    @app.post("/_fake/config")
-    def fake_config():
+    @app.post("/_fake/officer_message")
+    def fake_officer_message():
         body = json_body() or {}
-        with state.lock:
-            if body.get("oa_type") in ("normal", "government"):
-                state.oa_type = body["oa_type"]
-            if "latency_ms" in body:
-                state.latency_ms = int(body["latency_ms"])
-            if "rate_limit_per_minute" in body:
-                state.rate_limit_per_minute = int(body["rate_limit_per_minute"])
-            if "group_package_expired" in body:
-                state.group_package_expired = bool(body["group_package_expired"])
-        return jsonify({"ok": True, **state.stats()})
+        if not body.get("user_id") or not body.get("text"):
+            return jsonify({"ok": False, "error": "user_id and text required"}), 400
+        return jsonify({"ok": True, "msg_id": state.officer_message(str(body["user_id"]), str(body["text"]))})
+
+
+def _register_media(app: Flask, state: FakeZaloState) -> None:
+    """Photos a resident sends, hosted as Zalo's CDN would."""
 
     @app.post("/_fake/media")
     def fake_media_upload():
@@ -107,6 +147,10 @@ def register(app: Flask, state: FakeZaloState) -> None:
             return jsonify({"ok": False, "error": "no such photo"}), 404
         return Response(item[0], mimetype=item[1])
 
+
+def _register_webhook(app: Flask, state: FakeZaloState) -> None:
+    """Where and how the fake posts its webhooks."""
+
     @app.post("/_fake/webhook")
     def fake_webhook():
         """{"url", "secret", "oa_id"?, "echoes"? (false: not subscribed to oa_send_*),
@@ -119,21 +163,3 @@ def register(app: Flask, state: FakeZaloState) -> None:
             if "echo_delay_ms" in body:
                 state.echo_delay_ms = int(body["echo_delay_ms"])
         return jsonify({"ok": True})
-
-    @app.post("/_fake/officer_message")
-    def fake_officer_message():
-        body = json_body() or {}
-        if not body.get("user_id") or not body.get("text"):
-            return jsonify({"ok": False, "error": "user_id and text required"}), 400
-        return jsonify({"ok": True, "msg_id": state.officer_message(str(body["user_id"]), str(body["text"]))})
-
-    @app.get("/_fake/stats")
-    def fake_stats():
-        return jsonify(state.stats())
-
-    @app.get("/_fake/tokens")
-    def fake_tokens():
-        """The current pair, so a sandbox started after a rotation can pick it up."""
-        with state.lock:
-            return jsonify({"access_token": state.access_token, "refresh_token": state.refresh_token,
-                            "app_id": state.app_id})

@@ -12,7 +12,23 @@ from bot.sandbox.fake_zalo.state import FakeZaloState
 from intents.when import LOCAL_TZ
 
 
+def _tag_args(*keys: str) -> dict | Response:
+    """The JSON body when each of `keys` is a non-empty string; otherwise Zalo's -201 error."""
+    body = json_body()
+    if body is None or any(not isinstance(body.get(k), str) or not body[k] for k in keys):
+        return error(-201, f"{', '.join(keys)} required")
+    return body
+
+
 def register(app: Flask, state: FakeZaloState) -> None:
+    _register_users(app, state)
+    _register_tags(app, state)
+    _register_quota(app, state)
+
+
+def _register_users(app: Flask, state: FakeZaloState) -> None:
+    """A follower's details, and the follower list (optionally by tag)."""
+
     @app.get(USER_DETAIL)
     def user_detail():
         data = data_param()
@@ -56,11 +72,9 @@ def register(app: Flask, state: FakeZaloState) -> None:
         return ok({"total": len(users), "count": len(page), "offset": offset,
                     "users": [{"user_id": u.user_id} for u in page]})
 
-    def _tag_args(*keys: str) -> dict | Response:
-        body = json_body()
-        if body is None or any(not isinstance(body.get(k), str) or not body[k] for k in keys):
-            return error(-201, f"{', '.join(keys)} required")
-        return body
+
+def _register_tags(app: Flask, state: FakeZaloState) -> None:
+    """Tagging followers, and the OA's tags."""
 
     @app.post(TAG_FOLLOWER)
     def tag_follower():
@@ -106,6 +120,10 @@ def register(app: Flask, state: FakeZaloState) -> None:
     def get_tags():
         with state.lock:
             return ok(sorted(state.tags))
+
+
+def _register_quota(app: Flask, state: FakeZaloState) -> None:
+    """How many free replies a follower's last interaction still allows."""
 
     @app.post(QUOTA)
     def quota():

@@ -11,56 +11,66 @@ from bot.sandbox.fake_zalo.facts import (CS_V3, FREE_REPLIES_PER_WINDOW, FREE_RE
 from bot.sandbox.fake_zalo.state import FakeUser, FakeZaloState
 
 
-def register(app: Flask, state: FakeZaloState) -> None:
-    def _check_recipient_user(user_id: Any, *, window: bool) -> tuple[int, FakeUser | None, bool]:
-        """(error code or 0, user, billed)."""
-        with state.lock:
-            user = state.users.get(str(user_id)) if user_id else None
-            if user is None or not user.is_follower:
-                return -213, None, False
-            if not window:
-                return 0, user, False
-            if user.last_interaction is None:
-                return -230, None, False
-            age = state.clock() - user.last_interaction
-            if age > REPLY_WINDOW:
-                return -230, None, False
-            return 0, user, age > FREE_REPLY_WINDOW
+def _check_recipient_user(state: FakeZaloState, user_id: Any, *,
+                          window: bool) -> tuple[int, FakeUser | None, bool]:
+    """(error code or 0, user, billed)."""
+    with state.lock:
+        user = state.users.get(str(user_id)) if user_id else None
+        if user is None or not user.is_follower:
+            return -213, None, False
+        if not window:
+            return 0, user, False
+        if user.last_interaction is None:
+            return -230, None, False
+        age = state.clock() - user.last_interaction
+        if age > REPLY_WINDOW:
+            return -230, None, False
+        return 0, user, age > FREE_REPLY_WINDOW
 
-    def _send_to_user(path: str, *, window: bool) -> Response:
-        body = json_body()
-        if body is None:
-            return error(-201, "Body must be a JSON object")
-        recipient = body.get("recipient")
-        user_id = recipient.get("user_id") if isinstance(recipient, dict) else None
-        if not user_id or not isinstance(user_id, str):
-            return error(-201, "recipient.user_id is required")
+
+def _send_to_user(state: FakeZaloState, path: str, *, window: bool) -> Response:
+    body = json_body()
+    if body is None:
+        return error(-201, "Body must be a JSON object")
+    recipient = body.get("recipient")
+    user_id = recipient.get("user_id") if isinstance(recipient, dict) else None
+    if not user_id or not isinstance(user_id, str):
+        return error(-201, "recipient.user_id is required")
+    with state.lock:
+        problem = check_message(body.get("message"), state.uploads)
+    if problem:
+        return error(-201, problem)
+    code, user, billed = _check_recipient_user(state, user_id, window=window)
+    if code:
+        return error(code)
+    sent = state.record(path, body["message"], user_id=user_id, billed=billed)
+    data: dict[str, Any] = {"message_id": sent.message_id, "user_id": user_id}
+    if path == CS_V3:
         with state.lock:
-            problem = check_message(body.get("message"), state.uploads)
-        if problem:
-            return error(-201, problem)
-        code, user, billed = _check_recipient_user(user_id, window=window)
-        if code:
-            return error(code)
-        sent = state.record(path, body["message"], user_id=user_id, billed=billed)
-        data: dict[str, Any] = {"message_id": sent.message_id, "user_id": user_id}
-        if path == CS_V3:
-            with state.lock:
-                user.replies_since_interaction += 1
-                remain = max(0, FREE_REPLIES_PER_WINDOW - user.replies_since_interaction)
-            data["quota"] = {"quota_type": "sub_quota" if billed else "reply",
-                             "remain": remain, "total": FREE_REPLIES_PER_WINDOW}
-        return ok(data)
+            user.replies_since_interaction += 1
+            remain = max(0, FREE_REPLIES_PER_WINDOW - user.replies_since_interaction)
+        data["quota"] = {"quota_type": "sub_quota" if billed else "reply",
+                         "remain": remain, "total": FREE_REPLIES_PER_WINDOW}
+    return ok(data)
+
+
+def register(app: Flask, state: FakeZaloState) -> None:
+    _register_user_messages(app, state)
+    _register_group_messages(app, state)
+
+
+def _register_user_messages(app: Flask, state: FakeZaloState) -> None:
+    """Messages to one follower: cs (v3), v2, promotion."""
 
     @app.post(CS_V3)
     def message_cs():
         if state.oa_type == "government":
             return error(-235)
-        return _send_to_user(CS_V3, window=True)
+        return _send_to_user(state, CS_V3, window=True)
 
     @app.post(MESSAGE_V2)
     def message_v2():
-        return _send_to_user(MESSAGE_V2, window=True)
+        return _send_to_user(state, MESSAGE_V2, window=True)
 
     @app.post(PROMOTION_V3)
     def message_promotion():
@@ -68,7 +78,11 @@ def register(app: Flask, state: FakeZaloState) -> None:
         # for), but never at night.
         if state.is_night():
             return error(-234)
-        return _send_to_user(PROMOTION_V3, window=False)
+        return _send_to_user(state, PROMOTION_V3, window=False)
+
+
+def _register_group_messages(app: Flask, state: FakeZaloState) -> None:
+    """Messages to a Zalo group the OA is in."""
 
     @app.post(GROUP_V3)
     def message_group():

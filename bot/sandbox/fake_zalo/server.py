@@ -23,7 +23,14 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
     app = Flask("fake_zalo")
     app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
     app.extensions["fake_zalo_state"] = state
+    _register_edge(app, state)
+    _register_after_delivery(app, state)
+    for area in (messages, followers, uploads, oauth, control):
+        area.register(app, state)
+    return app
 
+
+def _register_edge(app: Flask, state: FakeZaloState) -> None:
     @app.before_request
     def _edge():
         """Counting, latency, injected failures and the rate limit, in that order."""
@@ -57,6 +64,8 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
                 return error(code)
         return None
 
+
+def _register_after_delivery(app: Flask, state: FakeZaloState) -> None:
     @app.after_request
     def _after_delivery(response: Response) -> Response:
         """Failures injected after_delivery: only once the message really went out."""
@@ -83,10 +92,6 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
             return Response("", status=500)  # never reaches the client
         return Response("<html><body>Bad gateway</body></html>", status=rule.http_status,
                         mimetype="text/html")
-
-    for area in (messages, followers, uploads, oauth, control):
-        area.register(app, state)
-    return app
 
 
 class _KeepUnderscoreHeaders(WSGIRequestHandler):
