@@ -11,26 +11,44 @@ _CODE = re.compile(r"\b([a-z]{2})\s*[-_./ ]?\s*(\d{4})\s*[-_./ ]?\s*(\d{1,8})\b"
 _LOOKUP_WORDS = re.compile(r"^\s*(tra\s*cuu|tracuu|tra|kiem\s*tra|xem|tien\s*do)\b")
 _PUNCT = re.compile(r"[^\w\s-]+")
 
-# Whole-message phrases (folded). Short on purpose: they only count when they are (nearly)
-# the whole message, so "toi khong huy duoc the" is not a cancel.
+# Button titles, by the command a tap on one means: their one definition (handlers/texts/words.py
+# shows them to residents). A tap comes back as its title's text, so every title is also read
+# here, folded, as one of its command's phrases.
+BUTTON_TITLES: dict[str, tuple[str, ...]] = {
+    "menu_report": ("Phản ánh",),
+    "menu_suggest": ("Kiến nghị",),
+    "menu_ask": ("Hỏi đáp",),
+    "menu_lookup": ("Tra cứu",),
+    "no_photo": ("Không có ảnh",),
+    "skip_location": ("Bỏ qua",),
+    "submit": ("Gửi phản ánh", "Gửi kiến nghị", "Gửi câu hỏi"),
+    "edit": ("Sửa lại",),
+    "cancel": ("Hủy",),
+    "to_officer": ("Chuyển cán bộ",),
+    "no_thanks": ("Không cần",),
+}
+
+# What residents type instead of tapping (folded). Short on purpose: they only count when they
+# are (nearly) the whole message, so "toi khong huy duoc the" is not a cancel.
 PHRASES: dict[str, tuple[str, ...]] = {
-    "cancel": ("huy", "huy bo", "thoi", "thoi khong gui", "khong gui nua", "dung lai", "cancel"),
+    "cancel": ("huy bo", "thoi", "thoi khong gui", "khong gui nua", "dung lai", "cancel"),
     "submit": (
-        "gui phan anh", "gui kien nghi", "gui cau hoi", "gui", "gui di", "dong y", "xac nhan",
+        "gui", "gui di", "dong y", "xac nhan",
         "dung roi", "ok", "oke", "co", "co gui", "yes", "gui luon", "gui ngay", "dong y gui",
     ),
-    "edit": ("sua lai", "sua", "sua noi dung", "viet lai"),
-    "no_photo": ("khong co anh", "ko co anh", "k co anh", "khong anh", "khong co", "ko co", "khong"),
-    "skip_location": ("bo qua", "khong ro", "khong biet"),
-    "menu_report": ("phan anh", "toi muon phan anh", "gui phan anh moi"),
-    "menu_suggest": ("kien nghi", "de xuat", "toi muon kien nghi", "gop y"),
-    "menu_ask": ("hoi dap", "hoi", "toi muon hoi", "hoi thu tuc"),
-    "menu_lookup": ("tra cuu", "tra cuu phieu", "xem tien do", "tien do"),
-    "to_officer": ("chuyen can bo", "chuyen cho can bo", "gap can bo", "hoi can bo"),
-    "no_thanks": ("khong can", "ko can", "k can", "thoi khong can", "cam on khong can"),
+    "edit": ("sua", "sua noi dung", "viet lai"),
+    "no_photo": ("ko co anh", "k co anh", "khong anh", "khong co", "ko co", "khong"),
+    "skip_location": ("khong ro", "khong biet"),
+    "menu_report": ("toi muon phan anh", "gui phan anh moi"),
+    "menu_suggest": ("de xuat", "toi muon kien nghi", "gop y"),
+    "menu_ask": ("hoi", "toi muon hoi", "hoi thu tuc"),
+    "menu_lookup": ("tra cuu phieu", "xem tien do", "tien do"),
+    "to_officer": ("chuyen cho can bo", "gap can bo", "hoi can bo"),
+    "no_thanks": ("ko can", "k can", "thoi khong can", "cam on khong can"),
     "menu": ("menu", "bat dau", "start", "tro giup", "help"),
 }
 _LOOKUP_TABLE = {phrase: name for name, phrases in PHRASES.items() for phrase in phrases}
+_LOOKUP_TABLE.update({fold(title): name for name, titles in BUTTON_TITLES.items() for title in titles})
 
 
 @dataclass(frozen=True)

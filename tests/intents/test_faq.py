@@ -79,7 +79,7 @@ def test_threshold_is_a_constructor_argument(kb):
 
 
 def test_faq_answers_call_the_resident_bac_like_every_other_reply():
-    """handlers/texts.py's voice guide: residents are "bác" (or a neutral form), never "bạn"."""
+    """handlers/texts/__init__.py's voice guide: residents are "bác" (or a neutral form), never "bạn"."""
     import re
 
     from intents.faq import default_faq_path, read_csv
