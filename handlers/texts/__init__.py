@@ -16,21 +16,21 @@ from handlers.texts.words import (
     MENU, RATING_BUTTONS, YOU, You,
 )
 from handlers.texts.menu import (
-    fallback, goodbye_thanks, greeting_reply, info_received, media_without_conversation,
+    fallback, goodbye_thanks, info_received,
     menu_prompt, officer_dead_letters, out_of_scope, PRIVACY_NOTICE_VERSION, referral,
     sticker_reply, system_error, thanks_reply, welcome,
 )
 from handlers.texts.intake import (
     ask_content, ask_edit, ask_location, ask_photo, cancelled, clarify_kind, clarify_reask,
     clarify_to_officer, confirm, confirm_reask, content_missing, content_reask, draft_kept,
-    KIND_WORDS, location_reask, LOCATION_UNKNOWN, nothing_to_cancel, photo_reask, photo_received,
+    KIND_WORDS, location_reask, LOCATION_UNKNOWN, nothing_to_cancel, photo_reask,
     SUBMIT_BUTTON,
 )
 from handlers.texts.faq import (
     faq_answer, faq_declined_officer, faq_not_ready, faq_unsure, question_reask, stopped,
 )
 from handlers.texts.tickets import (
-    answer_update, ask_rating, lookup_ask_code, lookup_list, lookup_none, lookup_not_found,
+    answer_update, ask_rating, lookup_list, lookup_none, lookup_not_found,
     lookup_result, officer_reopened, rating_already, rating_reask, rating_thanks, reopen_too_late,
     reopened, status_update, SUPPLEMENT_NONE, supplement_none, supplement_reask,
     supplement_received, ticket_created,

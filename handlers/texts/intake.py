@@ -50,8 +50,6 @@ def ask_photo(summary: str) -> Reply:
     )
 
 
-def photo_received() -> str:
-    return "Dạ, phường đã nhận ảnh."
 
 
 def confirm(kind: str, text: str, location: str | None, photos: int) -> Reply:

@@ -2,7 +2,7 @@
 and what it says when the system itself fails."""
 from __future__ import annotations
 
-from handlers.texts.words import BTN_ASK, BTN_CANCEL, BTN_REPORT, MENU, YOU, You
+from handlers.texts.words import BTN_ASK, BTN_REPORT, MENU, YOU, You
 from storage.messages import Reply
 
 # Version of the privacy paragraph in welcome() below (Nghị định 13/2023/NĐ-CP: consent must be
@@ -41,8 +41,6 @@ def goodbye_thanks() -> Reply:
     return Reply(f"Dạ, phường cảm ơn {YOU}! Khi cần, {YOU} cứ nhắn vào đây ạ.", MENU)
 
 
-def greeting_reply() -> Reply:
-    return Reply(f"Dạ, phường chào {YOU}! {You} cần phường hỗ trợ việc gì ạ?", MENU)
 
 
 def thanks_reply() -> Reply:
@@ -57,11 +55,6 @@ def sticker_reply() -> Reply:
     return menu_prompt()
 
 
-def media_without_conversation() -> Reply:
-    return Reply(
-        f"Dạ, phường đã nhận. {You} nhắn ngắn gọn sự việc cần phản ánh giúp phường ạ.",
-        (BTN_CANCEL,),
-    )
 
 
 def out_of_scope() -> Reply:

@@ -18,8 +18,6 @@ def ticket_created(kind: str, code: str, working_days: int, due=None) -> Reply:
     )
 
 
-def lookup_ask_code() -> Reply:
-    return Reply(f"Dạ, {YOU} nhắn mã phiếu cần tra cứu, ví dụ: \"tra cứu PA-2026-0001\" ạ.")
 
 
 def lookup_none() -> Reply:
