@@ -211,7 +211,7 @@ class Classifier:
         # answer in every worker and every run of the evaluation.
         feats = sorted(features(toks))
         self._vote(d, feats)
-        decide(d, lambda: self._urgent_probability(feats))
+        decide(d, lambda: self._urgent_probability(feats), lambda: self._scope_probability(feats))
         return Classification(
             kind=d.kind,
             topic=d.topic,
@@ -230,15 +230,18 @@ class Classifier:
         with self._lock:
             return self.urgent_bayes.probability(feats)
 
+    def _scope_probability(self, feats: list[str]) -> float:
+        with self._lock:
+            return self.scope_bayes.probability(feats)
+
     def _vote(self, d: Decision, feats: list[str]) -> None:
         """Nearest examples vote on kind and topic, weighted by similarity; word statistics vote
-        on the topic and on scope."""
+        on the topic."""
         with self._lock:
             near = self.index.neighbours(d.toks, qf=feats)
             d.near = [(sim, self.index.labels[idx]) for sim, idx in near if sim >= KNN_MIN_SIM]
             nearest = self.index.texts[near[0][1]] if d.near else ""
             bayes = self.topic_bayes.posterior(feats)
-            d.off_topic = self.scope_bayes.probability(feats)
         topic_scores = d.topic_scores
         for label, p in bayes.items():
             topic_scores[label] = topic_scores.get(label, 0.0) + NB_TOPIC_WEIGHT * p

@@ -114,9 +114,11 @@ def softmax(scores: dict[str, float], labels: tuple[str, ...]) -> dict[str, floa
     return dict(zip(labels, [e / total for e in exps]))
 
 
-def decide(d: Decision, urgent_vote: Callable[[], float]) -> None:
+def decide(d: Decision, urgent_vote: Callable[[], float], scope_vote: Callable[[], float]) -> None:
     """Topic, kind and every override, in order; `urgent_vote` is P(urgent) by word statistics,
-    asked only when neither rules nor lexicon decided."""
+    asked only when neither rules nor lexicon decided; `scope_vote` is P(none of the ward's
+    business), asked only of a message read as "other" or as a question (the two kinds it can
+    decline: most messages are reports and never pay for it)."""
     choose_topic(d)
     topic_kind_prior(d)
     petition_decides(d)
@@ -125,7 +127,7 @@ def decide(d: Decision, urgent_vote: Callable[[], float]) -> None:
     small_talk(d)
     topic_follows_kind(d)
     assess_urgent(d, urgent_vote)
-    scope_guard(d)
+    scope_guard(d, scope_vote)
     clarify_weak_kind(d)
     decline_out_of_scope(d)
     clarify_unrecognised(d)
@@ -217,11 +219,15 @@ def assess_urgent(d: Decision, urgent_vote: Callable[[], float]) -> None:
             d.reasons.append(("urgent: urgency vote {:.3f}", p_urgent))
 
 
-def scope_guard(d: Decision) -> None:
-    """The closest labelled message is the ward's business ("tiêm phòng dại ở đâu gần đây" is
-    the health station's, whatever the words "ở đâu gần đây" say elsewhere): in scope."""
+def scope_guard(d: Decision, scope_vote: Callable[[], float]) -> None:
+    """The scope vote, for a message read as "other" or as a question; none when the closest
+    labelled message is the ward's business ("tiêm phòng dại ở đâu gần đây" is the health
+    station's, whatever the words "ở đâu gần đây" say elsewhere): in scope."""
+    if d.kind not in ("other", "question"):
+        return
     if d.near and d.near[0][1][0] in ACTIONABLE and d.near[0][0] >= SCOPE_NEAR_GUARD:
-        d.off_topic = 0.0
+        return
+    d.off_topic = scope_vote()
 
 
 def clarify_weak_kind(d: Decision) -> None:
