@@ -39,6 +39,7 @@ def cmd_serve(args) -> int:
         return 2
     upgrade(settings.database_url)
     db.configure(settings.database_url)
+    fake_zalo, fake_sheet = not settings.zalo_configured, not settings.sheet_id
     settings, fakes = _start_fakes(settings, port)
     runtime = Runtime(settings)
     app = create_app(settings, wakeup=runtime.wake, sync_now=runtime.sync_now)
@@ -56,7 +57,7 @@ def cmd_serve(args) -> int:
             fake.stop()
         return 2
     runtime.start()
-    _say_where_it_runs(port, fakes, console)
+    print(where_it_runs(port, fake_zalo, fake_sheet, console), flush=True)
     _serve_until_signalled(server)
     runtime.stop()
     for fake in fakes:
@@ -79,14 +80,21 @@ def _start_fakes(settings, port: int):
     return settings, fakes
 
 
-def _say_where_it_runs(port: int, fakes: list, console: bool) -> None:
-    mode = "THỬ NGHIỆM (sandbox, Zalo giả lập cục bộ)" if fakes else "THẬT (Zalo OA)"
-    print(f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}", flush=True)
-    if fakes:
-        print("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.", flush=True)
+def where_it_runs(port: int, fake_zalo: bool, fake_sheet: bool, console: bool) -> str:
+    """What the IT officer reads when serve starts: which parts are real and which are local
+    stand-ins (a real OA with only the sheet still fake is not a sandbox)."""
+    if fake_zalo:
+        mode = "THỬ NGHIỆM (Zalo giả lập cục bộ; " + (
+            "Google Sheets giả lập cục bộ)" if fake_sheet else "Google Sheets thật)")
+    else:
+        mode = "THẬT (Zalo OA" + (
+            "; Google Sheets giả lập cục bộ vì chưa đặt SHEET_ID)" if fake_sheet else ", Google Sheets)")
+    lines = [f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}"]
+    if fake_zalo:
+        lines.append("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.")
     if console:
-        print(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): "
-              f"http://127.0.0.1:{port}/console", flush=True)
+        lines.append(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): http://127.0.0.1:{port}/console")
+    return "\n".join(lines)
 
 
 def _serve_until_signalled(server) -> None:

@@ -30,3 +30,15 @@ def test_repeat_rules_and_schedules_in_words():
     assert trigger_label(IntervalTrigger(minutes=30)) == "mỗi 30 phút"
     assert trigger_label(CronTrigger(hour=7, minute=30)) == "hằng ngày, 07:30"
     assert trigger_label(CronTrigger(day_of_week="fri", hour=15, minute=30)) == "thứ Sáu hằng tuần, 15:30"
+
+
+def test_the_serve_line_says_which_parts_are_stand_ins():
+    """A real OA whose sheet is still the local fake is not a sandbox, and says so."""
+    from bot.cli.main import where_it_runs
+
+    both = where_it_runs(8000, fake_zalo=True, fake_sheet=True, console=True)
+    assert "THỬ NGHIỆM" in both and "./dev chat" in both and "/console" in both
+    sheet_only = where_it_runs(8000, fake_zalo=False, fake_sheet=True, console=False)
+    assert sheet_only.startswith("Hộp thư số đang chạy") and "THẬT (Zalo OA" in sheet_only
+    assert "THỬ NGHIỆM" not in sheet_only and "SHEET_ID" in sheet_only and "./dev chat" not in sheet_only
+    assert "THẬT (Zalo OA, Google Sheets)" in where_it_runs(8000, False, False, False)
