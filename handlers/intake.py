@@ -197,6 +197,28 @@ def on_submit_draft(event: Inbound, ctx: Context) -> bool:
     return True
 
 
+# A photo that follows a report it belongs to: residents send the text, get the code, then
+# remember the picture.
+LATE_PHOTO_MINUTES = 30
+
+
+def on_late_photo(event: Inbound, ctx: Context) -> bool:
+    """Pictures sent in idle within LATE_PHOTO_MINUTES of a report: added to that ticket, not
+    the start of a new report (the reply says how to start one if it was another matter)."""
+    if event.kind != "media" or ctx.conversation.state != states.IDLE:
+        return False
+    pictures = [a.as_dict() for a in event.attachments if a.type == "image"]
+    if not pictures or event.text.strip():
+        return False
+    ticket = tickets.latest_sent(ctx.session, ctx.resident.id, ctx.now - timedelta(minutes=LATE_PHOTO_MINUTES))
+    if ticket is None:
+        return False
+    tickets.add_attachments(ctx.session, ticket, pictures)
+    tickets.audit(ctx.session, ticket, f"resident:{ctx.resident.id}", "attachments", None, str(len(pictures)))
+    ctx.reply(texts.photo_added(ticket.code, len(pictures)), ticket_id=ticket.id)
+    return True
+
+
 def on_new_report(event: Inbound, ctx: Context) -> bool:
     """Free text that reads as a report or suggestion, or a photo/location out of the blue."""
     if event.kind == "media":

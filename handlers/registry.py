@@ -94,6 +94,7 @@ ENTRY_POINTS = (
     ("forwarded", groups.on_forwarded),
     ("not_done", ticket_updates.on_not_done),
     ("denunciation", referral.on_denunciation),
+    ("late_photo", intake.on_late_photo),
     ("report", intake.on_new_report),
     ("question", faq.on_question),
 )

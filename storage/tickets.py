@@ -123,6 +123,20 @@ def of_resident(session: Session, resident_id: int, limit: int = 5) -> list[Tick
     )
 
 
+def latest_sent(session: Session, resident_id: int, since: datetime) -> Ticket | None:
+    """The resident's newest ticket sent (not a draft) since `since` and still open."""
+    return session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.resident_id == resident_id,
+            Ticket.status.in_(("new", "assigned", "in_progress")),
+            Ticket.created_at >= since,
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
 def latest_draft(session: Session, resident_id: int, since: datetime) -> Ticket | None:
     return session.scalar(
         select(Ticket)

@@ -33,7 +33,7 @@ from handlers.texts.tickets import (
     answer_update, ask_rating, lookup_list, lookup_none, lookup_not_found,
     lookup_result, officer_reopened, rating_already, rating_reask, rating_thanks, reopen_too_late,
     reopened, status_update, SUPPLEMENT_NONE, supplement_none, supplement_reask,
-    supplement_received, ticket_created,
+    supplement_received, ticket_created, photo_added,
 )
 from handlers.texts.urgent import (
     EMERGENCY_NUMBERS, officer_urgent_alert, officer_urgent_code, officer_urgent_prealert,

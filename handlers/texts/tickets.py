@@ -131,3 +131,9 @@ def supplement_reask(code: str) -> Reply:
 
 def supplement_none(code: str) -> Reply:
     return Reply(f"Dạ, phường đã ghi vào phiếu {code} là {YOU} không có thêm thông tin và báo cán bộ ạ.")
+
+
+def photo_added(code: str, count: int) -> Reply:
+    what = "ảnh" if count == 1 else f"{count} ảnh"
+    return Reply(f"Dạ, phường đã thêm {what} vào phiếu {code} {YOU} vừa gửi ạ. Nếu đây là việc khác, "
+                 f"{YOU} bấm \"{BTN_REPORT}\" để gửi phản ánh mới ạ.", MENU)
