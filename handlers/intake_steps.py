@@ -8,7 +8,7 @@ from handlers.context import Context
 from intents.commands import parse as parse_command
 from intents.location import extract_group
 from intents.normalize import normalize
-from intents.replies import Answer
+from intents.replies import Answer, answer_tokens
 from intents.replies import read as read_reply
 from storage import residents, tickets
 from storage.messages import Inbound
@@ -24,6 +24,8 @@ URGENT_LOCATION_ANSWERS = ("dont_know", "skip", "no", "yes")
 # A message that is not an answer and says this much (words other than politeness) is new
 # facts about the report, not a garbled answer.
 FACT_WORDS = 4
+# "ko có ảnh" typed after the summary is the photo question answered late, not "don't send".
+PHOTO_WORDS = frozenset({"anh", "hinh", "photo"})
 
 
 def on_content(event: Inbound, ctx: Context) -> bool:
@@ -136,6 +138,8 @@ def on_confirm(event: Inbound, ctx: Context) -> bool:
     answer = read_reply(event.text, CONFIRM_ANSWERS)
     if answer.kind == "yes":
         filing.submit(ctx, data)
+    elif answer.kind == "no" and PHOTO_WORDS & set(answer_tokens(event.text)):
+        intake.advance(ctx, data)  # the same summary and buttons again: nothing is cancelled
     elif answer.kind in ("no", "cancel"):
         intake.cancel(ctx)
     elif answer.kind == "edit":

@@ -37,3 +37,13 @@ def test_a_photo_long_after_starts_a_new_report(bot):
     assert "thêm ảnh" not in texts(replies)
     with session_scope() as s:
         assert s.scalar(select(Attachment.url)) is None  # kept for the new report, not the old one
+
+
+def test_no_photo_typed_after_the_summary_does_not_cancel_the_report(bot):
+    """The resident answered the photo question with the place, then "ko co anh" at the summary:
+    that is the photo answer, late; the report stays and "gửi" sends it."""
+    bot.say("den duong ngo 12 to 5 hong 3 hom nay r")
+    bot.say("ngõ 12 tổ 5")                      # taken as more facts; the summary comes
+    again = texts(bot.say("ko co anh"))
+    assert "hủy" not in again and "xác nhận" in again
+    assert "PA-" in texts(bot.say("gửi"))
