@@ -89,7 +89,7 @@ def _load_index():
     try:
         return load_faq(load(database=False).faq_path)
     except (OSError, FaqError) as exc:
-        raise SystemExit(_err(f"Không đọc được tệp FAQ / cannot read FAQ: {exc}"))
+        raise SystemExit(_err(f"Không đọc được tệp hỏi đáp: {exc}"))
 
 
 def cmd_faq_ask(args) -> int:
@@ -117,7 +117,7 @@ def cmd_faq_import(args) -> int:
     try:
         entries = read_csv(args.file)
     except (OSError, FaqError) as exc:
-        return _err(f"Tệp không hợp lệ, chưa nhập gì / invalid file, nothing imported: {exc}")
+        return _err(f"Tệp không hợp lệ, chưa nhập gì: {exc}")
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     tmp = target + ".tmp"
     shutil.copyfile(args.file, tmp)
@@ -158,7 +158,7 @@ def cmd_learn(args) -> int:
             row = add_example(session, args.text, args.kind, args.topic, source=args.source)
             row_id = row.id
     except ValueError as exc:
-        return _err(f"Không hợp lệ / invalid: {exc}")
+        return _err(f"Không hợp lệ: {exc}")
     except Exception as exc:  # noqa: BLE001
         return _err(f"Lỗi cơ sở dữ liệu: {exc}")
     print(f"Đã học ví dụ #{row_id}: kind={args.kind} topic={args.topic}")
@@ -174,9 +174,9 @@ def cmd_correct(args) -> int:
             t = correct_ticket(session, args.code, kind=args.kind, topic=args.topic, actor=args.actor)
             summary = f"{t.code}: kind={t.kind} topic={t.topic}"
     except LookupError as exc:
-        return _err(f"Không tìm thấy phiếu / unknown ticket: {exc}")
+        return _err(f"Không tìm thấy phiếu: {exc}")
     except ValueError as exc:
-        return _err(f"Không hợp lệ / invalid: {exc}")
+        return _err(f"Không hợp lệ: {exc}")
     except Exception as exc:  # noqa: BLE001
         return _err(f"Lỗi cơ sở dữ liệu: {exc}")
     print(f"Đã sửa {summary}; bot sẽ dùng ví dụ này ngay.")
