@@ -149,18 +149,26 @@ def cmd_faq_export(args) -> int:
 
 # --- learning ---------------------------------------------------------------------
 
+def _write(action) -> tuple[object, int | None]:
+    """Run `action(session)` in one committed transaction; (its result, None) or (None, the exit
+    code after saying in Vietnamese what went wrong)."""
+    try:
+        with _db_session_factory(required=True)() as session:
+            return action(session), None
+    except LookupError as exc:
+        return None, _err(f"Không tìm thấy phiếu: {exc}")
+    except ValueError as exc:
+        return None, _err(f"Không hợp lệ: {exc}")
+    except Exception as exc:  # noqa: BLE001
+        return None, _err(f"Lỗi cơ sở dữ liệu: {exc}")
+
+
 def cmd_learn(args) -> int:
     from storage.learning import add_example
 
-    try:
-        factory = _db_session_factory(required=True)
-        with factory() as session:
-            row = add_example(session, args.text, args.kind, args.topic, source=args.source)
-            row_id = row.id
-    except ValueError as exc:
-        return _err(f"Không hợp lệ: {exc}")
-    except Exception as exc:  # noqa: BLE001
-        return _err(f"Lỗi cơ sở dữ liệu: {exc}")
+    row_id, failed = _write(lambda s: add_example(s, args.text, args.kind, args.topic, source=args.source).id)
+    if failed is not None:
+        return failed
     print(f"Đã học ví dụ #{row_id}: kind={args.kind} topic={args.topic}")
     return 0
 
@@ -168,17 +176,13 @@ def cmd_learn(args) -> int:
 def cmd_correct(args) -> int:
     from storage.learning import correct_ticket
 
-    try:
-        factory = _db_session_factory(required=True)
-        with factory() as session:
-            t = correct_ticket(session, args.code, kind=args.kind, topic=args.topic, actor=args.actor)
-            summary = f"{t.code}: kind={t.kind} topic={t.topic}"
-    except LookupError as exc:
-        return _err(f"Không tìm thấy phiếu: {exc}")
-    except ValueError as exc:
-        return _err(f"Không hợp lệ: {exc}")
-    except Exception as exc:  # noqa: BLE001
-        return _err(f"Lỗi cơ sở dữ liệu: {exc}")
+    def correct(session) -> str:
+        t = correct_ticket(session, args.code, kind=args.kind, topic=args.topic, actor=args.actor)
+        return f"{t.code}: kind={t.kind} topic={t.topic}"
+
+    summary, failed = _write(correct)
+    if failed is not None:
+        return failed
     print(f"Đã sửa {summary}; bot sẽ dùng ví dụ này ngay.")
     return 0
 
