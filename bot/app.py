@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 
 from bot.at_rest import secure_files
 from bot.settings import Settings, load_settings
+from bot.wards import ward_directory
 from storage import db
 from storage.inbox import InboxWriter
 from storage.spool import SpoolInbox
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) 
     app.json.ensure_ascii = False
     # An in-process worker (serve) is woken at once; a separate worker polls.
     app.extensions["hts_wakeup"] = wakeup or (lambda: None)
+    app.extensions["hts_wards"] = ward_directory(settings)
     # The sheet hook asks the in-process scheduler for a sync cycle now; a separate worker
     # picks the edit up at its next cycle (30 s) anyway.
     app.extensions["hts_sync_now"] = sync_now or (lambda: None)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from storage.wards import WardConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
 
@@ -140,12 +142,6 @@ class Settings:
         return INSTANCE_DIR / "spool"
 
     @property
-    def webhook_secret(self) -> str:
-        if self.zalo_signature_secret == "app_secret":
-            return self.zalo_app_secret
-        return self.zalo_oa_secret_key
-
-    @property
     def faq_path(self) -> Path:
         """FAQ_FILE when set, else the knowledge base shipped in intents/data/faq.csv."""
         from intents.faq import default_faq_path
@@ -163,6 +159,31 @@ class Settings:
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+    # -- wards: one deployment, several wards (storage/wards.py) --
+    def default_ward(self, stored: WardConfig) -> WardConfig:
+        """The `default` ward: what `wards set default` stored, else the environment's value."""
+        env = dict(name=self.ward_name if self.ward_name != "phường" else "",
+                   zalo_app_id=self.zalo_app_id, zalo_app_secret=self.zalo_app_secret,
+                   zalo_oa_id=self.zalo_oa_id, zalo_oa_secret_key=self.zalo_oa_secret_key,
+                   sheet_id=self.sheet_id, officer_zalo_ids=self.officer_zalo_ids,
+                   ward_profile_file=self.ward_profile_file)
+        return replace(stored, **{k: getattr(stored, k) or v for k, v in env.items()})
+
+    def for_ward(self, ward: WardConfig) -> "Settings":
+        """These settings as one ward's handlers see them: its OA, sheet, officers, name and
+        local facts; everything else (database, timings, limits) is the deployment's."""
+        return replace(
+            self, ward_name=ward.name or self.ward_name, zalo_app_id=ward.zalo_app_id,
+            zalo_app_secret=ward.zalo_app_secret, zalo_oa_id=ward.zalo_oa_id,
+            zalo_oa_secret_key=ward.zalo_oa_secret_key, sheet_id=ward.sheet_id,
+            officer_zalo_ids=ward.officer_zalo_ids, ward_profile_file=ward.ward_profile_file,
+            # the environment's token pair seeds the default ward only (others: `wards add`)
+            zalo_access_token=self.zalo_access_token if ward.is_default else "",
+            zalo_refresh_token=self.zalo_refresh_token if ward.is_default else "")
+
+    def webhook_secret_of(self, ward: WardConfig) -> str:
+        return ward.zalo_app_secret if self.zalo_signature_secret == "app_secret" else ward.zalo_oa_secret_key
 
 
 _INT_FIELDS = {f.name for f in fields(Settings) if f.type in ("int", int)}

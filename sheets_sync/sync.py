@@ -37,6 +37,7 @@ from sheets_sync.layout import (
 )
 from storage.db import session_scope
 from storage.models import Flag
+from storage.scoping import ward_of
 
 log = logging.getLogger(__name__)
 __all__ = ["SheetSync", "SheetsUnavailable", "SyncReport", "run_cycle", "run_cycle_if_configured"]
@@ -107,7 +108,7 @@ class SheetSync:
             ids[title] = sid
             requests.append({"addSheet": {"properties": {"title": title, "sheetId": sid}}})
         with session_scope() as session:
-            flag = session.get(Flag, self._layout_flag())
+            flag = session.get(Flag, (ward_of(session), self._layout_flag()))
             stale = flag is None or flag.value != str(layout.LAYOUT_VERSION)
         if missing or stale:
             requests += layout.format_requests(ids[BOARD], ids[OFFICERS])
@@ -125,7 +126,7 @@ class SheetSync:
             ss.batch_update({"requests": requests})
             report.layout_changed = True
             with session_scope() as session:
-                flag = session.get(Flag, self._layout_flag()) or Flag(name=self._layout_flag(), value="")
+                flag = session.get(Flag, (ward_of(session), self._layout_flag())) or Flag(name=self._layout_flag(), value="")
                 flag.value = str(layout.LAYOUT_VERSION)
                 session.add(flag)
         if missing:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clean import storable
-from storage import files
+from storage import files, scoping  # noqa: F401  (scoping registers the ward hooks)
 
 _engine: Engine | None = None
 _Session: sessionmaker | None = None
@@ -146,9 +146,12 @@ def new_session() -> Session:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any exception."""
+def session_scope(ward_id: int | None = None) -> Iterator[Session]:
+    """A unit of work for one ward (storage/scoping.py; the default ward unless told, or
+    scoping.ALL_WARDS for the cross-ward queues): commit on success, roll back on any exception."""
     session = new_session()
+    if ward_id is not None:
+        session.info["ward_id"] = ward_id
     try:
         yield session
         session.commit()

@@ -10,7 +10,8 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import InboundEvent, utcnow
+from storage.models import DEFAULT_WARD_ID, InboundEvent, utcnow
+from storage.scoping import ward_of
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def store_event(
     stmt = (
         _insert_for(session)(InboundEvent)
         .values(
+            ward_id=ward_of(session),
             source=source,
             event_key=event_key,
             event_name=event_name,
@@ -42,7 +44,7 @@ def store_event(
             attempts=0,
             received_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["event_key"])
+        .on_conflict_do_nothing(index_elements=["ward_id", "event_key"])
     )
     return session.execute(stmt).rowcount == 1
 
@@ -58,6 +60,7 @@ def claim_next(session: Session) -> InboundEvent | None:
     older = aliased(InboundEvent)
     blocked = exists().where(
         and_(
+            older.ward_id == InboundEvent.ward_id,  # a Zalo user id is per OA
             older.user_key == InboundEvent.user_key,
             older.status == "pending",
             older.id < InboundEvent.id,
@@ -183,7 +186,7 @@ class InboxWriter:
         self._on_stored()
 
 
-_INSERT_COLUMNS = ("source", "event_key", "event_name", "user_key", "payload", "status")
+_INSERT_COLUMNS = ("ward_id", "source", "event_key", "event_name", "user_key", "payload", "status")
 
 
 def insert_rows(engine, rows: list[dict]) -> None:
@@ -194,10 +197,11 @@ def insert_rows(engine, rows: list[dict]) -> None:
     placeholders = ", ".join([mark] * len(_INSERT_COLUMNS))
     sql = (
         f"INSERT INTO inbound_events ({', '.join(_INSERT_COLUMNS)}, attempts, received_at) "
-        f"VALUES ({placeholders}, 0, {mark}) ON CONFLICT (event_key) DO NOTHING"
+        f"VALUES ({placeholders}, 0, {mark}) ON CONFLICT (ward_id, event_key) DO NOTHING"
     )
     now = utcnow()
-    params = [tuple(r[c] for c in _INSERT_COLUMNS) + (now,) for r in rows]
+    params = [(r.get("ward_id", DEFAULT_WARD_ID),) + tuple(r[c] for c in _INSERT_COLUMNS[1:]) + (now,)
+              for r in rows]
     with engine.begin() as conn:
         conn.exec_driver_sql(sql, params)
 

@@ -4,11 +4,10 @@ Zalo ids are big numeric strings and stay strings (never ints) end to end.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -19,24 +18,22 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# BigInteger ids on PostgreSQL; SQLite only autoincrements a plain INTEGER PRIMARY KEY.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from storage.base import (  # noqa: F401  (Base, utcnow and the ward ids are imported from here too)
+    DEFAULT_WARD_CODE,
+    DEFAULT_WARD_ID,
+    BigId,
+    Base,
+    Ward,
+    WardScoped,
+    utcnow,
+)
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Resident(Base):
+class Resident(WardScoped, Base):
     __tablename__ = "residents"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    zalo_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64))  # per OA: unique per ward
     display_name: Mapped[str | None] = mapped_column(String(200))
     # Personal data: shown masked on the officers' sheet, never logged in plain text.
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -50,6 +47,8 @@ class Resident(Base):
     privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
     privacy_notice_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    __table_args__ = (UniqueConstraint("ward_id", "zalo_user_id", name="uq_residents_ward_user"),)
+
 
 # The state of a resident with no guided conversation going on. The other states belong to the
 # handlers (handlers/states.py); this one is storage's too: the column default, the expiry and
@@ -57,7 +56,7 @@ class Resident(Base):
 IDLE = "idle"
 
 
-class Conversation(Base):
+class Conversation(WardScoped, Base):
     """A resident's guided chat, as a state machine stored here and never in memory."""
 
     __tablename__ = "conversations"
@@ -68,13 +67,13 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class InboundEvent(Base):
+class InboundEvent(WardScoped, Base):
     """Durable inbox: every webhook delivery lands here before anything else happens."""
 
     __tablename__ = "inbound_events"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # zalo | form | sheet
-    event_key: Mapped[str] = mapped_column(String(255), unique=True)
+    event_key: Mapped[str] = mapped_column(String(255))
     event_name: Mapped[str] = mapped_column(String(64))
     user_key: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)  # the exact raw body as received
@@ -87,10 +86,11 @@ class InboundEvent(Base):
     __table_args__ = (
         Index("ix_inbound_status_id", "status", "id"),
         Index("ix_inbound_user_status_id", "user_key", "status", "id"),
+        UniqueConstraint("ward_id", "event_key", name="uq_inbound_ward_key"),
     )
 
 
-class OutboundMessage(Base):
+class OutboundMessage(WardScoped, Base):
     """Outbox: every message to Zalo is a row that ends `sent` or `failed` with a reason."""
 
     __tablename__ = "outbound_messages"
@@ -106,7 +106,7 @@ class OutboundMessage(Base):
     last_error_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     zalo_message_id: Mapped[str | None] = mapped_column(String(64))
-    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_events.id"))
     # Broadcasts: which announcement run and which route (group_chat | resident | leader).
@@ -125,13 +125,14 @@ class OutboundMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_recipient_status_id", "recipient_id", "status", "id"),
+        UniqueConstraint("ward_id", "dedupe_key", name="uq_outbox_ward_dedupe"),
     )
 
 
-class Ticket(Base):
+class Ticket(WardScoped, Base):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32))  # counted per ward: unique per ward
     kind: Mapped[str] = mapped_column(String(16))  # complaint | suggestion | question
     topic: Mapped[str | None] = mapped_column(String(32))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -151,7 +152,7 @@ class Ticket(Base):
     forwarded_to: Mapped[str | None] = mapped_column(String(300))
     due_date: Mapped[datetime | None] = mapped_column(DateTime)
     confidence: Mapped[float | None] = mapped_column(Float)
-    source_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # e.g. form response id
+    source_ref: Mapped[str | None] = mapped_column(String(255))  # e.g. form response id
     rating: Mapped[int | None] = mapped_column(Integer)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -166,10 +167,12 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_resident", "resident_id", "id"),
         Index("ix_tickets_updated", "updated_at"),
+        UniqueConstraint("ward_id", "code", name="uq_tickets_ward_code"),
+        UniqueConstraint("ward_id", "source_ref", name="uq_tickets_ward_source"),
     )
 
 
-class Attachment(Base):
+class Attachment(WardScoped, Base):
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -182,7 +185,7 @@ class Attachment(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
 
 
-class TicketEvent(Base):
+class TicketEvent(WardScoped, Base):
     """Audit trail: who changed what on a ticket, when, from what to what."""
 
     __tablename__ = "ticket_events"
@@ -196,14 +199,16 @@ class TicketEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class TicketSequence(Base):
+class TicketSequence(WardScoped, Base):
     __tablename__ = "ticket_sequences"
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), primary_key=True,
+                                         server_default=str(DEFAULT_WARD_ID))
     prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Referral(Base):
+class Referral(WardScoped, Base):
     """Contacts that are out of the desk's scope (khiếu nại, tố cáo): recorded, redirected."""
 
     __tablename__ = "referrals"
@@ -214,10 +219,12 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class OAToken(Base):
+class OAToken(WardScoped, Base):
     """The OA's token pair. The refresh token is single use: this row is the only copy."""
 
     __tablename__ = "oa_tokens"
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), unique=True,
+                                         server_default=str(DEFAULT_WARD_ID))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str] = mapped_column(Text)
@@ -229,10 +236,12 @@ class OAToken(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Flag(Base):
+class Flag(WardScoped, Base):
     """Small facts the service learns at run time (e.g. this OA must use the v2 send API)."""
 
     __tablename__ = "flags"
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), primary_key=True,
+                                         server_default=str(DEFAULT_WARD_ID))
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -253,7 +262,7 @@ class LearnedExample(Base):
 
 # --- The officers' Google Sheet desk (issue 4) ---------------------------------------------
 
-class SheetRow(Base):
+class SheetRow(WardScoped, Base):
     """What the service last wrote to a ticket's row: an officer's edit is a cell that differs
     from it, a service change is a ticket that differs from it."""
 
@@ -263,31 +272,35 @@ class SheetRow(Base):
     pushed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Officer(Base):
+class Officer(WardScoped, Base):
     """Mirrors the sheet's "Cán bộ" tab: who can be assigned, and where to reach them on Zalo."""
 
     __tablename__ = "officers"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     zalo_user_id: Mapped[str | None] = mapped_column(String(64))
     topics: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("ward_id", "name", name="uq_officers_ward_name"),)
 
 
 # --- Residential groups, announcements (issue 5) -------------------------------------------
 
-class ResidentialGroup(Base):
+class ResidentialGroup(WardScoped, Base):
     """A tổ dân phố: its Front committee leader, and the OA-created group chat if there is one."""
 
     __tablename__ = "residential_groups"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     leader_zalo_id: Mapped[str | None] = mapped_column(String(64))
     oa_group_id: Mapped[str | None] = mapped_column(String(64))
     member_count: Mapped[int | None] = mapped_column(Integer)  # households/residents in the tổ's own group
 
+    __table_args__ = (UniqueConstraint("ward_id", "code", name="uq_groups_ward_code"),)
 
-class Announcement(Base):
+
+class Announcement(WardScoped, Base):
     __tablename__ = "announcements"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -297,12 +310,14 @@ class Announcement(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC; None = finished
     repeat: Mapped[str | None] = mapped_column(String(64))  # e.g. "monthly:15:08:00"
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled|done|cancelled
-    source_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # sheet row id
+    source_key: Mapped[str | None] = mapped_column(String(64))  # sheet row id
     created_by: Mapped[str] = mapped_column(String(200), default="cli")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    __table_args__ = (UniqueConstraint("ward_id", "source_key", name="uq_announcements_ward_source"),)
 
-class AnnouncementRun(Base):
+
+class AnnouncementRun(WardScoped, Base):
     """One sending of an announcement. Planned in one transaction: every recipient's outbox row
     exists, or none does, so a crash mid-broadcast resumes and never sends twice."""
 
@@ -315,7 +330,7 @@ class AnnouncementRun(Base):
     __table_args__ = (UniqueConstraint("announcement_id", "run_at", name="uq_announcement_run"),)
 
 
-class LeaderConfirmation(Base):
+class LeaderConfirmation(WardScoped, Base):
     """A tổ leader tapped "Đã chuyển vào nhóm tổ": the announcement reached the tổ's own group."""
 
     __tablename__ = "leader_confirmations"
@@ -349,7 +364,7 @@ class DeadLetter(Base):
 
 # --- Residents' data rights (issue 12) -----------------------------------------------------
 
-class AuditLog(Base):
+class AuditLog(WardScoped, Base):
     """Who exported or erased whose data, when. `subject` is the internal reference (resident
     #id, ticket codes), never the name, phone or Zalo id being exported or erased."""
 

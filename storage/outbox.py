@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboundEvent, OutboundMessage, utcnow
@@ -68,13 +68,18 @@ def enqueue(
     return row
 
 
-def claim_due(session: Session, limit: int, now: datetime | None = None) -> list[OutboundMessage]:
+def claim_due(session: Session, limit: int, now: datetime | None = None, *,
+              skip_wards=(), admit=None) -> list[OutboundMessage]:
     """Due rows, at most one per recipient and never ahead of an older unfinished row for the
-    same recipient (an `unknown` one included), so a resident's messages arrive in order."""
+    same recipient (an `unknown` one included), so a resident's messages arrive in order.
+
+    Rows of `skip_wards` are not looked at; a row `admit(row)` refuses stays pending as it was
+    (the sender's rate limit per Zalo app)."""
     now = now or utcnow()
     older = aliased(OutboundMessage)
     blocked = exists().where(
         and_(
+            older.ward_id == OutboundMessage.ward_id,  # a Zalo user id is per OA
             older.recipient_id == OutboundMessage.recipient_id,
             older.status.in_(UNFINISHED),
             older.id < OutboundMessage.id,
@@ -85,6 +90,7 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
         .where(
             OutboundMessage.status == "pending",
             OutboundMessage.next_attempt_at <= now,
+            OutboundMessage.ward_id.not_in(list(skip_wards)) if skip_wards else true(),
             ~blocked,
         )
         .order_by(OutboundMessage.id)
@@ -92,6 +98,8 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
         .with_for_update(skip_locked=True, of=OutboundMessage)
     )
     rows = list(session.execute(stmt).scalars())
+    if admit is not None:
+        rows = [row for row in rows if admit(row)]
     for row in rows:
         row.status = "sending"
         row.sending_since = now

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import IDLE, Conversation, Resident, utcnow
+from storage.scoping import ward_of
 
 
 def get_or_create(session: Session, zalo_user_id: str) -> Resident:
@@ -19,8 +20,9 @@ def get_or_create(session: Session, zalo_user_id: str) -> Resident:
     now = utcnow()
     session.execute(
         insert(Resident)
-        .values(zalo_user_id=zalo_user_id, is_follower=False, created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["zalo_user_id"])
+        .values(ward_id=ward_of(session), zalo_user_id=zalo_user_id, is_follower=False,
+                created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["ward_id", "zalo_user_id"])
     )
     return session.scalar(select(Resident).where(Resident.zalo_user_id == zalo_user_id))
 

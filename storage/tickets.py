@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from intents.when import LOCAL_TZ
 from storage.models import Attachment, Ticket, TicketEvent, TicketSequence, utcnow
+from storage.scoping import ward_of
 from storage.vocab import KIND_PREFIX, STATUSES
 
 def local_now() -> datetime:
@@ -23,15 +24,15 @@ def to_local(naive_utc: datetime | None) -> datetime | None:
 
 
 def next_code(session: Session, kind: str, year: int | None = None) -> str:
-    """PA-2026-0001 style codes, one sequence per prefix and year, safe across workers:
+    """PA-2026-0001 style codes, one sequence per ward, prefix and year, safe across workers:
     the sequence row is locked for the rest of the transaction."""
     prefix = KIND_PREFIX[kind]
     year = year or local_now().year
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(TicketSequence)
-        .values(prefix=prefix, year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["prefix", "year"])
+        .values(ward_id=ward_of(session), prefix=prefix, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["ward_id", "prefix", "year"])
     )
     seq = session.execute(
         select(TicketSequence)

@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import session_scope
-from storage.models import Flag, OAToken, utcnow
+from storage.models import DEFAULT_WARD_ID, Flag, OAToken, utcnow
 from storage.token_cipher import TokenCipher
 
 log = logging.getLogger(__name__)
-ROW_ID = 1
 
 
 @dataclass
@@ -39,9 +38,13 @@ def _digest(token: str) -> str:
 
 
 class DbTokenStore:
+    """One ward's pair (the row of oa_tokens with its ward_id): wards rotate on their own."""
+
     def __init__(self, env_access_token: str, env_refresh_token: str,
-                 env_expires_at: datetime | None = None, *, cipher: TokenCipher | None = None):
+                 env_expires_at: datetime | None = None, *, cipher: TokenCipher | None = None,
+                 ward_id: int = DEFAULT_WARD_ID):
         self._env = Tokens(env_access_token, env_refresh_token, env_expires_at)
+        self.ward_id = ward_id
         self._cipher = cipher
         # Read once, then kept in memory: every send needs the token, and a database read per
         # send (a write-locked transaction on SQLite) cost more than the send. Another process
@@ -67,9 +70,9 @@ class DbTokenStore:
         TokenKeyError when no configured key opens it."""
         if self._cipher is None:
             return False
-        with session_scope() as session:
+        with session_scope(self.ward_id) as session:
             row = session.execute(
-                select(OAToken).where(OAToken.id == ROW_ID).with_for_update()
+                select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
             ).scalar_one_or_none()
             if row is None or not (self._cipher.needs_sealing(row.access_token)
                                    or self._cipher.needs_sealing(row.refresh_token)):
@@ -81,19 +84,19 @@ class DbTokenStore:
 
     def _load_or_seed(self, session) -> OAToken:
         row = session.execute(
-            select(OAToken).where(OAToken.id == ROW_ID).with_for_update()
+            select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
         ).scalar_one_or_none()
         env_digest = _digest(self._env.refresh_token) if self._env.refresh_token else None
         if row is None:
             # Several threads or processes may start at once: insert-if-absent, then lock it.
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             session.execute(insert(OAToken).values(
-                id=ROW_ID, access_token=self._enc(self._env.access_token),
+                ward_id=self.ward_id, access_token=self._enc(self._env.access_token),
                 refresh_token=self._enc(self._env.refresh_token),
                 expires_at=self._env.expires_at, seeded_from=env_digest, rotations=0,
-                updated_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
+                updated_at=utcnow()).on_conflict_do_nothing(index_elements=["ward_id"]))
             row = session.execute(
-                select(OAToken).where(OAToken.id == ROW_ID).with_for_update()
+                select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
             ).scalar_one()
         elif env_digest and row.seeded_from != env_digest:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
@@ -106,7 +109,7 @@ class DbTokenStore:
 
     def current(self) -> Tokens:
         if self._cached is None:
-            with session_scope() as session:
+            with session_scope(self.ward_id) as session:
                 row = self._load_or_seed(session)
                 self._cached = self._tokens(row)
         return self._cached
@@ -116,7 +119,7 @@ class DbTokenStore:
         return self.current()
 
     def refresh(self, stale_access_token: str, do_refresh: Callable[[str], Tokens]) -> Tokens:
-        with session_scope() as session:
+        with session_scope(self.ward_id) as session:
             row = self._load_or_seed(session)  # locked until commit
             stored = self._tokens(row)
             if stored.access_token != stale_access_token:
@@ -136,22 +139,24 @@ class DbTokenStore:
 
 
 class DbFlagStore:
-    """Flags change rarely (once per OA, at most): cached per process after the first read."""
+    """One ward's flags. They change rarely (once per OA, at most): cached per process after
+    the first read."""
 
-    def __init__(self) -> None:
+    def __init__(self, ward_id: int = DEFAULT_WARD_ID) -> None:
+        self.ward_id = ward_id
         self._cache: dict[str, str | None] = {}
 
     def get(self, name: str) -> str | None:
         if name not in self._cache:
-            with session_scope() as session:
-                row = session.get(Flag, name)
+            with session_scope(self.ward_id) as session:
+                row = session.get(Flag, (self.ward_id, name))
                 self._cache[name] = row.value if row else None
         return self._cache[name]
 
     def set(self, name: str, value: str) -> None:
         self._cache[name] = value
-        with session_scope() as session:
-            row = session.get(Flag, name)
+        with session_scope(self.ward_id) as session:
+            row = session.get(Flag, (self.ward_id, name))
             if row is None:
                 session.add(Flag(name=name, value=value, updated_at=utcnow()))
             else:

@@ -105,6 +105,16 @@ def user_id_of(body: dict) -> str | None:
     return _str(_dict(body.get("sender")).get("id"))
 
 
+def oa_id_of(body: dict) -> str:
+    """The OA an event is for: `oa_id` on follow/unfollow, the sender of the OA's own messages
+    (oa_send_* echoes), else the recipient of the resident's message."""
+    name = _str(body.get("event_name")) or ""
+    if body.get("oa_id") is not None:
+        return _str(body.get("oa_id")) or ""
+    side = "sender" if name.startswith("oa_send") else "recipient"
+    return _str(_dict(body.get(side)).get("id")) or ""
+
+
 def event_key(body: dict) -> str:
     name = _str(body.get("event_name")) or "unknown"
     msg_id = _str(_dict(body.get("message")).get("msg_id"))

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.settings import Settings
 from storage import db
 from storage.models import Base
+from storage.wards import ensure_default as ensure_default_ward
 from tests.support import APP_ID, APP_SECRET, OA_ID, OA_SECRET, Harness
 
 # The network guard. A connection or name lookup beyond this machine raises pytest's own
@@ -105,6 +106,8 @@ def database_url(tmp_path_factory):
 def _schema(database_url):
     engine = db.configure(database_url)
     Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        ensure_default_ward(conn)
     # Recorded as migrated, so CLI commands run against it (which upgrade an embedded SQLite
     # database on first use) see it as up to date instead of re-creating its tables.
     from storage.migrate import stamp
@@ -120,6 +123,7 @@ def clean_db(_schema, database_url):
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+        ensure_default_ward(conn)
     yield engine
 
 

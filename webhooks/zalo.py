@@ -33,10 +33,21 @@ def _error(status: int, message: str):
 
 @bp.post("/webhooks/zalo")
 def receive():
+    return _receive(None)
+
+
+@bp.post("/webhooks/zalo/<code>")
+def receive_for_ward(code: str):
+    """The explicit form: one URL per ward (an OA whose events should never be routed by id)."""
+    return _receive(code)
+
+
+def _receive(code: str | None):
     # The hot path of the service: look the proxies up once (each costs a context lookup).
     app = current_app._get_current_object()
     req = request._get_current_object()
     settings = app.config["SETTINGS"]
+    wards = app.extensions["hts_wards"]
     raw = req.get_data(cache=False)  # over MAX_CONTENT_LENGTH -> 413 before we get here
     try:
         # Bounded (depth, odd numbers) and decoded once: the mac needs app_id and timestamp
@@ -55,9 +66,19 @@ def receive():
         return jsonify({"ok": True, "ignored": "unsigned ping"}), 200
     app_id = str(body.get("app_id") or "")
     timestamp = str(body.get("timestamp") or "")
-    if app_id != settings.zalo_app_id or not verify_zalo(
-        signature, app_id, raw, timestamp, settings.webhook_secret
-    ):
+    oa_id = zalo_events.oa_id_of(body)
+    ward = wards.by_code(code) if code is not None else wards.for_event(oa_id, app_id)
+    if ward is None:
+        if code is not None:
+            return _error(404, "unknown ward")
+        log.warning("webhook zalo: sự kiện %s không thuộc OA nào của hệ thống, từ chối",
+                    zalo_events.name_for_log(body))
+        return _error(401, "invalid signature")
+    # Signed with this ward's key, for this ward's app and, when several wards may share that
+    # app (and so its secret), for this ward's OA.
+    if (app_id != ward.zalo_app_id
+            or (oa_id and ward.zalo_oa_id and oa_id != ward.zalo_oa_id and wards.several())
+            or not verify_zalo(signature, app_id, raw, timestamp, settings.webhook_secret_of(ward))):
         log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", zalo_events.name_for_log(body))
         return _error(401, "invalid signature")
 
@@ -72,6 +93,7 @@ def receive():
         status, user_key = "ignored", None
     try:
         app.extensions["hts_inbox"].submit({
+            "ward_id": ward.id,
             "source": "zalo",
             "event_key": event.event_key[:255],
             "event_name": event.event_name[:64],

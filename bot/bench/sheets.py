@@ -17,6 +17,7 @@ from sheets_sync.layout import BOARD, BOARD_RANGE, COL
 from sheets_sync.sync import SheetSync
 from storage import db
 from storage.models import Base, Ticket, utcnow
+from storage.wards import ensure_default
 
 
 def main(args) -> int:
@@ -25,6 +26,7 @@ def main(args) -> int:
     Base.metadata.create_all(engine)
     now = utcnow()
     with engine.begin() as conn:
+        ensure_default(conn)
         conn.execute(insert(Ticket), [
             dict(code=f"PA-2026-{i:05d}", kind="complaint", topic="environment", urgent=False,
                  status="new", channel="form", text=f"Rác thải tồn đọng ở ngõ {i % 300}, tổ {i % 20}",

@@ -87,7 +87,7 @@ def _image_link(settings, link: str | None) -> str | None:
     zalo = _zalo_settings(settings)
     if zalo is None:
         raise ValueError(f"Cần Zalo để tải ảnh «{link}» lên. " + NO_ZALO)
-    from bot.runtime.process import build_client
+    from bot.runtime.clients import build_client
     from bot.zalo.client import ZaloError
 
     try:
@@ -234,7 +234,7 @@ def cmd_report(args) -> int:
         if not zalo.officer_zalo_ids:
             return _fail("Chưa có cán bộ nhận báo cáo: đặt OFFICER_ZALO_IDS (Zalo user id, cách nhau "
                          "bởi dấu phẩy) trong .env rồi chạy lại. Tuần này chưa được đánh dấu đã gửi.")
-        from bot.runtime.process import build_client
+        from bot.runtime.clients import build_client
 
         rep = send_weekly(zalo, build_client(zalo), end, force=True)
         print(rep.summary())

@@ -67,12 +67,13 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
     from storage.db import session_scope
     from storage.messages import Picture, Reply
     from storage.models import Flag, utcnow
+    from storage.scoping import ward_of
     from storage.tickets import local_now
 
     end_day = end_day or local_now().date()
     week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
     with session_scope() as session:
-        if not force and session.get(Flag, week) is not None:
+        if not force and session.get(Flag, (ward_of(session), week)) is not None:
             log.info("báo cáo tuần %s đã gửi rồi", week)
             return None
         rep = weekly(session, end_day)
@@ -97,7 +98,7 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
         if not settings.officer_zalo_ids:
             log.error("báo cáo tuần %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa đánh dấu đã gửi", week)
         elif rep.sheet_written is not False:
-            if session.get(Flag, week) is None:
+            if session.get(Flag, (ward_of(session), week)) is None:
                 session.add(Flag(name=week, value=utcnow().isoformat()))
             rep.marked_sent = True
     return rep

@@ -12,28 +12,13 @@ from bot.runtime.nlu import NluService
 from bot.runtime.sender import OutboxSender
 from bot.settings import Settings
 from bot.runtime.worker import EventWorker
+from bot.runtime.clients import ZaloClients, build_client
+from bot.wards import WardSettings
 from bot.zalo.client import ZaloClient
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 0.1  # a separate web process cannot wake us; an indexed poll is cheap
-
-
-def build_client(settings: Settings) -> ZaloClient:
-    from bot.at_rest import token_cipher
-    from storage.tokens import DbFlagStore, DbTokenStore
-
-    tokens = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
-                          cipher=token_cipher(settings))
-    tokens.seal()  # a pair stored in plain text (or under the previous key) is encrypted now
-    return ZaloClient(
-        api_base=settings.zalo_api_base,
-        oauth_base=settings.zalo_oauth_base,
-        app_id=settings.zalo_app_id,
-        app_secret=settings.zalo_app_secret,
-        tokens=tokens,
-        flags=DbFlagStore(),
-    )
 
 
 class _DeferredNlu:
@@ -62,15 +47,18 @@ class Runtime:
     def __init__(self, settings: Settings, *, client: ZaloClient | None = None, nlu=None,
                  scheduler: bool = True):
         self.settings = settings
-        self.client = client or build_client(settings)
+        self.ward_settings = WardSettings(settings)
+        self.client = client or build_client(settings)  # the default ward's
+        self.clients = ZaloClients(self.ward_settings, per_minute=settings.zalo_rate_limit_per_minute,
+                                   default=self.client)
         self.nlu = nlu or _DeferredNlu(lambda: NluService(settings))
-        self.sender = OutboxSender(self.client, max_attempts=settings.outbox_max_attempts,
+        self.sender = OutboxSender(self.clients, max_attempts=settings.outbox_max_attempts,
                                    stale_after=timedelta(seconds=settings.outbox_stale_seconds),
-                                   per_minute=settings.zalo_rate_limit_per_minute,
                                    echo_window=timedelta(seconds=settings.outbox_echo_window_seconds),
                                    unknown_max_sends=settings.outbox_unknown_max_sends)
         self.event_wakeup = threading.Event()
-        self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set)
+        self.worker = EventWorker(settings, self.nlu, on_reply=self.sender.wakeup.set,
+                                  ward_settings=self.ward_settings)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._with_scheduler = scheduler

@@ -26,19 +26,20 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.runtime import failpoints
-from bot.zalo.client import ZaloClient, ZaloError
+from bot.runtime.clients import ZaloClients
+from bot.zalo.client import ZaloError
 from bot.zalo.messages import image_message, text_message
 from storage import outbox
 from storage.db import session_scope
 from storage.messages import Picture, outgoing
-from storage.models import utcnow
+from storage.models import DEFAULT_WARD_ID, utcnow
+from storage.scoping import ALL_WARDS
 from storage.tickets import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ ECHOED_CHANNELS = ("zalo_cs", "zalo_group")
 @dataclass(frozen=True)
 class _Job:
     id: int
+    ward_id: int
     channel: str
     recipient_id: str
     message: dict
@@ -97,44 +99,12 @@ def next_morning(now_utc: datetime) -> datetime:
     return morning.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-class RateLimiter:
-    """At most `per_minute` sends in any 60 seconds, shared by the sender's threads: the same
-    sliding window Zalo counts in (~4,000 requests a minute per app, -32 beyond). Replies are
-    never slowed until a broadcast has used up the minute."""
-
-    WINDOW = 60.0
-
-    def __init__(self, per_minute: int):
-        self.limit = max(1, per_minute)
-        self.sent: deque[float] = deque()
-        self.lock = threading.Lock()
-
-    def reserve(self, n: int) -> int:
-        """Take up to `n` permits now, without waiting; returns how many were granted. The
-        sender claims only as many rows as it got permits for, so a send's deadline never
-        runs while it waits for the limiter."""
-        with self.lock:
-            now = time.monotonic()
-            while self.sent and now - self.sent[0] >= self.WINDOW:
-                self.sent.popleft()
-            k = max(0, min(n, self.limit - len(self.sent)))
-            self.sent.extend([now] * k)
-            return k
-
-    def release(self, n: int) -> None:
-        """Give back permits reserved for rows that were not there to claim."""
-        with self.lock:
-            for _ in range(min(n, len(self.sent))):
-                self.sent.pop()
-
-
 class OutboxSender:
-    def __init__(self, client: ZaloClient, *, max_attempts: int = 6, concurrency: int = 8,
+    def __init__(self, clients: ZaloClients, *, max_attempts: int = 6, concurrency: int = 8,
                  batch: int | None = None, stale_after: timedelta = timedelta(seconds=30),
-                 per_minute: int = 3600, echo_window: timedelta = timedelta(seconds=60),
+                 echo_window: timedelta = timedelta(seconds=60),
                  unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 0.5):
-        self.client = client
-        self.limiter = RateLimiter(per_minute)
+        self.clients = clients  # each ward's client; a rate limit per Zalo app
         self.max_attempts = max_attempts
         self.concurrency = concurrency
         self.batch = batch or concurrency    # rows claimed per claim at most
@@ -153,7 +123,7 @@ class OutboxSender:
         # sender checks, so no scheduler is needed; a live sender lets go of a send before
         # then (its deadline), so no live send is ever taken for a dead one.
         self.stale_after = stale_after
-        send_timeout = getattr(client, "send_timeout", (3.05, 8))
+        send_timeout = getattr(clients.for_ward(DEFAULT_WARD_ID), "send_timeout", (3.05, 8))
         self.send_deadline = max(1.0, min(sum(send_timeout) + 2.0, stale_after.total_seconds() - 1.0))
         self._next_recovery = 0.0
         self._next_echo_check = 0.0
@@ -167,7 +137,7 @@ class OutboxSender:
 
     # -- maintenance: crashed sends, echoes --
     def recover_interrupted(self) -> int:
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:
             n = outbox.recover_interrupted(session, self.stale_after)
         if n:
             log.warning("outbox: %s tin đang gửi dở khi một tiến trình bị tắt; chờ tin xác nhận (echo) của Zalo "
@@ -175,7 +145,7 @@ class OutboxSender:
         return n
 
     def settle_unknown(self) -> int:
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:
             done = outbox.settle_unknown(session, window=self.echo_window,
                                          max_sends=self.unknown_max_sends, as_sent=zalo_message)
         if done.resent:
@@ -230,17 +200,15 @@ class OutboxSender:
         room = min(self.batch, self.concurrency - active, self._pool_size - len(self._inflight))
         if coalesce and active and room < max(1, self.batch // 2):
             return 0  # sends are under way: claim when a few threads are free, in one go
-        room = self.limiter.reserve(room) if room > 0 else 0
         if room <= 0:
             return 0
-        try:
-            with session_scope() as session:
-                rows = outbox.claim_due(session, room, utcnow())
-                jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
-        except BaseException:
-            self.limiter.release(room)
-            raise
-        self.limiter.release(room - len(jobs))
+        with session_scope(ALL_WARDS) as session:  # one outbox for every ward
+            # A row is claimed only with a permit of its app's rate limit; apps whose minute is
+            # used up are not even looked at, so one ward's broadcast never holds up the others.
+            rows = outbox.claim_due(
+                session, room, utcnow(), skip_wards=self.clients.wards_at_limit(session),
+                admit=lambda row: self.clients.limiter_for(row.ward_id, session).reserve(1) == 1)
+            jobs = [_Job(r.id, r.ward_id, r.channel, r.recipient_id, r.message, r.attempts) for r in rows]
         for job in jobs:
             future = self._pool.submit(self._attempt, job)
             started = time.monotonic()
@@ -265,7 +233,7 @@ class OutboxSender:
                 return 0  # more answers are about to come: record them together
         # One transaction records them all: on SQLite every transaction takes the write lock,
         # and one per message cost more than the sends themselves.
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:
             for future in finished:
                 flight = self._inflight.pop(future)
                 _job, data, err = future.result()
@@ -301,13 +269,14 @@ class OutboxSender:
             outbox.mark_failed(session, job.id, "internal_error", None, repr(err), job.attempts)
 
     def _deliver(self, job: _Job) -> dict:
+        client = self.clients.for_ward(job.ward_id)
         if job.channel == "zalo_group":
-            return self.client.send_group_message(job.recipient_id, zalo_message(job.message))
+            return client.send_group_message(job.recipient_id, zalo_message(job.message))
         if job.channel == "zalo_tag":  # a resident's tổ mirrored as a Zalo tag
-            return self.client.tag_follower(job.recipient_id, job.message["tag_name"])
+            return client.tag_follower(job.recipient_id, job.message["tag_name"])
         if job.channel == "zalo_untag":
-            return self.client.untag_follower(job.recipient_id, job.message["tag_name"])
-        return self.client.send_message(job.recipient_id, zalo_message(job.message))
+            return client.untag_follower(job.recipient_id, job.message["tag_name"])
+        return client.send_message(job.recipient_id, zalo_message(job.message))
 
     def _attempt(self, job: _Job):
         try:

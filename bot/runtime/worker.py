@@ -14,11 +14,13 @@ from datetime import timedelta
 from bot.runtime import failpoints
 from bot.runtime.dispatcher import dispatch
 from bot.settings import Settings
+from bot.wards import WardSettings
 from handlers import forms, registry, texts, urgent
 from handlers.context import Nlu
 from storage import deadletters, inbox, outbox, raw_json, residents, zalo_events
 from storage.clean import redact_error
 from storage.db import session_scope
+from storage.scoping import ALL_WARDS, use_ward
 from storage.models import InboundEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,31 +37,35 @@ def parse_stored(row: InboundEvent, settings: Settings):
 
 
 class EventWorker:
-    def __init__(self, settings: Settings, nlu: Nlu, on_reply=None):
+    def __init__(self, settings: Settings, nlu: Nlu, on_reply=None, ward_settings=None):
         self.settings = settings
+        # Each event is handled with its ward's settings (its OA, officers, sheet, name).
+        self.ward_settings = ward_settings or WardSettings(settings)
         self.nlu = nlu
         self.on_reply = on_reply or (lambda: None)  # wakes an in-process sender
 
     def process_next(self) -> bool:
         """Handle the next event. Returns False when nothing was waiting."""
         self.nlu.refresh()  # outside the event's transaction (see NluService.refresh)
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:  # the inbox serves every ward
             row = inbox.claim_next(session)
             if row is None:
                 return False
             event_id = row.id
-            stage = self._alert_first(session, row)
+            use_ward(session, row.ward_id)  # from here on, everything is this ward's
+            settings = self.ward_settings(row.ward_id, session)
+            stage = self._alert_first(session, row, settings)
             if stage is None:
                 return True  # another worker thread took the event while the alert committed
             try:
                 with session.begin_nested():  # a failing handler rolls back only its own work
                     if stage.urgent:
                         failpoints.hit("worker.after_urgent_alert")
-                    event = parse_stored(row, self.settings)
+                    event = parse_stored(row, settings)
                     if isinstance(event, forms.Submission):
-                        forms.file_submission(session, self.settings, self.nlu, event, event_id)
+                        forms.file_submission(session, settings, self.nlu, event, event_id)
                     else:
-                        dispatch(session, self.settings, self.nlu, event, event_id)
+                        dispatch(session, settings, self.nlu, event, event_id)
                 inbox.mark(session, event_id, "done")
             except Exception as exc:
                 # Kind, masked first line and place only: exception text can carry what the
@@ -67,7 +73,7 @@ class EventWorker:
                 error = redact_error(exc)
                 log.error("sự kiện %s xử lý lỗi: %s\n%s", event_id, error,
                           "".join(traceback.format_tb(exc.__traceback__)).rstrip())
-                status = inbox.record_failure(session, event_id, error, self.settings.event_max_attempts)
+                status = inbox.record_failure(session, event_id, error, settings.event_max_attempts)
                 if status == "failed":
                     # A dead letter: counted by /healthz and `status`, officers are told.
                     deadletters.record(session, source="worker", reason=error,
@@ -76,26 +82,26 @@ class EventWorker:
                     # Never silence: the resident hears that something went wrong, and only
                     # what is true (an urgent message: whether officers were alerted).
                     reply = urgent.failure_reply(stage) or texts.system_error(
-                        bool(self.settings.officer_zalo_ids))
+                        bool(settings.officer_zalo_ids))
                     outbox.enqueue(session, row.user_key, reply.payload(),
                                    purpose="error", event_id=event_id)
             failpoints.hit("worker.before_commit")
         self.on_reply()
         return True
 
-    def _alert_first(self, session, row: InboundEvent) -> urgent.Stage | None:
+    def _alert_first(self, session, row: InboundEvent, settings: Settings) -> urgent.Stage | None:
         """An urgent message's officer alert, queued and committed before the event's handlers
         run (handlers/urgent.py). Returns None when, during that commit, another worker thread
         claimed and finished the event."""
         if row.source != "zalo":
             return urgent.Stage()  # a form's urgent ticket alerts officers as it is filed
         try:
-            event = parse_stored(row, self.settings)
+            event = parse_stored(row, settings)
         except Exception:  # the handlers' turn fails the same way and records it
             return urgent.Stage()
         try:
             with session.begin_nested():
-                stage = urgent.alert_first(session, self.settings, self.nlu, event, row.id)
+                stage = urgent.alert_first(session, settings, self.nlu, event, row.id)
         except Exception as exc:  # the handlers still run; only the early alert is lost
             log.error("event %s: urgent check failed (%s)", row.id, type(exc).__name__)
             return urgent.Stage()
@@ -116,10 +122,11 @@ class EventWorker:
 
     def expire_stalled_conversations(self) -> int:
         cutoff = utcnow() - timedelta(minutes=self.settings.conversation_timeout_minutes)
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:
             stalled = residents.stalled_conversations(session, cutoff)
             for conversation in stalled:
-                registry.expire(session, self.settings, conversation)
+                use_ward(session, conversation.ward_id)
+                registry.expire(session, self.ward_settings(conversation.ward_id, session), conversation)
         if stalled:
             log.info("hội thoại: %s hội thoại bỏ dở được lưu thành phiếu nháp", len(stalled))
         return len(stalled)

@@ -52,7 +52,9 @@ def test_the_apology_says_officers_were_told_only_when_someone_is_on_duty(bot, m
     [told] = bot.say("Đèn đường hỏng")
     assert "Cán bộ đã được báo" in message_text(told)
 
-    bot.runtime.worker.settings = settings.with_overrides(officer_zalo_ids=())
+    from bot.wards import WardSettings
+
+    bot.runtime.worker.ward_settings = WardSettings(settings.with_overrides(officer_zalo_ids=()))
     [untold] = bot.say("Đèn đường vẫn hỏng")
     assert "Cán bộ đã được báo" not in message_text(untold)
     assert "nhắn lại sau" in message_text(untold) and "114" in message_text(untold)

@@ -71,7 +71,7 @@ def test_government_oa_falls_back_to_v2_and_remembers(bot, fake_zalo):
     assert requests.get("/v3.0/oa/message/cs") == 1       # tried once, then never again
     assert requests.get("/v2.0/oa/message") == 2
     with session_scope() as s:
-        assert s.get(Flag, "cs_api_version").value == "v2"
+        assert s.get(Flag, (1, "cs_api_version")).value == "v2"
 
 
 def _queue(recipient="246845883529197922"):

@@ -1,0 +1,114 @@
+"""Each ward's Zalo client, and a rate limit per Zalo app.
+
+Wards keep their own OA and token pair; wards that share one Zalo app share its ~4,000
+requests a minute, so the limiter belongs to the app, not to the ward.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from bot.wards import WardSettings
+from bot.zalo.client import ZaloClient
+from storage.base import DEFAULT_WARD_ID
+
+
+class RateLimiter:
+    """At most `per_minute` sends in any 60 seconds, shared by the sender's threads: the same
+    sliding window Zalo counts in (~4,000 requests a minute per app, -32 beyond). Replies are
+    never slowed until a broadcast has used up the minute."""
+
+    WINDOW = 60.0
+
+    def __init__(self, per_minute: int):
+        self.limit = max(1, per_minute)
+        self.sent: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def reserve(self, n: int) -> int:
+        """Take up to `n` permits now, without waiting; returns how many were granted. The
+        sender claims only as many rows as it got permits for, so a send's deadline never
+        runs while it waits for the limiter."""
+        with self.lock:
+            now = time.monotonic()
+            while self.sent and now - self.sent[0] >= self.WINDOW:
+                self.sent.popleft()
+            k = max(0, min(n, self.limit - len(self.sent)))
+            self.sent.extend([now] * k)
+            return k
+
+    def release(self, n: int) -> None:
+        """Give back permits reserved for rows that were not there to claim."""
+        with self.lock:
+            for _ in range(min(n, len(self.sent))):
+                self.sent.pop()
+
+
+    def full(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            return sum(1 for t in self.sent if now - t < self.WINDOW) >= self.limit
+
+
+def build_client(settings, ward_id: int = DEFAULT_WARD_ID) -> ZaloClient:
+    """A ward's client (`settings` as Settings.for_ward gives them): its app, its token pair
+    (stored encrypted; the environment's pair seeds the default ward only)."""
+    from bot.at_rest import token_cipher
+    from storage.tokens import DbFlagStore, DbTokenStore
+
+    tokens = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
+                          cipher=token_cipher(settings), ward_id=ward_id)
+    tokens.seal()  # a pair stored in plain text (or under the previous key) is encrypted now
+    return ZaloClient(
+        api_base=settings.zalo_api_base,
+        oauth_base=settings.zalo_oauth_base,
+        app_id=settings.zalo_app_id,
+        app_secret=settings.zalo_app_secret,
+        tokens=tokens,
+        flags=DbFlagStore(ward_id),
+    )
+
+
+class ZaloClients:
+    """Clients by ward, built on first use; limiters by app."""
+
+    def __init__(self, ward_settings: WardSettings, *, per_minute: int,
+                 default: ZaloClient | None = None):
+        self.ward_settings = ward_settings
+        self.per_minute = per_minute
+        self._clients: dict[int, ZaloClient] = {}
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+        if default is not None:
+            self._clients[DEFAULT_WARD_ID] = default
+
+    def for_ward(self, ward_id: int) -> ZaloClient:
+        with self._lock:
+            client = self._clients.get(ward_id)
+        if client is None:
+            client = build_client(self.ward_settings(ward_id), ward_id)
+            with self._lock:
+                client = self._clients.setdefault(ward_id, client)
+        return client
+
+    def built(self) -> dict[int, ZaloClient]:
+        with self._lock:
+            return dict(self._clients)
+
+    def limiter_for(self, ward_id: int, session=None) -> RateLimiter:
+        """`session`: the caller's open transaction, if any (storage.wards.WardDirectory)."""
+        app = self.ward_settings(ward_id, session).zalo_app_id
+        with self._lock:
+            limiter = self._limiters.get(app)
+            if limiter is None:
+                limiter = self._limiters[app] = RateLimiter(self.per_minute)
+            return limiter
+
+    def wards_at_limit(self, session=None) -> list[int]:
+        """Wards whose app has used up its minute (the sender skips their rows for now)."""
+        with self._lock:
+            full_apps = {app for app, limiter in self._limiters.items() if limiter.full()}
+        if not full_apps:
+            return []
+        return [w.id for w in self.ward_settings.directory.all(session) if w.zalo_app_id in full_apps]
