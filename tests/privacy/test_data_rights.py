@@ -137,7 +137,7 @@ def fake_sheets():
 
 
 def test_erasure_reaches_the_officers_sheet_and_marks_the_row(bot, settings, fake_sheets):
-    from sheets_sync.sync import run_cycle
+    from bot.runtime.sheets import run_cycle
 
     sheet_settings = settings.with_overrides(sheet_id="sheet-1", google_sheets_api_base=fake_sheets.base_url)
     code = report_with_photo(bot)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from sheets_sync.layout import BOARD, COL, OFFICERS
-from sheets_sync.sync import SheetSync
+from bot.runtime.sheets import sheet_syncer
 from storage import tickets
 from storage.db import session_scope
 from storage.models import LearnedExample, Ticket, TicketEvent
@@ -14,7 +14,7 @@ from tests.support import message_text
 
 @pytest.fixture()
 def syncer(sheet_settings, no_backoff):
-    return SheetSync(sheet_settings)
+    return sheet_syncer(sheet_settings)
 
 
 def make_ticket(text="Đèn đường ngõ 12 tổ 5 bị hỏng", resident=None, **kw) -> str:
@@ -378,6 +378,6 @@ def test_service_changes_reach_the_row_in_place(syncer, fake_sheets):
 
 
 def test_run_cycle_if_configured_skips_without_a_sheet(settings):
-    from sheets_sync.sync import run_cycle_if_configured
+    from bot.runtime.sheets import run_cycle_if_configured
 
     assert run_cycle_if_configured(settings.with_overrides(sheet_id="", google_sheets_api_base="")) is None
