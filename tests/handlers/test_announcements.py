@@ -1,56 +1,18 @@
-"""Issue 5: groups, announcements, reach, deadlines, reminders, weekly report, jobs."""
+"""handlers/announcements.py (issue 5): repeat rules and the night hold, broadcast routes (group
+chat, residents, the tổ leader), reach, a crash mid-broadcast, choosing one's tổ, posters."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
-from PIL import Image
 from sqlalchemy import select
 
-from bot.runtime import jobs
 from handlers import announcements as ann_mod
-from handlers import deadlines, reports
-from intents.when import LOCAL_TZ
-from storage import tickets
 from storage.db import session_scope
-from storage.models import (Announcement, OutboundMessage, Resident, ResidentialGroup, TicketEvent, utcnow)
+from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
 from tests.support import message_buttons, message_text
 
-OFF = deadlines.holidays()
 # A daytime moment in the past, so announcement tests never depend on the hour they run at.
 NOON = ann_mod.to_utc(datetime.combine(date.today() - timedelta(days=1), datetime.min.time()).replace(hour=12))
-
-
-def test_due_dates_skip_weekends_and_holidays_and_depend_on_topic():
-    table = {"default": 3, "urgent": 1, "topics": {"land_construction": 10}}
-    assert deadlines.due_date(date(2026, 11, 20), None, False, table, OFF) == date(2026, 11, 25)  # Fri -> Wed
-    assert deadlines.due_date(date(2026, 4, 29), None, False, table, OFF) == date(2026, 5, 6)  # 30/4, 1/5
-    assert deadlines.due_date(date(2026, 11, 20), "land_construction", False, table, OFF) == date(2026, 12, 4)
-    assert deadlines.due_date(date(2026, 11, 20), "land_construction", True, table, OFF) == date(2026, 11, 23)
-
-
-def test_every_year_of_the_holiday_file_has_the_legal_holidays():
-    """Bộ luật Lao động 2019 Điều 112: 1/1, Tết, Giỗ Tổ (10/3 âm lịch, or the day in lieu),
-    30/4, 1/5, 2/9 — a year missing one would put a deadline on a day the office is closed."""
-    import csv
-    with open(deadlines.DATA / "holidays_vn.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    years = sorted({r["date"][:4] for r in rows})
-    for year in years:
-        names = " | ".join(r["name"] for r in rows if r["date"].startswith(year))
-        days = {r["date"][5:] for r in rows if r["date"].startswith(year)}
-        for name in ("Tết Dương lịch", "Tết Nguyên đán", "Giỗ Tổ Hùng Vương", "Chiến thắng",
-                     "lao động", "Quốc khánh"):
-            assert name in names, (year, name)
-        assert {"01-01", "04-30", "05-01", "09-02"} <= days, year
-    # 10/3 âm lịch Đinh Mùi is Friday 16 April 2027 (a working day, so no day in lieu).
-    assert date(2027, 4, 16) in OFF and date(2027, 4, 16).weekday() == 4
-
-
-def test_waiting_for_the_resident_stops_the_clock():
-    due = datetime(2026, 11, 25)
-    assert deadlines.extend_for_pause(due, date(2026, 11, 20), date(2026, 11, 24), OFF) == datetime(2026, 11, 27)
-    assert deadlines.extend_for_pause(due, date(2026, 11, 21), date(2026, 11, 22), OFF) == due  # a weekend
 
 
 def test_repeat_rules_and_night_hold():
@@ -167,162 +129,6 @@ def test_resident_chooses_their_group_and_it_becomes_a_tag(bot, fake_zalo, clean
     with session_scope() as s:
         assert s.scalar(select(Resident.group_code).where(Resident.zalo_user_id == bot.user_id)) == "5"
     assert "chưa có tổ 9" in message_text(bot.say("to 9")[0])
-
-
-def _ticket(s, code_kind="complaint", created=None, due=None, status="new", topic="environment", **kw):
-    t = tickets.create_ticket(s, kind=code_kind, text="x", actor="test", status=status, topic=topic,
-                              due_date=due, **kw)
-    if created:
-        t.created_at = created
-    return t
-
-
-def test_weekly_report_numbers_and_png(clean_db, settings):
-    mon = datetime(2026, 11, 16, 3)  # 10:00 local, Monday
-    with session_scope() as s:
-        a = _ticket(s, created=mon, due=datetime(2026, 11, 19), channel="zalo", group_code="5")
-        b = _ticket(s, created=mon + timedelta(days=1), due=datetime(2026, 11, 18), topic="security", channel="form")
-        _ticket(s, created=mon + timedelta(days=2), due=datetime(2026, 11, 17))  # open, overdue
-        _ticket(s, created=mon - timedelta(days=7))  # last week
-        for t, at in ((a, datetime(2026, 11, 18, 2)), (b, datetime(2026, 11, 20, 2))):
-            tickets.change(s, t, "test", status="resolved")
-            s.flush()
-            s.execute(TicketEvent.__table__.update().where(TicketEvent.ticket_id == t.id,
-                                                           TicketEvent.field == "status").values(at=at))
-        a.rating = 5
-        rep = reports.weekly(s, date(2026, 11, 20))
-    assert (rep.received, rep.resolved, rep.overdue) == (3, 2, 1)
-    assert rep.on_time_rate == 0.5 and rep.average_rating == 5
-    assert rep.by_topic["security"]["received"] == 1 and rep.by_channel == {"Zalo": 2, "Google Form": 1}
-    assert rep.daily_received[:3] == [1, 1, 1]
-    png = Image.open(io.BytesIO(reports.chart_png(rep)))
-    assert png.format == "PNG" and png.size == (800, 450)
-    assert "Tiếp nhận 3 phiếu" in rep.summary()
-
-
-def test_weekly_report_is_sent_once_with_chart(clean_db, settings, runtime, fake_zalo):
-    fake_zalo.state.add_user(settings.officer_zalo_ids[0])
-    assert jobs.send_weekly(settings, runtime.client, date(2026, 11, 20)) is not None
-    assert jobs.send_weekly(settings, runtime.client, date(2026, 11, 20)) is None  # once a week
-    while runtime.sender.send_due():
-        pass
-    sent = fake_zalo.state.messages(settings.officer_zalo_ids[0])
-    assert len(sent) == 2 and "BÁO CÁO TUẦN" in sent[0].message["text"]
-    assert sent[1].message["attachment"]["payload"]["elements"][0]["media_type"] == "image"
-
-
-def test_daily_reminder_per_assignee(clean_db, settings):
-    from storage.models import Officer
-
-    today = date(2026, 11, 23)
-    with session_scope() as s:
-        s.add(Officer(name="Chị Hoa", zalo_user_id="900000000000000009"))
-        late = _ticket(s, due=datetime(2026, 11, 20), assignee="Chị Hoa")
-        soon = _ticket(s, due=datetime(2026, 11, 24), assignee="Chị Hoa")
-        _ticket(s, due=datetime(2026, 12, 10), assignee="Chị Hoa")
-        unassigned = _ticket(s, due=datetime(2026, 11, 21))
-        out = reports.reminders(s, settings, today)
-    assert late.code in out["900000000000000009"] and soon.code in out["900000000000000009"]
-    assert "Quá hạn: " + late.code in out["900000000000000009"]
-    assert unassigned.code in out[settings.officer_zalo_ids[0]]
-
-
-def test_jobs_have_ids_and_a_missed_run_happens_once_after_restart(clean_db, settings):
-    from types import SimpleNamespace
-
-    from bot.runtime import jobs, scheduler
-
-    calls = []
-    runtime = SimpleNamespace(settings=settings)
-    sched = scheduler.build_scheduler(runtime)
-    ids = {j.id for j in sched.get_jobs()}
-    assert {"sheet_sync", "announcements", "weekly_report", "daily_reminder", "token_refresh"} <= ids
-    sched.shutdown(wait=True)
-    # The worker was down over Friday 15:30: the stored next run time is in the past.
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from storage.db import get_engine
-
-    store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
-    job = store.lookup_job("weekly_report")
-    job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
-    store.update_job(job)
-    jobs_weekly = jobs.weekly_report
-    try:
-        jobs.weekly_report = lambda: calls.append("weekly")
-        again = scheduler.build_scheduler(runtime)  # the restart keeps the stored run time
-        again.resume()
-        import time
-
-        deadline = time.monotonic() + 10
-        while not calls and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-        again.shutdown(wait=True)
-    finally:
-        jobs.weekly_report = jobs_weekly
-    assert calls == ["weekly"]
-
-
-def test_a_job_stored_under_its_old_path_keeps_its_missed_run(clean_db, settings):
-    """Jobs stored before bot.jobs became bot.runtime.jobs: the worker still starts, and a run
-    that fell due while it was being upgraded still happens, once."""
-    import pickle
-    import time
-    from types import SimpleNamespace
-
-    from sqlalchemy import update
-
-    from bot.runtime import jobs, scheduler
-
-    runtime = SimpleNamespace(settings=settings)
-    scheduler.build_scheduler(runtime).shutdown(wait=True)
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from storage.db import get_engine
-
-    store = SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(timezone=LOCAL_TZ), "default")
-    job = store.lookup_job("weekly_report")
-    job.next_run_time = datetime.now(job.trigger.timezone) - timedelta(minutes=20)
-    store.update_job(job)
-    state = job.__getstate__()
-    state["func"] = state["func"].replace("bot.runtime.jobs:", "bot.jobs:")  # stored before the move
-    with get_engine().begin() as connection:
-        connection.execute(update(store.jobs_t).where(store.jobs_t.c.id == "weekly_report")
-                           .values(job_state=pickle.dumps(state, store.pickle_protocol)))
-    calls = []
-    jobs_weekly = jobs.weekly_report
-    try:
-        jobs.weekly_report = lambda: calls.append("weekly")
-        again = scheduler.build_scheduler(runtime)
-        assert again.get_job("weekly_report").func_ref == "bot.runtime.jobs:weekly_report"
-        again.resume()
-        deadline = time.monotonic() + 10
-        while not calls and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-        again.shutdown(wait=True)
-    finally:
-        jobs.weekly_report = jobs_weekly
-    assert calls == ["weekly"]
-
-def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
-    from bot.cli.main import main
-
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 1  # no such tổ yet
-    assert main(["groups", "add", "--code", "7", "--name", "Tổ 7"]) == 0
-    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 0
-    assert main(["announce", "create", "--title", "T", "--content", "C", "--groups", "7",
-                 "--at", "01/12/2030 08:00"]) == 0
-    out = capsys.readouterr().out
-    assert "01/12/2030 08:00 (giờ Việt Nam)" in out
-    with session_scope() as s:
-        assert s.scalar(select(ResidentialGroup.leader_zalo_id).where(ResidentialGroup.code == "7")) == "L7"
-        ann = s.scalar(select(Announcement))
-        assert ann.targets == ["7"] and ann.next_run_at == datetime(2030, 12, 1, 1, 0)
 
 
 def test_a_poster_link_is_sent_as_an_image_with_the_text_as_caption(runtime, fake_zalo, clean_db):

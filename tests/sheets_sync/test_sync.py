@@ -375,9 +375,3 @@ def test_service_changes_reach_the_row_in_place(syncer, fake_sheets):
     assert row[COL["Trạng thái"]] == "Đã chuyển cơ quan có thẩm quyền"
     assert row[COL["Chuyển đến cơ quan"]] == "Điện lực"
     assert "0912345678" not in " ".join(row) and "091****678" in row[COL["Người gửi"]]
-
-
-def test_run_cycle_if_configured_skips_without_a_sheet(settings):
-    from bot.runtime.sheets import run_cycle_if_configured
-
-    assert run_cycle_if_configured(settings.with_overrides(sheet_id="", google_sheets_api_base="")) is None

@@ -1,15 +1,12 @@
-"""The sheet's onEdit hook (signed posts that ask for a sync) and the `sheets` CLI commands
-(the sync itself is in test_sync.py)."""
+"""webhooks/sheets.py: the sheet's onEdit hook, signed posts that ask for a sync (the sync itself
+is in tests/sheets_sync/test_sync.py)."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from storage.db import session_scope
-from tests.sheets_sync.test_sync import make_ticket
 
-
-# --- the onEdit hook ----------------------------------------------------------------------
 
 def _signed(secret: str, raw: bytes, stamp: str | None = None) -> dict:
     import time
@@ -59,24 +56,3 @@ def test_hook_with_bad_or_stale_signature_is_refused(hook):
     assert calls == []
     with session_scope() as s:
         assert s.scalar(select(InboundEvent)) is None
-
-
-# --- CLI ----------------------------------------------------------------------------------
-
-def test_cli_sync_and_show(sheet_settings, fake_sheets, monkeypatch, capsys, no_backoff):
-    import argparse
-
-    from bot.cli import sheets as cli
-
-    monkeypatch.setattr("bot.cli.settings.load_settings", lambda: sheet_settings)
-    make_ticket(reporter_name="Bác Lan", reporter_phone="0901234567")
-    parser = argparse.ArgumentParser()
-    cli.register(parser.add_subparsers())
-    args = parser.parse_args(["sheets", "sync"])
-    assert args.func(args) == 0
-    out = capsys.readouterr().out
-    assert "Đã thêm 1 dòng" in out and '"appended": 1' in out.splitlines()[-1]
-    args = parser.parse_args(["sheets", "show"])
-    assert args.func(args) == 0
-    out = capsys.readouterr().out
-    assert "Mã phiếu" in out and "Bác Lan — 090****567" in out and "0901234567" not in out

@@ -202,3 +202,20 @@ def test_report_dates_as_typed(cli):
     assert code == 0 and "BÁO CÁO TUẦN 07/12–11/12/2026" in out
     code, out, err = cli("report", "weekly", "--date", "thứ sáu tuần trước")
     assert code == 2 and "Không hiểu ngày «thứ sáu tuần trước»" in err
+
+
+def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
+    from bot.cli.main import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 1  # no such tổ yet
+    assert main(["groups", "add", "--code", "7", "--name", "Tổ 7"]) == 0
+    assert main(["groups", "set-leader", "--code", "7", "--leader", "L7"]) == 0
+    assert main(["announce", "create", "--title", "T", "--content", "C", "--groups", "7",
+                 "--at", "01/12/2030 08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "01/12/2030 08:00 (giờ Việt Nam)" in out
+    with session_scope() as s:
+        assert s.scalar(select(ResidentialGroup.leader_zalo_id).where(ResidentialGroup.code == "7")) == "L7"
+        ann = s.scalar(select(Announcement))
+        assert ann.targets == ["7"] and ann.next_run_at == datetime(2030, 12, 1, 1, 0)

@@ -1,5 +1,6 @@
 """The runtime's sheet sync (bot/runtime/sheets.py): the scheduler's job, which the onEdit hook
-brings forward, applies an officer's edit and the resident hears about it exactly once."""
+brings forward, applies an officer's edit and the resident hears about it exactly once; with no
+sheet configured it does nothing."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -29,3 +30,9 @@ def test_the_scheduled_sync_tells_the_resident_once(sheet_settings, fake_sheets,
     assert [(to, purpose) for to, purpose, _ in queued] == [
         ("246845883529197922", "status_update"), ("246845883529197922", "rating")]
     assert code in queued[0][2] and "đã được giải quyết" in queued[0][2]
+
+
+def test_run_cycle_if_configured_skips_without_a_sheet(settings):
+    from bot.runtime.sheets import run_cycle_if_configured
+
+    assert run_cycle_if_configured(settings.with_overrides(sheet_id="", google_sheets_api_base="")) is None
