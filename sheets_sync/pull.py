@@ -2,10 +2,11 @@
 
 An officer's edit is a cell in an editable column that differs from what the service last
 wrote there (`SheetRow.values`). Rows are found by their ticket code, never by row number.
-Valid edits go through `storage.tickets.change` (one audit row each, actor "sheet:<who>"),
-then to `handlers.ticket_updates.on_ticket_changed` (the resident hears about it); a
-correction of Loại / Lĩnh vực becomes a learned example. Invalid values are not applied:
-the row gets a note and the service's value back.
+Valid edits go through `storage.tickets.change` (one audit row each, actor "sheet:<who>");
+a correction of Loại / Lĩnh vực becomes a learned example. Invalid values are not applied:
+the row gets a note and the service's value back. What was applied is returned as
+`TicketEdit`s: telling the resident is a use case, which the composition root calls in the
+same transaction (bot/runtime/sheets.py), so this package never reaches up into handlers/.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from handlers.ticket_updates import on_ticket_changed
 from sheets_sync.layout import COL, COLUMNS, OFFICER_COLUMNS
 from sheets_sync.rows import TicketView, officer_edits, padded
 from storage import tickets as ticket_store
@@ -133,18 +133,29 @@ def learn(session, ticket, changes) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class TicketEdit:
+    """One ticket's officer edits applied in this cycle: what `on_ticket_changed` needs. One
+    per ticket, not per field, so a status and an answer changed together make one message."""
+    ticket_id: int
+    code: str
+    actor: str                                  # "sheet:<editor, assignee or cán bộ>"
+    changes: dict[str, tuple]                   # field -> (old, new), as `tickets.change` returns
+
+
 @dataclass
 class PullResult:
     notes: dict[str, str] = field(default_factory=dict)   # code -> note for Ghi chú hệ thống
     edited: set[str] = field(default_factory=set)        # codes with an applied edit
+    changes: list[TicketEdit] = field(default_factory=list)   # in board order
     applied: int = 0
     rejected: int = 0
     learned: int = 0
 
 
-def apply_edits(session, settings, scan: BoardScan, views: dict[str, TicketView],
+def apply_edits(session, scan: BoardScan, views: dict[str, TicketView],
                 pushed: dict[int, list], officer_names: set[str]) -> PullResult:
-    """Apply officers' valid edits (in `session`; the caller commits)."""
+    """Apply officers' valid edits (in `session`; the caller tells residents, then commits)."""
     editors = recent_editors(session)
     result = PullResult()
     stamp = ticket_store.local_now().strftime("%d/%m %H:%M")
@@ -167,5 +178,5 @@ def apply_edits(session, settings, scan: BoardScan, views: dict[str, TicketView]
         result.edited.add(code)
         result.applied += len(changes)
         result.learned += learn(session, ticket, changes)
-        on_ticket_changed(session, settings, ticket, changes, actor)
+        result.changes.append(TicketEdit(ticket.id, code, actor, changes))
     return result

@@ -8,26 +8,21 @@ Steady state, nothing changed: 2. The layout is created or repaired in one extra
 only when something is missing.
 
 Order, so a crash or an API failure anywhere is harmless: read the sheet; apply officers'
-valid edits to the database (with audit rows and resident notifications) and work out the
-rows to write, in one transaction; write the rows; record what was written. A cycle that
+valid edits to the database (with audit rows), hand them to `on_edits` (the composition root
+tells residents, bot/runtime/sheets.py) and work out the rows to write, in one transaction; write the rows; record what was written. A cycle that
 fails before its commit changes nothing; one that fails after it leaves edits applied and
 the next cycle finishes the writing (it finds the same edits, and `change` skips what is
 already so, so nothing is applied or notified twice).
 """
 from __future__ import annotations
 
-import logging
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from sheets_sync import layout, pull, push, tabs_announce
-from sheets_sync.client import (
-    SheetsUnavailable,
-    is_configured,
-    open_spreadsheet,
-    request_count,
-)
+from sheets_sync.client import SheetsUnavailable, open_spreadsheet, request_count
 from sheets_sync.layout import (
     BOARD,
     BOARD_RANGE,
@@ -35,12 +30,16 @@ from sheets_sync.layout import (
     OFFICERS,
     OFFICERS_RANGE,
 )
+from sheets_sync.pull import TicketEdit
 from storage.db import session_scope
 from storage.models import Flag
 from storage.scoping import ward_of
 
-log = logging.getLogger(__name__)
-__all__ = ["SheetSync", "SheetsUnavailable", "SyncReport", "run_cycle", "run_cycle_if_configured"]
+__all__ = ["OnEdits", "SheetSync", "SheetsUnavailable", "SyncReport", "TicketEdit"]
+
+# Called with the cycle's session and the edits it applied, before the commit: whatever it
+# queues (the resident's message) is committed with the edits or not at all.
+OnEdits = Callable[[object, list[TicketEdit]], None]
 
 
 @dataclass
@@ -75,9 +74,10 @@ def _extra_tabs() -> tuple[list[str], list[str]]:
 
 
 class SheetSync:
-    def __init__(self, settings, spreadsheet=None):
+    def __init__(self, settings, spreadsheet=None, *, on_edits: OnEdits):
         self.settings = settings
         self._spreadsheet = spreadsheet
+        self.on_edits = on_edits
         self._lock = threading.Lock()
 
     @property
@@ -170,11 +170,12 @@ class SheetSync:
                 views = push.load_views(session)
                 pushed = push.load_pushed(session)
                 scan = pull.scan_board(board, views.keys())
-                result = pull.apply_edits(session, self.settings, scan, views, pushed, names)
+                result = pull.apply_edits(session, scan, views, pushed, names)
+                self.on_edits(session, result.changes)
                 report.edits_applied, report.edits_rejected = result.applied, result.rejected
                 report.learned = result.learned
                 plan = push.plan_writes(views, scan, pushed, result.notes, result.edited)
-            # 2. Edits are committed (with their audit rows and queued notifications).
+            # 2. Edits are committed (with their audit rows and what on_edits queued).
 
             # 3. Write what differs: at most one append and one batchUpdate.
             push.execute(ss, plan, extra_updates)
@@ -188,27 +189,3 @@ class SheetSync:
             report.requests = request_count(ss) - before
         return report
 
-
-def run_cycle(settings, spreadsheet=None) -> SyncReport:
-    """One cycle (the CLI's `sheets sync`). Raises SheetsUnavailable when the API keeps failing."""
-    return SheetSync(settings, spreadsheet).run_cycle()
-
-
-_syncers: dict[tuple, SheetSync] = {}
-_syncers_lock = threading.Lock()
-
-
-def run_cycle_if_configured(settings) -> SyncReport | None:
-    """The scheduler's job ("sheet_sync", every 30 s): nothing to do when no sheet is set up.
-    Keeps one opened spreadsheet per sheet, so a cycle does not pay for opening it again."""
-    if not is_configured(settings):
-        return None
-    key = (settings.sheet_id, settings.google_sheets_api_base)
-    with _syncers_lock:
-        syncer = _syncers.get(key)
-        if syncer is None:
-            syncer = _syncers[key] = SheetSync(settings)
-    report = syncer.run_cycle()
-    if report.appended or report.updated or report.restored or report.edits_applied or report.flagged:
-        log.info("đồng bộ bảng tính: %s", report.summary())
-    return report

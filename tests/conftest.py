@@ -139,6 +139,22 @@ def fake_zalo():
 
 
 @pytest.fixture()
+def fake_sheets():
+    """The fake Google Sheets v4 API with one spreadsheet, "sheet-1", served over HTTP."""
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_sheets.state import FakeSheetsState
+
+    with FakeSheetsServer(FakeSheetsState("sheet-1")) as server:
+        yield server
+
+
+@pytest.fixture()
+def no_backoff(monkeypatch):
+    """The Sheets client retries at once instead of sleeping between tries."""
+    monkeypatch.setattr("sheets_sync.client.BoundedHTTPClient.sleep", staticmethod(lambda s: None))
+
+
+@pytest.fixture()
 def settings(clean_db, database_url, fake_zalo) -> Settings:
     return Settings(
         database_url=database_url,
@@ -152,6 +168,12 @@ def settings(clean_db, database_url, fake_zalo) -> Settings:
         zalo_oauth_base=fake_zalo.base_url,
         officer_zalo_ids=("900000000000000001",),
     )
+
+
+@pytest.fixture()
+def sheet_settings(settings, fake_sheets):
+    """`settings` pointed at the fake Sheets API's "sheet-1"."""
+    return settings.with_overrides(sheet_id="sheet-1", google_sheets_api_base=fake_sheets.base_url)
 
 
 @pytest.fixture()
@@ -196,6 +218,18 @@ def runtime(settings, app):
     rt = Runtime(settings, scheduler=False, nlu=pristine_nlu(settings))
     yield rt
     rt.sender.close()
+
+
+@pytest.fixture()
+def live_webhook(app, fake_zalo):
+    """The app served over real HTTP, with the fake Zalo posting its signed events (oa_send_*
+    echoes) to its /webhooks/zalo, as Zalo does. Yields the server's base URL."""
+    from bot.bench.live import LiveServer
+
+    with LiveServer(app) as server:
+        fake_zalo.state.configure_webhook(server.url + "/webhooks/zalo", OA_SECRET, OA_ID)
+        yield server.url
+        fake_zalo.state.configure_webhook(None, "")
 
 
 @pytest.fixture()

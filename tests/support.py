@@ -8,8 +8,13 @@ buttons) the fake Zalo API received for that resident.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from bot.sandbox import payloads
+
+# The repository root, for subprocesses (cwd, PYTHONPATH) and files; test modules import it
+# rather than count parents from their own depth.
+ROOT = Path(__file__).resolve().parents[1]
 
 OA_ID = "388613280878808645"
 APP_ID = "360846524940903967"
@@ -64,6 +69,16 @@ def message_text(message: dict) -> str:
 def message_buttons(message: dict) -> list[str]:
     payload = (message.get("attachment") or {}).get("payload") or {}
     return [b.get("title") for b in payload.get("buttons") or []]
+
+
+def texts(messages: list[dict]) -> str:
+    """The texts of several messages, one a line (what a resident reads of a reply)."""
+    return "\n".join(message_text(m) for m in messages)
+
+
+def buttons(messages: list[dict]) -> list[str]:
+    """Every button title of several messages, in order."""
+    return [b for m in messages for b in message_buttons(m)]
 
 
 class Harness:

@@ -153,3 +153,12 @@ def test_the_runtime_never_reaches_into_the_webhook_package():
     reaching = [f"{_rel(m)}:{line} imports {t}" for m, targets in GRAPH.items()
                 if m.startswith("bot.runtime") for t, line in targets.items() if t.startswith("webhooks")]
     assert not reaching, "\n".join(reaching)
+
+
+def test_the_sheet_sync_leaves_telling_residents_to_the_composition_root():
+    """sheets_sync applies officers' edits and returns them (`TicketEdit`); the use case that
+    tells the resident is called by bot/runtime/sheets.py, in the same transaction."""
+    reaching = [f"{_rel(m)}:{line} imports {t}" for m, targets in GRAPH.items()
+                if m.startswith("sheets_sync") for t, line in targets.items() if t == "handlers.ticket_updates"]
+    assert not reaching, "\n".join(reaching)
+    assert "handlers.ticket_updates" in GRAPH["bot.runtime.sheets"]

@@ -10,11 +10,11 @@ import time
 
 from sqlalchemy import insert
 
+from bot.runtime.sheets import sheet_syncer
 from bot.settings import Settings
 from bot.sandbox.fake_sheets.server import FakeSheetsServer
 from bot.sandbox.fake_sheets.state import FakeSheetsState
 from sheets_sync.layout import BOARD, BOARD_RANGE, COL
-from sheets_sync.sync import SheetSync
 from storage import db
 from storage.models import Base, Ticket, utcnow
 from storage.wards import ensure_default
@@ -34,7 +34,7 @@ def main(args) -> int:
             for i in range(1, args.tickets + 1)])
     with FakeSheetsServer(FakeSheetsState("bench")) as fake:
         settings = Settings(database_url=url, sheet_id="bench", google_sheets_api_base=fake.base_url)
-        syncer = SheetSync(settings)
+        syncer = sheet_syncer(settings)
         t0 = time.perf_counter()
         first = syncer.run_cycle()
         first_s = time.perf_counter() - t0

@@ -93,7 +93,8 @@ def _sync_sheet(settings) -> str:
 
     if not is_configured(settings):
         return "Chưa cấu hình Google Sheet: không có bảng nào cần cập nhật."
-    from sheets_sync.sync import SheetsUnavailable, run_cycle
+    from bot.runtime.sheets import run_cycle
+    from sheets_sync.client import SheetsUnavailable
 
     try:
         run_cycle(settings)

@@ -60,16 +60,16 @@ def board_table(values: list[list], limit: int | None = None) -> list[str]:
 
 
 def cmd_sheets(args) -> int:
+    from bot.runtime.sheets import sheet_syncer
     from sheets_sync.client import SheetsUnavailable, is_configured
     from sheets_sync.layout import BOARD_RANGE
-    from sheets_sync.sync import SheetSync
 
     settings = _settings(args)
     if not is_configured(settings):
         sys.stderr.write("Chưa cấu hình SHEET_ID và tài khoản dịch vụ Google "
                          "(GOOGLE_SERVICE_ACCOUNT_FILE hoặc GOOGLE_SERVICE_ACCOUNT_JSON); xem README, mục «Bàn làm việc trên Google Sheets».\n")
         return 2
-    syncer = SheetSync(settings)
+    syncer = sheet_syncer(settings)
     try:
         if args.action == "sync":
             report = syncer.run_cycle()

@@ -14,7 +14,7 @@ RUNTIME = None
 
 
 def sheet_sync() -> None:
-    from sheets_sync.sync import run_cycle_if_configured
+    from bot.runtime.sheets import run_cycle_if_configured
 
     try:
         run_cycle_if_configured(RUNTIME.settings)

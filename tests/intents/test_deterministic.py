@@ -4,12 +4,11 @@ decide a result. Checked by classifying and asking the FAQ under two hash seeds.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from intents import sets
 from intents.evaluate import SPLIT_NAMES, read_classify_set, read_faq_set
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(cmd: list[str], text: str, seed: str) -> str:
