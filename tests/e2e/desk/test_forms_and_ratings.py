@@ -26,11 +26,11 @@ def forms_client(settings, runtime):
                                                           sheets_webhook_secret="sheet-secret")), runtime.nlu)
 
 
-def post_form(client, body: dict, secret=SECRET, stamp=None):
+def post_form(client, body: dict, secret=SECRET, stamp=None, path="/webhooks/forms"):
     raw = json.dumps(body, ensure_ascii=False).encode()
     stamp = str(int(time.time())) if stamp is None else stamp
     sig = hmac_sha256(secret, stamp.encode(), b".", raw)
-    return client.post("/webhooks/forms", data=raw, headers={
+    return client.post(path, data=raw, headers={
         "Content-Type": "application/json", "X-Hts-Timestamp": stamp, "X-Hts-Signature": sig})
 
 
@@ -51,6 +51,24 @@ def test_form_submission_becomes_one_ticket_with_its_code(forms_client):
         [t] = s.scalars(select(Ticket)).all()
         assert (t.channel, t.reporter_name, t.reporter_phone, t.group_code) == ("form", "Trần Thị Lan", "0912345678", "5")
         assert t.reporter_email == "lan@example.com" and t.location_text == "Số 8 ngõ 12"
+
+
+def test_a_wards_form_files_in_that_ward_and_codes_count_per_ward(forms_client):
+    from storage.scoping import ALL_WARDS
+    from storage.wards import add
+
+    with session_scope() as s:
+        ward_b = add(s, "an-hai", {"name": "Phường An Hải"}, cipher=None).id
+    forms_client.app.extensions["hts_wards"].reload()
+    assert post_form(forms_client, FORM, path="/webhooks/forms/khong-co").status_code == 404
+    assert post_form(forms_client, FORM, path="/webhooks/forms/an-hai").status_code == 200
+    assert post_form(forms_client, {**FORM, "response_id": "2_other"}).status_code == 200
+    with session_scope(ALL_WARDS) as s:
+        codes = dict(s.execute(select(Ticket.ward_id, Ticket.code)).all())
+    assert codes.keys() == {1, ward_b}
+    assert codes[1] == codes[ward_b]  # each ward counts its own codes from 0001
+    again = post_form(forms_client, FORM, path="/webhooks/forms/an-hai").get_json()
+    assert again["duplicate"] is True and again["code"] == codes[ward_b]
 
 
 def test_form_signature_and_timestamp_are_enforced(forms_client):
