@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from storage.base import DEFAULT_WARD_CODE, DEFAULT_WARD_ID, Ward
@@ -50,6 +50,15 @@ def ensure_default(conn) -> None:
     """The `default` ward row (a fresh schema, or a test that emptied every table)."""
     if conn.execute(select(Ward.id).where(Ward.id == DEFAULT_WARD_ID)).first() is None:
         conn.execute(insert(Ward).values(id=DEFAULT_WARD_ID, code=DEFAULT_WARD_CODE, name=""))
+        skip_taken_ids(conn)
+
+
+def skip_taken_ids(conn) -> None:
+    """PostgreSQL's id sequence does not see a row inserted with its id given: move it past
+    the ids taken, or the next ward added would be given id 1 again."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('wards', 'id'), "
+                          "(SELECT max(id) FROM wards))"))
 
 
 def check_code(code: str) -> str:

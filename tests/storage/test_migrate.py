@@ -34,3 +34,18 @@ def test_migrations_build_exactly_the_models_schema(empty_database):
     engine.dispose()
     assert diff == []
     assert {"inbound_events", "outbound_messages", "tickets", "oa_tokens"} <= tables
+
+
+def test_a_migrated_database_takes_a_second_ward(empty_database):
+    """Ward `default` was inserted with its id given: PostgreSQL's sequence must not hand
+    out id 1 again to the next ward."""
+    from sqlalchemy.orm import Session
+
+    from storage.wards import add
+
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    with Session(engine) as session:
+        assert add(session, "an-hai", {"name": "Phường An Hải"}, cipher=None).id == 2
+        session.commit()
+    engine.dispose()
