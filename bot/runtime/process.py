@@ -87,12 +87,16 @@ class Runtime:
 
     def sync_now(self) -> None:
         """Run the sheet sync job as soon as possible (an officer just edited the sheet). In a
-        process that does not run the scheduler, the next cycle (30 s) picks the edit up."""
+        process that does not run the scheduler, the next cycle (30 s) picks the edit up.
+        From a thread of its own: the sheet's webhook does not wait while the scheduler is busy
+        with a daily or weekly job (those run in its thread and hold its job store)."""
         scheduler = self.scheduler
         if scheduler is not None and scheduler.running:
             from datetime import datetime
 
-            scheduler.modify_job("sheet_sync", next_run_time=datetime.now(scheduler.timezone))
+            threading.Thread(target=scheduler.modify_job, name="sync-now", daemon=True,
+                             args=("sheet_sync",),
+                             kwargs={"next_run_time": datetime.now(scheduler.timezone)}).start()
 
     def start(self) -> "Runtime":
         from bot.at_rest import secure_files
@@ -104,7 +108,7 @@ class Runtime:
         self._spawn("sender", self._send)
         if self.settings.spool_directory is not None:
             self._spawn("spool-recovery", self._recover_spools)
-        log.info("worker đã chạy (%s)", "lịch định kỳ: chạy khi giữ được khóa lịch"
+        log.info("worker đã chạy (%s)", "sẵn sàng chạy lịch định kỳ"
                  if self._with_scheduler else "không chạy lịch định kỳ: --no-scheduler")
         if self._with_scheduler:
             self.leadership = self._leadership()

@@ -177,3 +177,23 @@ def test_the_daily_reminder_queues_once_a_day_however_often_it_runs(clean_db, se
     with session_scope() as s:
         assert s.scalar(select(func.count()).where(OutboundMessage.purpose == "reminder")) == 1
     assert "đã xếp 1 tin cho cán bộ" in caplog.text and "đã xếp rồi, không xếp lại" in caplog.text
+
+
+def test_a_sheet_edit_does_not_wait_for_a_busy_scheduler(runtime):
+    """The sheet webhook asks for a sync now; a weekly report running in the scheduler's thread
+    holds its job store meanwhile, and the webhook must answer anyway."""
+    busy, asked = threading.Event(), threading.Event()
+
+    class BusyScheduler:
+        running, timezone = True, LOCAL_TZ
+
+        def modify_job(self, job_id, **changes):
+            busy.wait(10)
+            asked.set()
+
+    runtime.leadership = SimpleNamespace(scheduler=BusyScheduler())
+    started = time.monotonic()
+    runtime.sync_now()
+    assert time.monotonic() - started < 1
+    busy.set()
+    assert asked.wait(5)
