@@ -90,6 +90,10 @@ class Settings:
     # Each event is one transaction with a synchronous commit: one thread handled ~70 events/s
     # here, four keep up with 100/s at p99 0.3 s (bench-ingest); per-resident order holds.
     worker_threads: int = 4
+    # Scheduler fail-over (storage/leader.py has the arithmetic): every P seconds a standby
+    # worker tries the leader lock and the holder confirms it. A lost holder is replaced within
+    # P (process died) or 4P (machine lost): P at most 15 keeps that inside one minute.
+    scheduler_lock_poll_seconds: int = 10
     # Google Sheets desk and Google Forms (issue 4)
     sheet_id: str = ""
     google_service_account_file: str = ""
@@ -140,6 +144,14 @@ class Settings:
         if db_path:
             return Path(db_path).resolve().parent / "spool"
         return INSTANCE_DIR / "spool"
+
+    @property
+    def scheduler_poll_seconds(self) -> int:
+        p = self.scheduler_lock_poll_seconds
+        if not 1 <= p <= 15:
+            raise SettingsError("SCHEDULER_LOCK_POLL_SECONDS phải từ 1 đến 15 (giây): quá 15 thì worker "
+                                f"thay thế có thể chậm hơn một phút; đang là {p}")
+        return p
 
     @property
     def faq_path(self) -> Path:

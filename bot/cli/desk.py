@@ -134,7 +134,12 @@ def cmd_jobs(args) -> int:
 
     from bot.runtime.scheduler import build_scheduler
 
+    from storage.leader import leader_lock
+
     settings = load()
+    holder = leader_lock(settings.database_url, settings.scheduler_poll_seconds).holder()
+    print(f"Lịch định kỳ đang chạy ở: {holder}" if holder else
+          "Chưa worker nào chạy lịch định kỳ (`./dev serve` hoặc `./dev worker` sẽ chạy).")
     scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
     for job in scheduler.get_jobs():
         from bot.cli.wording import trigger_label
@@ -158,4 +163,4 @@ def register(sub) -> None:
                                                "hoặc http://127.0.0.1:<PORT>/webhooks/forms")
     p.add_argument("--secret", default=None, help="mặc định FORMS_SHARED_SECRET, hoặc khóa của chế độ thử")
     p.set_defaults(func=cmd_forms_post)
-    sub.add_parser("jobs", help="các việc định kỳ").set_defaults(func=cmd_jobs)
+    sub.add_parser("jobs", help="các việc định kỳ, lần chạy tới, worker đang chạy lịch").set_defaults(func=cmd_jobs)

@@ -240,9 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, metavar="CỔNG", help="cổng (mặc định PORT, 8000)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="chạy worker (hàng đợi + lịch)")
+    p = sub.add_parser("worker", help="chạy worker (hàng đợi; lịch định kỳ khi không worker nào khác chạy)")
     p.add_argument("--no-scheduler", action="store_true",
-                   help="thêm worker trên PostgreSQL: chỉ một tiến trình được chạy lịch")
+                   help="worker này không bao giờ chạy lịch định kỳ (mặc định: mọi worker sẵn sàng thay "
+                        "worker đang chạy lịch khi nó dừng)")
     p.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=cmd_migrate)

@@ -1,5 +1,10 @@
 """The scheduler's jobs, as module-level functions (the persistent job store keeps a textual
-reference "bot.runtime.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler."""
+reference "bot.runtime.jobs:<name>", so a restart finds them again). RUNTIME is set by the scheduler.
+
+Every job is safe to run twice, one after the other or at once (a fail-over reruns a daily or
+weekly run cut by a kill; the old holder's last job may still be finishing when the new holder
+starts: scheduler.py). Each says which guard makes it once-only under "Once:".
+"""
 from __future__ import annotations
 
 import logging
@@ -14,6 +19,10 @@ RUNTIME = None
 
 
 def sheet_sync() -> None:
+    """Once: a cycle applies an officer's edit only when the database differs (`change` skips
+    what is already so, in one transaction with its audit row and notification), so a second
+    cycle finds nothing to apply; a row two cycles at once appended twice is flagged as a
+    duplicate code in the sheet, and its first copy stays the one read."""
     from bot.runtime.sheets import run_cycle_if_configured
 
     try:
@@ -23,15 +32,21 @@ def sheet_sync() -> None:
 
 
 def conversation_timeouts() -> None:
+    """Once: each stalled conversation is locked (FOR UPDATE SKIP LOCKED) and set back to idle in
+    the transaction that saves its draft: a second run skips or no longer sees it."""
     RUNTIME.worker.expire_stalled_conversations()
 
 
 def token_refresh() -> None:
+    """Once: DbTokenStore.refresh runs under a row lock and refreshes only if the stored access
+    token is still the one found expiring; a second run finds a fresh token and does nothing."""
     if RUNTIME.client.refresh_if_expiring(within=timedelta(hours=3)):
         log.info("đã làm mới token Zalo trước khi hết hạn")
 
 
 def announcements() -> None:
+    """Once: run_due locks each due announcement (FOR UPDATE SKIP LOCKED) and moves its next run
+    time on in the transaction that plans the sends; the sends' dedupe keys name the run."""
     from handlers.announcements import run_due
     from storage.db import session_scope
 
@@ -43,20 +58,35 @@ def announcements() -> None:
 
 
 def daily_reminder() -> None:
+    """Once a day: the day's mark (a flag) is added in the transaction that queues the
+    reminders: a second run sees it and queues nothing; two at once collide on the flag's key
+    (and on each reminder's dedupe key) and the second rolls back."""
     from handlers.reports import reminders
     from storage import outbox
     from storage.db import session_scope
     from storage.messages import Reply
+    from storage.models import Flag, utcnow
     from storage.tickets import local_now
 
     today = local_now().date()
+    mark = f"daily_reminder:{today.isoformat()}"
     with session_scope() as session:
-        for zalo_id, text in reminders(session, RUNTIME.settings, today).items():
+        if session.get(Flag, mark) is not None:
+            log.info("nhắc việc ngày %s đã xếp rồi, không xếp lại", today.strftime("%d/%m/%Y"))
+            return
+        queued = reminders(session, RUNTIME.settings, today)
+        for zalo_id, text in queued.items():
             outbox.enqueue(session, zalo_id, Reply(text).payload(), purpose="reminder",
                            dedupe_key=f"reminder:{today.isoformat()}:{zalo_id}")
+        session.add(Flag(name=mark, value=utcnow().isoformat()))
+    log.info("nhắc việc ngày %s: đã xếp %d tin cho cán bộ", today.strftime("%d/%m/%Y"), len(queued))
 
 
 def weekly_report() -> None:
+    """Once a week: send_weekly marks the week sent (a flag) in the transaction that queues the
+    report, and returns at once when the mark is there; the queued messages' dedupe keys name
+    the week, so two runs at once queue one report (the second rolls back). Only the sheet's
+    report tab could get the week's rows twice, from two runs at the very same time."""
     send_weekly(RUNTIME.settings, RUNTIME.client)
 
 
@@ -154,12 +184,16 @@ def alert_dead_letters(settings, now=None) -> int:
 
 
 def dead_letter_alert() -> None:
+    """Once: the dead letters are marked alerted in the transaction that queues the alert (a
+    second run finds none new), and the alert's dedupe key names the newest one."""
     if alert_dead_letters(RUNTIME.settings):
         RUNTIME.sender.wakeup.set()
 
 
 def privacy_purge() -> None:
-    """Daily: empty raw payloads and finished conversations past their retention (issue 12)."""
+    """Daily: empty raw payloads and finished conversations past their retention (issue 12).
+    Once: emptying what is already empty changes nothing, and the audit row is written only
+    when something was purged, so a second run leaves no trace."""
     from bot.cli.privacy import purge_now
 
     counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")

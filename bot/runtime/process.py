@@ -1,6 +1,7 @@
 """Composition root for the worker side: the Zalo client, NLU, event worker, outbox sender,
 and the threads that run them. `serve` runs all of it inside the web process; `worker` runs it
-alone. The scheduler (APScheduler) lives here too, in one process only."""
+alone. Any number of them may run, on any number of machines: each may become the one that
+runs the scheduler (leadership.py), unless started with `--no-scheduler`."""
 from __future__ import annotations
 
 import logging
@@ -62,17 +63,28 @@ class Runtime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._with_scheduler = scheduler
-        self.scheduler = None
+        self.leadership = None
 
     def wake(self) -> None:
         self.event_wakeup.set()
 
+    @property
+    def scheduler(self):
+        """This process's running scheduler, or None (not the holder of the leader lock)."""
+        return self.leadership.scheduler if self.leadership is not None else None
+
     def sync_now(self) -> None:
-        """Run the sheet sync job as soon as possible (an officer just edited the sheet)."""
-        if self.scheduler is not None:
+        """Run the sheet sync job as soon as possible (an officer just edited the sheet). In a
+        process that does not run the scheduler, the next cycle (30 s) picks the edit up.
+        From a thread of its own: the sheet's webhook does not wait while the scheduler is busy
+        with a daily or weekly job (those run in its thread and hold its job store)."""
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
             from datetime import datetime
 
-            self.scheduler.modify_job("sheet_sync", next_run_time=datetime.now(self.scheduler.timezone))
+            threading.Thread(target=scheduler.modify_job, name="sync-now", daemon=True,
+                             args=("sheet_sync",),
+                             kwargs={"next_run_time": datetime.now(scheduler.timezone)}).start()
 
     def start(self) -> "Runtime":
         from bot.at_rest import secure_files
@@ -84,13 +96,25 @@ class Runtime:
         self._spawn("sender", self._send)
         if self.settings.spool_directory is not None:
             self._spawn("spool-recovery", self._recover_spools)
+        log.info("worker đã chạy (%s)", "sẵn sàng chạy lịch định kỳ"
+                 if self._with_scheduler else "không chạy lịch định kỳ: --no-scheduler")
         if self._with_scheduler:
-            from bot.runtime.scheduler import build_scheduler
-
-            self.scheduler = build_scheduler(self)
-            self.scheduler.resume()
-        log.info("worker đã chạy (%s)", "có lịch định kỳ" if self._with_scheduler else "không chạy lịch")
+            self.leadership = self._leadership()
+            self._spawn("scheduler-leader", self.leadership.run)
         return self
+
+    def _leadership(self):
+        from bot.runtime.leadership import SchedulerLeadership
+        from bot.runtime.scheduler import build_scheduler
+        from storage.leader import leader_lock
+
+        def start_scheduler(still_leader):
+            scheduler = build_scheduler(self, still_leader=still_leader)
+            scheduler.resume()
+            return scheduler
+
+        poll = self.settings.scheduler_poll_seconds
+        return SchedulerLeadership(leader_lock(self.settings.database_url, poll), poll, start_scheduler)
 
     def _startup_checks(self) -> None:
         """Once per process, in Vietnamese: what would make the bot promise what it cannot keep."""
@@ -160,8 +184,8 @@ class Runtime:
         self._stop.set()
         self.event_wakeup.set()
         self.sender.wakeup.set()
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+        if self.leadership is not None:
+            self.leadership.stop()  # its thread stops the scheduler, then frees the lock
         for t in self._threads:
             t.join(timeout=15)
         self.sender.close()

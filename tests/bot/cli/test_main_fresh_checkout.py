@@ -14,6 +14,7 @@ COMMANDS = [
     (["report", "weekly"], "BÁO CÁO TUẦN"),
     (["notify-stats"], "Không có tin báo tiến độ nào bị Zalo từ chối"),
     (["jobs"], "thứ Sáu hằng tuần, 15:30"),
+    (["jobs"], "Chưa worker nào chạy lịch định kỳ"),
     (["learn", "--text", "cống ngõ 3 tắc", "--kind", "complaint", "--topic", "environment"], "Đã học"),
 ]
 
