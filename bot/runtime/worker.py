@@ -18,6 +18,8 @@ import logging
 import traceback
 from datetime import timedelta
 
+from sqlalchemy import event as sa_event
+
 from bot.runtime import failpoints
 from bot.runtime.dispatcher import dispatch
 from bot.settings import Settings
@@ -26,9 +28,19 @@ from handlers.context import Nlu
 from storage import deadletters, inbox, outbox, raw_json, residents, zalo_events
 from storage.clean import redact_error
 from storage.db import session_scope
-from storage.models import InboundEvent, utcnow
+from storage.models import InboundEvent, TicketSequence, utcnow
 
 log = logging.getLogger(__name__)
+_TICKET_COUNTER = "took_ticket_counter"
+
+
+@sa_event.listens_for(TicketSequence, "load")
+@sa_event.listens_for(TicketSequence, "refresh")
+def _note_ticket_counter(_target, context, *_attrs) -> None:
+    """Marks the session that read (and so locked) a ticket counter row: see
+    EventWorker._holds_ticket_counter. A flag, since the row leaves the session's identity map
+    (weakly held) as soon as it is flushed."""
+    context.session.info[_TICKET_COUNTER] = True
 
 
 def parse_stored(row: InboundEvent, settings: Settings):
@@ -48,25 +60,38 @@ class EventWorker:
         self.on_reply = on_reply or (lambda: None)  # wakes an in-process sender
 
     def process_next(self) -> int:
-        """Handle the next batch of events. Returns how many it claimed (0: none was waiting)."""
+        """Handle the next batch of events. Returns how many were handled or failed (0: none
+        was waiting, or the batch's events went to other workers meanwhile)."""
         self.nlu.refresh()  # outside the batch's transaction (see NluService.refresh)
         with session_scope() as session:
             rows = inbox.claim_batch(session, max(1, self.settings.worker_batch))
             if not rows:
                 return 0
-            claimed = len(rows)
             rows, stages = self._alerts_first(session, rows)
-            handled = []
+            handled, attempted = [], 0
             for row in rows:
                 outcome = self._handle(session, row, stages[row.id])
                 if outcome is None:
                     break  # lost a lock race: commit what is done, let the other batch go on
+                attempted += 1
                 if outcome:
                     handled.append(row.id)
+                failpoints.hit("worker.after_event")  # the kill -9 tests: mid-batch
+                if self._holds_ticket_counter(session):
+                    break  # the events not reached go back to the queue, untouched
             inbox.mark_done(session, handled)
             failpoints.hit("worker.before_commit")
         self.on_reply()
-        return claimed
+        return attempted
+
+    def _holds_ticket_counter(self, session) -> bool:
+        """Ticket codes come from one counter row per kind and year, locked until the commit
+        (storage.tickets.next_code), so every worker filing a ticket waits for it. Held to the
+        end of a batch, it made the batches of all workers wait on each other (measured with
+        bench-typhoon: 8 threads, one at work); committing as soon as an event took a code
+        holds it about as briefly as one event per transaction did. SQLite has one writer
+        anyway: there the batch goes on."""
+        return session.info.get(_TICKET_COUNTER, False) and session.get_bind().dialect.name != "sqlite"
 
     def _handle(self, session, row: InboundEvent, stage: urgent.Stage) -> bool | None:
         """One event's handlers, in a savepoint of the batch's transaction. Returns True when
@@ -120,7 +145,11 @@ class EventWorker:
         it a transaction of its own): in a storm most messages may be urgent, and either would
         bring back a commit per urgent message; this way a batch costs one extra commit however
         many it holds, and every alert is durable before the first handler of the batch runs."""
-        stages = {row.id: self._stage(session, row) for row in rows}
+        try:  # one savepoint for all: most messages are not urgent and touch nothing here
+            with session.begin_nested():
+                stages = {row.id: self._stage(session, row) for row in rows}
+        except Exception:  # one of them failed: again, each in a savepoint of its own
+            stages = {row.id: self._stage(session, row, alone=True) for row in rows}
         if not any(stage.queued for stage in stages.values()):
             return rows, stages
         session.commit()  # the alerts are durable from here on, whatever happens next
@@ -129,17 +158,21 @@ class EventWorker:
         # another worker took meanwhile is its own (it finds the alert queued and sends none).
         return inbox.reclaim(session, [row.id for row in rows]), stages
 
-    def _stage(self, session, row: InboundEvent) -> urgent.Stage:
+    def _stage(self, session, row: InboundEvent, alone: bool = False) -> urgent.Stage:
+        """alert_first for one event; raises unless `alone` (then in its own savepoint, and a
+        failure only loses the early alert: the handlers still run)."""
         if row.source != "zalo":
             return urgent.Stage()  # a form's urgent ticket alerts officers as it is filed
         try:
             event = parse_stored(row, self.settings)
         except Exception:  # the handlers' turn fails the same way and records it
             return urgent.Stage()
+        if not alone:
+            return urgent.alert_first(session, self.settings, self.nlu, event, row.id)
         try:
             with session.begin_nested():
                 return urgent.alert_first(session, self.settings, self.nlu, event, row.id)
-        except Exception as exc:  # the handlers still run; only the early alert is lost
+        except Exception as exc:
             log.error("event %s: urgent check failed (%s)", row.id, type(exc).__name__)
             return urgent.Stage()
 
