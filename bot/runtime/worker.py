@@ -1,16 +1,18 @@
-"""The queue consumer: events in batches, each resident's in order, one commit per batch.
+"""The queue consumer: events in batches, each resident's in order, few commits.
 
 A batch is up to WORKER_BATCH pending events, each the oldest pending event of its resident
 (storage.inbox.claim_batch: one event per resident, locked with SKIP LOCKED, so two workers
 never handle one resident's events at once or out of order). Each event's handlers run inside
 their own SAVEPOINT: a failing handler rolls back only its own work and its failure is recorded
-(bounded attempts, then `failed` with an apology), the rest of the batch goes on. Replies are
-outbox rows in the same transaction, and the handled events are marked done in it: killed at
-any point, the process either committed all of the batch (events done, tickets made, replies
-queued) or none of it (events still pending): no lost event, no second ticket, no second reply.
+(bounded attempts, then `failed` with an apology), the rest of the batch goes on. An event's
+work (tickets, replies as outbox rows) and its `done` mark are committed together: killed at
+any point, the process committed both or neither, so no lost event, no second ticket, no second
+reply. One commit ends the batch; two things commit sooner: an urgent message's officer alert,
+before its handlers run (_commit_alert), and on PostgreSQL a ticket code, whose counter row
+other workers wait for (_holds_ticket_counter).
 
-Why batches: every commit waits for the disk (PostgreSQL's synchronous commit, SQLite's WAL
-write); at one commit per event that wait, not the work, capped a worker at ~60 events/s.
+Why batches: every commit waits for the write-ahead log to reach the disk, and a commit per
+event was the larger part of a worker's time (figures: bot/README.md, bench-typhoon).
 """
 from __future__ import annotations
 
@@ -64,13 +66,20 @@ class EventWorker:
         was waiting, or the batch's events went to other workers meanwhile)."""
         self.nlu.refresh()  # outside the batch's transaction (see NluService.refresh)
         with session_scope() as session:
-            rows = inbox.claim_batch(session, max(1, self.settings.worker_batch))
-            if not rows:
+            queue = inbox.claim_batch(session, max(1, self.settings.worker_batch))
+            if not queue:
                 return 0
-            rows, stages = self._alerts_first(session, rows)
-            handled, attempted = [], 0
-            for row in rows:
-                outcome = self._handle(session, row, stages[row.id])
+            handled: list[int] = []
+            attempted = 0
+            while queue:
+                row = queue.pop(0)
+                stage = self._stage(session, row)
+                if stage.queued:
+                    queue = self._commit_alert(session, handled, [row, *queue])
+                    if not queue or queue[0].id != row.id:
+                        continue  # another worker took it meanwhile (and found the alert queued)
+                    row = queue.pop(0)
+                outcome = self._handle(session, row, stage)
                 if outcome is None:
                     break  # lost a lock race: commit what is done, let the other batch go on
                 attempted += 1
@@ -83,6 +92,23 @@ class EventWorker:
             failpoints.hit("worker.before_commit")
         self.on_reply()
         return attempted
+
+    def _commit_alert(self, session, handled: list[int], rest: list[InboundEvent]) -> list[InboundEvent]:
+        """An urgent message's officer alert is committed before its handlers run
+        (handlers/urgent.py), so a failure or a crash later cannot take it back. The events the
+        batch handled so far are marked done in that same commit (a kill after it cannot handle
+        them again). Committing released the claim (PostgreSQL's row locks): `rest` is taken
+        again, less what another worker took meanwhile, and the batch goes on.
+
+        Why not end the batch at an urgent message, or give it a transaction of its own: in a
+        storm many messages are urgent; ending the batch would hand the rest of the claim back
+        to be claimed and checked again, and a transaction of its own costs two commits. This
+        costs one commit per alert and nothing for the other messages."""
+        inbox.mark_done(session, handled)
+        handled.clear()
+        session.commit()  # the alert is durable from here on, whatever happens next
+        self.on_reply()
+        return inbox.reclaim(session, [row.id for row in rest])
 
     def _holds_ticket_counter(self, session) -> bool:
         """Ticket codes come from one counter row per kind and year, locked until the commit
@@ -136,39 +162,15 @@ class EventWorker:
         except Exception as again:  # stays pending, attempt uncounted; the others still commit
             log.error("sự kiện %s: không ghi được lỗi (%s), sẽ thử lại", row.id, type(again).__name__)
 
-    def _alerts_first(self, session, rows: list[InboundEvent]):
-        """Urgent messages' officer alerts, queued for the whole batch and committed before any
-        of its handlers run (handlers/urgent.py), so a failure or a crash later in the batch
-        cannot take them back. Returns the events still ours and each event's Stage.
-
-        Why the whole batch at once rather than ending the batch at an urgent message (or giving
-        it a transaction of its own): in a storm most messages may be urgent, and either would
-        bring back a commit per urgent message; this way a batch costs one extra commit however
-        many it holds, and every alert is durable before the first handler of the batch runs."""
-        try:  # one savepoint for all: most messages are not urgent and touch nothing here
-            with session.begin_nested():
-                stages = {row.id: self._stage(session, row) for row in rows}
-        except Exception:  # one of them failed: again, each in a savepoint of its own
-            stages = {row.id: self._stage(session, row, alone=True) for row in rows}
-        if not any(stage.queued for stage in stages.values()):
-            return rows, stages
-        session.commit()  # the alerts are durable from here on, whatever happens next
-        self.on_reply()
-        # Committing released the claim (PostgreSQL's row locks): take the events again. One
-        # another worker took meanwhile is its own (it finds the alert queued and sends none).
-        return inbox.reclaim(session, [row.id for row in rows]), stages
-
-    def _stage(self, session, row: InboundEvent, alone: bool = False) -> urgent.Stage:
-        """alert_first for one event; raises unless `alone` (then in its own savepoint, and a
-        failure only loses the early alert: the handlers still run)."""
+    def _stage(self, session, row: InboundEvent) -> urgent.Stage:
+        """alert_first for one event, in a savepoint: its failure only loses the early alert,
+        the handlers still run."""
         if row.source != "zalo":
             return urgent.Stage()  # a form's urgent ticket alerts officers as it is filed
         try:
             event = parse_stored(row, self.settings)
         except Exception:  # the handlers' turn fails the same way and records it
             return urgent.Stage()
-        if not alone:
-            return urgent.alert_first(session, self.settings, self.nlu, event, row.id)
         try:
             with session.begin_nested():
                 return urgent.alert_first(session, self.settings, self.nlu, event, row.id)
