@@ -70,7 +70,12 @@ def enqueue(
 
 def claim_due(session: Session, limit: int, now: datetime | None = None) -> list[OutboundMessage]:
     """Due rows, at most one per recipient and never ahead of an older unfinished row for the
-    same recipient (an `unknown` one included), so a resident's messages arrive in order."""
+    same recipient (an `unknown` one included), so a resident's messages arrive in order.
+
+    The longest-due first: that order is the (status, next_attempt_at) index's, so a claim reads
+    a few due rows and stops. In id order it read every pending row (10,000 after a storm:
+    150 ms a claim here) or walked past every row ever sent; the order per recipient is the
+    anti-join's doing, not the sort's."""
     now = now or utcnow()
     older = aliased(OutboundMessage)
     blocked = exists().where(
@@ -87,7 +92,7 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
             OutboundMessage.next_attempt_at <= now,
             ~blocked,
         )
-        .order_by(OutboundMessage.id)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboundMessage)
     )

@@ -1,4 +1,4 @@
-"""`python -m bot bench-typhoon`: a storm over the city, on PostgreSQL.
+"""`python -m bot bench-typhoon`: a storm over the city, on PostgreSQL (or SQLite, one worker).
 
 E events (default 10,000) in S seconds (60) from R residents (20,000), posted signed through
 the real webhook (gunicorn) on an even schedule, handled by N real `python -m bot worker`
@@ -44,12 +44,12 @@ def _requests(port: int, ward: Ward, planned: list[Planned]) -> list[bytes]:
     return out
 
 
-def _settle(timeout: float) -> bool:
-    """Wait until no event is pending and no message is on its way."""
+def _settle(ward: Ward, timeout: float) -> bool:
+    """Wait until no event is pending and no reply is on its way."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with db.session_scope() as s:
-            if checks.unfinished(s) == (0, 0):
+            if checks.unfinished(s, ward.officer) == (0, 0):
                 return True
         time.sleep(0.25)
     return False
@@ -61,7 +61,7 @@ def _warm_up(stack, ward: Ward, residents: int) -> None:
                     f"warmup{time.time_ns()}x{i}") for i in range(WARM_UP_RESIDENTS)]
     t0 = time.monotonic()
     run_closed_loop("127.0.0.1", stack.web_port, _requests(stack.web_port, ward, warm), 8, 120)
-    if not _settle(180):
+    if not _settle(ward, 180):
         raise RuntimeError("warm-up events were not answered")
     # Worker processes started together load their models in about the same time.
     time.sleep(min(15.0, max(2.0, time.monotonic() - t0)))
@@ -74,21 +74,23 @@ def run_once(args, ward: Ward, workers: int, batch: int, burst: list[Planned],
     try:
         db.configure(stack.database_url)
         stack_.seed_officer(ward)
+        stack_.keep_statistics(stack)
         stack_.start_workers(stack, ward, args.oa_limit, workers, batch, args.threads)
         _warm_up(stack, ward, args.residents)
         posted = run_open_loop("127.0.0.1", stack.web_port, _requests(stack.web_port, ward, burst),
                                [p.at for p in burst])
-        settled = _settle(args.seconds + 900)
+        settled = _settle(ward, args.seconds + 900)
         messages, _ = stack_.sent_messages(stack)
         with db.session_scope() as s:
             rows = checks.load(s, burst)
+            alerts_waiting = checks.alerts_waiting(s, ward.officer)
         storm = checks.figures(burst, posted["sent_at"], posted["statuses"], rows, messages,
                                expected_tickets(burst))
-        storm["settled"] = settled
+        storm.update(settled=settled, alerts_waiting=alerts_waiting)
         requests = _requests(stack.web_port, ward, backlog)
         run_closed_loop("127.0.0.1", stack.web_port, requests, 32, 600)
         since = time.time()
-        _settle(900)
+        _settle(ward, 900)
         messages, stats = stack_.sent_messages(stack)
         with db.session_scope() as s:
             full = checks.capacity(backlog, checks.load(s, backlog), since, messages)
@@ -115,7 +117,7 @@ def _run_line(r: dict, n: int) -> str:
     return (f"{r['workers']} worker, lô {r['batch']}, lần {n}: p50 {_vn(r['p50_s'], 2)} s, "
             f"p99 {_vn(r['p99_s'], 2)} s, trả lời xong sau {_vn(r['drain_s'], 1)} s; "
             f"hàng đợi đầy: {_vn(r['events_per_s'])} sự kiện/giây, {_vn(r['sends_per_s'])} tin gửi/giây; "
-            + _checks_line(r))
+            + _checks_line(r) + f"; tin báo cán bộ còn chờ {_vn(r['alerts_waiting'])}")
 
 
 def summarise(runs: list[dict]) -> list[dict]:
@@ -144,9 +146,14 @@ def _ratios(summary: list[dict]) -> dict[int, float]:
 
 
 def main(args) -> int:
-    if not (args.database_url or "").startswith("postgres"):
+    url = args.database_url or ""
+    if not url.startswith(("postgres", "sqlite")):
         sys.stderr.write("Cần --database-url trỏ tới máy chủ PostgreSQL (vd. postgresql://127.0.0.1:5432/"
-                         "postgres): mỗi lần đo tạo một cơ sở dữ liệu riêng rồi xóa đi.\n")
+                         "postgres; mỗi lần đo tạo một cơ sở dữ liệu riêng rồi xóa đi), hoặc sqlite:// "
+                         "(một tệp tạm cho mỗi lần đo).\n")
+        return 2
+    if url.startswith("sqlite") and args.workers != "1":
+        sys.stderr.write("SQLite chỉ có một worker (một luồng ghi): chạy với --workers 1.\n")
         return 2
     if args.wards != 1:
         sys.stderr.write("Dịch vụ hiện phục vụ một OA (một phường): chạy với --wards 1.\n")

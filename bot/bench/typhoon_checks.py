@@ -39,11 +39,21 @@ def load(session, planned: list[Planned]) -> dict:
     return {"events": events, "outbox": outbox, "tickets": tickets}
 
 
-def unfinished(session) -> tuple[int, int]:
+def unfinished(session, officer: str) -> tuple[int, int]:
+    """Events pending, residents' messages on their way. The duty officer's alerts are left
+    out: Zalo gets one message per recipient at a time, so a storm's hundreds of alerts to one
+    officer trail behind the replies (alerts_waiting tells how many)."""
     events = session.scalar(select(func.count()).where(InboundEvent.status == "pending"))
     out = session.scalar(select(func.count()).where(
-        OutboundMessage.status.in_(("pending", "sending", "unknown"))))
+        OutboundMessage.status.in_(("pending", "sending", "unknown")),
+        OutboundMessage.recipient_id != officer))
     return events, out
+
+
+def alerts_waiting(session, officer: str) -> int:
+    return session.scalar(select(func.count()).where(
+        OutboundMessage.status.in_(("pending", "sending", "unknown")),
+        OutboundMessage.recipient_id == officer)) or 0
 
 
 def figures(planned: list[Planned], sent_at: list[float], statuses: list[int], rows: dict,

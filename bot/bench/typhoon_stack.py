@@ -1,4 +1,4 @@
-"""The typhoon benchmark's stack, started fresh for every run: a throw-away PostgreSQL database,
+"""The typhoon benchmark's stack, started fresh for every run: a throw-away database,
 the fake Zalo in a process of its own (its sends and echoes must not share the load
 generator's interpreter), the real web app under gunicorn, and N `python -m bot worker`
 processes."""
@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,13 +32,20 @@ class Stack:
     fake_conn: object
     web: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
+    analysis_done: threading.Event = field(default_factory=threading.Event)
 
 
 def fresh_database(server_url: str) -> tuple[str, tuple[str, str]]:
-    """A new empty database on the server `server_url` points at, migrated."""
-    import psycopg
-
+    """A new empty database, migrated: on the PostgreSQL server `server_url` points at, or (a
+    sqlite:// URL) a file in a new temporary directory."""
     from storage.migrate import upgrade
+
+    if server_url.startswith("sqlite"):
+        directory = tempfile.mkdtemp(prefix="hts-typhoon-")
+        url = f"sqlite:///{directory}/typhoon.db"
+        upgrade(url)
+        return url, ("", directory)
+    import psycopg
 
     admin = server_url.replace("postgresql+psycopg://", "postgresql://")
     name = f"hts_typhoon_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -47,11 +57,14 @@ def fresh_database(server_url: str) -> tuple[str, tuple[str, str]]:
 
 
 def drop_database(admin: str, name: str) -> None:
-    import psycopg
-
     from storage import db
 
     db.get_engine().dispose()
+    if not admin:  # SQLite: its temporary directory
+        shutil.rmtree(name, ignore_errors=True)
+        return
+    import psycopg
+
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -110,6 +123,27 @@ def service_env(stack: Stack, ward: Ward, limit: int, **extra: str) -> dict:
     return env
 
 
+def keep_statistics(stack: Stack, every: float = 10.0) -> None:
+    """A PostgreSQL server with autovacuum off (this machine's test server) never refreshes its
+    planner statistics, and plans made for an empty table then read every row of a full one.
+    Production runs autovacuum, which analyzes a table as it grows: the bench does the same."""
+    from sqlalchemy import text
+
+    from storage import db
+
+    with db.session_scope() as session:
+        if not stack.database_url.startswith("postgres") or session.scalar(text("SHOW autovacuum")) == "on":
+            return
+
+    def run() -> None:
+        while not stack.analysis_done.wait(every):
+            with db.get_engine().connect() as conn:
+                conn.exec_driver_sql("ANALYZE inbound_events, outbound_messages, residents, conversations")
+                conn.commit()
+
+    threading.Thread(target=run, name="analyze", daemon=True).start()
+
+
 def seed_officer(ward: Ward) -> None:
     """The duty officer wrote to the OA this week, as the service asks (Zalo's reply window)."""
     from storage import db, residents
@@ -137,6 +171,7 @@ def sent_messages(stack: Stack) -> tuple[list[tuple], dict]:
 
 
 def shut_down(stack: Stack) -> None:
+    stack.analysis_done.set()
     for proc in stack.workers:
         proc.send_signal(signal.SIGTERM)
     for proc in stack.workers:
