@@ -160,7 +160,7 @@ class OutboxSender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        try:  # record what finished meanwhile; anything else is recovered as unknown
+        try:  # record what finished meanwhile (or never started); a send cut off is recovered as unknown
             self._collect()
         except Exception:
             log.exception("outbox: could not record the last sends at shutdown")
@@ -268,6 +268,10 @@ class OutboxSender:
         with session_scope() as session:
             for future in finished:
                 flight = self._inflight.pop(future)
+                if future.cancelled():  # never started (close() while it waited for a thread)
+                    outbox.schedule_retry(session, flight.job.id, utcnow(), "not_sent", None,
+                                          "the process stopped before sending", flight.job.attempts)
+                    continue
                 _job, data, err = future.result()
                 self._record(session, flight, data, err)
             for future in overdue:
