@@ -1,5 +1,6 @@
-"""Stopping the sender (close()) records every send that finished, and a send that was still
-waiting for a thread, and so never reached Zalo, goes back to the queue at once."""
+"""The sender under load: each send thread keeps its HTTP connection to Zalo, and stopping it
+(close()) records every send that finished while a send still waiting for a thread, which never
+reached Zalo, goes back to the queue at once."""
 from __future__ import annotations
 
 from concurrent.futures import Future
@@ -28,3 +29,10 @@ def test_a_send_that_never_started_goes_back_to_the_queue_and_the_others_are_rec
     with session_scope() as s:
         rows = {r.id: (r.status, r.zalo_message_id) for r in s.scalars(select(OutboundMessage))}
     assert rows == {jobs[0].id: ("sent", "4321"), jobs[1].id: ("pending", None)}
+
+
+def test_every_send_thread_keeps_a_connection_to_zalo(runtime, settings):
+    sender = runtime.sender
+    adapter = runtime.client.session.get_adapter(settings.zalo_api_base)
+    assert sender.concurrency == 32
+    assert adapter._pool_maxsize == sender._pool_size  # requests' default is 10
