@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -67,8 +68,36 @@ def _warm_up(stack, ward: Ward, residents: int) -> None:
     time.sleep(min(15.0, max(2.0, time.monotonic() - t0)))
 
 
+def _storm(stack, ward: Ward, burst: list[Planned], seconds: float) -> dict:
+    """The burst on its schedule, then its figures once every reply is out."""
+    posted = {"sent_at": [], "statuses": []}
+    if burst:
+        posted = run_open_loop("127.0.0.1", stack.web_port, _requests(stack.web_port, ward, burst),
+                               [p.at for p in burst])
+    settled = _settle(ward, seconds + 900)
+    messages, _ = stack_.sent_messages(stack)
+    with db.session_scope() as s:
+        rows = checks.load(s, burst)
+        alerts_waiting = checks.alerts_waiting(s, ward.officer)
+    storm = checks.figures(burst, posted["sent_at"], posted["statuses"], rows, messages,
+                           expected_tickets(burst))
+    return {**storm, "settled": settled, "alerts_waiting": alerts_waiting}
+
+
+def _full_queue(stack, ward: Ward, backlog: list[Planned]) -> dict:
+    """The backlog posted as fast as the webhook takes it, then handled with the queue full."""
+    run_closed_loop("127.0.0.1", stack.web_port, _requests(stack.web_port, ward, backlog), 32, 600)
+    since = time.time()
+    _settle(ward, 900)
+    messages, stats = stack_.sent_messages(stack)
+    with db.session_scope() as s:
+        full = checks.capacity(backlog, checks.load(s, backlog), since, messages)
+    return {**full, "rate_limited": stats.get("rate_limited", 0)}
+
+
 def run_once(args, ward: Ward, workers: int, batch: int, burst: list[Planned],
              backlog: list[Planned]) -> dict:
+    load_before = os.getloadavg()[0]
     stack = stack_.start(args.database_url, ward, args.residents + WARM_UP_RESIDENTS, args.oa_limit,
                          args.latency_ms)
     try:
@@ -77,27 +106,13 @@ def run_once(args, ward: Ward, workers: int, batch: int, burst: list[Planned],
         stack_.keep_statistics(stack)
         stack_.start_workers(stack, ward, args.oa_limit, workers, batch, args.threads)
         _warm_up(stack, ward, args.residents)
-        posted = run_open_loop("127.0.0.1", stack.web_port, _requests(stack.web_port, ward, burst),
-                               [p.at for p in burst])
-        settled = _settle(ward, args.seconds + 900)
-        messages, _ = stack_.sent_messages(stack)
-        with db.session_scope() as s:
-            rows = checks.load(s, burst)
-            alerts_waiting = checks.alerts_waiting(s, ward.officer)
-        storm = checks.figures(burst, posted["sent_at"], posted["statuses"], rows, messages,
-                               expected_tickets(burst))
-        storm.update(settled=settled, alerts_waiting=alerts_waiting)
-        requests = _requests(stack.web_port, ward, backlog)
-        run_closed_loop("127.0.0.1", stack.web_port, requests, 32, 600)
-        since = time.time()
-        _settle(ward, 900)
-        messages, stats = stack_.sent_messages(stack)
-        with db.session_scope() as s:
-            full = checks.capacity(backlog, checks.load(s, backlog), since, messages)
+        storm = _storm(stack, ward, burst, args.seconds)
+        full = _full_queue(stack, ward, backlog)
     finally:
         stack_.shut_down(stack)
+    # The machine's load (1-minute average) around the run: other work slows every figure.
     return {"workers": workers, "batch": batch, **storm, **full,
-            "rate_limited": stats.get("rate_limited", 0)}
+            "load": round((load_before + os.getloadavg()[0]) / 2, 1)}
 
 
 def _vn(x: float | None, digits: int = 0) -> str:
@@ -117,7 +132,7 @@ def _run_line(r: dict, n: int) -> str:
     return (f"{r['workers']} worker, lô {r['batch']}, lần {n}: p50 {_vn(r['p50_s'], 2)} s, "
             f"p99 {_vn(r['p99_s'], 2)} s, trả lời xong sau {_vn(r['drain_s'], 1)} s; "
             f"hàng đợi đầy: {_vn(r['events_per_s'])} sự kiện/giây, {_vn(r['sends_per_s'])} tin gửi/giây; "
-            + _checks_line(r) + f"; tin báo cán bộ còn chờ {_vn(r['alerts_waiting'])}")
+            + _checks_line(r) + f"; tin báo cán bộ còn chờ {_vn(r['alerts_waiting'])}; tải máy {_vn(r['load'], 1)}")
 
 
 def summarise(runs: list[dict]) -> list[dict]:
@@ -127,7 +142,7 @@ def summarise(runs: list[dict]) -> list[dict]:
         group = [r for r in runs if (r["workers"], r["batch"]) == key]
         med = {k: statistics.median(r[k] for r in group if r[k] is not None) if any(
             r[k] is not None for r in group) else None
-            for k in ("p50_s", "p99_s", "drain_s", "events_per_s", "sends_per_s")}
+            for k in ("p50_s", "p99_s", "drain_s", "events_per_s", "sends_per_s", "load")}
         sums = {k: sum(r[k] for r in group) for k in (
             "lost_events", "unreplied", "not_done", "doubled_replies", "residents_out_of_order",
             "residents_with_several_messages", "tickets", "tickets_expected", "rate_limited")}
@@ -179,7 +194,7 @@ def main(args) -> int:
     for s in summary:
         print(f"  {s['workers']} worker, lô {s['batch']}: {_vn(s['events_per_s'])} sự kiện/giây, "
               f"{_vn(s['sends_per_s'])} tin gửi/giây, p50 {_vn(s['p50_s'], 2)} s, p99 {_vn(s['p99_s'], 2)} s, "
-              f"xong sau {_vn(s['drain_s'], 1)} s; " + _checks_line(s))
+              f"xong sau {_vn(s['drain_s'], 1)} s; " + _checks_line(s) + f"; tải máy {_vn(s['load'], 1)}")
     ratios = _ratios(summary)
     for workers, ratio in ratios.items():
         print(f"  {workers} worker: lô {max(batches)} xử lý gấp {_vn(ratio, 2)} lần lô {min(batches)}")
