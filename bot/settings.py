@@ -94,6 +94,9 @@ class Settings:
     # worker tries the leader lock and the holder confirms it. A lost holder is replaced within
     # P (process died) or 4P (machine lost): P at most 15 keeps that inside one minute.
     scheduler_lock_poll_seconds: int = 10
+    # Events claimed, handled and committed together by one worker thread (one per resident at
+    # most; each in its own savepoint). 1 = a commit per event, as before (bench-typhoon).
+    worker_batch: int = 32
     # Google Sheets desk and Google Forms (issue 4)
     sheet_id: str = ""
     google_service_account_file: str = ""

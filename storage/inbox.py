@@ -1,4 +1,4 @@
-"""The durable inbox: insert once per event key, claim in arrival order per resident."""
+"""The durable inbox: insert once per event key, claim in batches, in arrival order per resident."""
 from __future__ import annotations
 
 import logging
@@ -49,13 +49,16 @@ def store_event(
     return session.execute(stmt).rowcount == 1
 
 
-def claim_next(session: Session) -> InboundEvent | None:
-    """The oldest pending event whose resident has no older pending event, locked for us.
+def claim_batch(session: Session, limit: int) -> list[InboundEvent]:
+    """Up to `limit` pending events, each the oldest pending event of its resident, in arrival
+    order, locked for us until our transaction ends.
 
-    On PostgreSQL the row lock (SKIP LOCKED) plus the "no older pending event of the same
+    On PostgreSQL the row locks (SKIP LOCKED) plus the "no older pending event of the same
     resident" condition mean two workers never handle one resident's events at once or out of
     order: while worker A holds event 1, worker B skips it, and event 2 still has the older
-    pending event 1 in front of it. SQLite runs one worker (BEGIN IMMEDIATE serialises it).
+    pending event 1 in front of it. The same condition keeps a batch to one event per resident
+    (events without a resident, such as form submissions, are never held back). SQLite runs one
+    worker (BEGIN IMMEDIATE serialises it).
     """
     older = aliased(InboundEvent)
     blocked = exists().where(
@@ -70,18 +73,38 @@ def claim_next(session: Session) -> InboundEvent | None:
         select(InboundEvent)
         .where(InboundEvent.status == "pending", ~blocked)
         .order_by(InboundEvent.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True, of=InboundEvent)
     )
-    return session.execute(stmt).scalars().first()
+    return list(session.execute(stmt).scalars())
 
 
-def mark(session: Session, event_id: int, status: str, error: str | None = None) -> None:
-    session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id)
-        .values(status=status, processed_at=utcnow(), last_error=error)
-    )
+def reclaim(session: Session, event_ids: list[int]) -> list[InboundEvent]:
+    """After a commit released our claim: those of `event_ids` still pending and not taken by
+    another worker meanwhile, locked for us again (SKIP LOCKED: one another worker holds is
+    theirs now). Fresh from the database, in arrival order."""
+    if not event_ids:
+        return []
+    stmt = (select(InboundEvent).where(InboundEvent.id.in_(event_ids), InboundEvent.status == "pending")
+            .order_by(InboundEvent.id).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True))
+    return list(session.execute(stmt).scalars())
+
+
+def mark_done(session: Session, event_ids: list[int]) -> None:
+    """One statement for a batch's handled events."""
+    if event_ids:
+        session.execute(update(InboundEvent).where(InboundEvent.id.in_(event_ids))
+                        .values(status="done", processed_at=utcnow(), last_error=None))
+
+
+# What PostgreSQL answers when two transactions' locks crossed (two batches filing tickets of two
+# kinds in opposite order): the event is not at fault, and it is simply handled again.
+LOCK_CONFLICTS = ("40P01", "40001")  # deadlock_detected, serialization_failure
+
+
+def lost_lock_race(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOCK_CONFLICTS
 
 
 def record_failure(session: Session, event_id: int, error: str, max_attempts: int) -> str:

@@ -73,6 +73,11 @@ def claim_due(session: Session, limit: int, now: datetime | None = None, *,
     """Due rows, at most one per recipient and never ahead of an older unfinished row for the
     same recipient (an `unknown` one included), so a resident's messages arrive in order.
 
+    The longest-due first: that order is the (status, next_attempt_at) index's, so a claim reads
+    a few due rows and stops. In id order it read every pending row (10,000 after a storm:
+    150 ms a claim here) or walked past every row ever sent; the order per recipient is the
+    anti-join's doing, not the sort's.
+
     Rows of `skip_wards` are not looked at; a row `admit(row)` refuses stays pending as it was
     (the sender's rate limit per Zalo app)."""
     now = now or utcnow()
@@ -93,7 +98,7 @@ def claim_due(session: Session, limit: int, now: datetime | None = None, *,
             OutboundMessage.ward_id.not_in(list(skip_wards)) if skip_wards else true(),
             ~blocked,
         )
-        .order_by(OutboundMessage.id)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboundMessage)
     )

@@ -91,3 +91,54 @@ def run_closed_loop(host: str, port: int, requests: list[bytes], concurrency: in
         "statuses": statuses,
         "sent": index[0],
     }
+
+
+def run_open_loop(host: str, port: int, requests: list[bytes], offsets: list[float],
+                  connections: int = 32) -> dict:
+    """Send requests[i] `offsets[i]` seconds after the start, whatever the latency (an open
+    loop, as Zalo posts events: the next one does not wait for the last answer), over
+    `connections` keep-alive connections. Returns each request's wall-clock send time and
+    status (-1: no answer after three tries)."""
+    sent_at = [0.0] * len(requests)
+    statuses = [0] * len(requests)
+
+    async def post(reader, writer, i: int):
+        for _ in range(3):  # a closed keep-alive connection: reconnect, same request
+            sent_at[i] = time.time()
+            try:
+                status, close = await _exchange(reader, writer, requests[i])
+            except (ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
+            statuses[i] = status
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+            return reader, writer
+        statuses[i] = -1
+        return reader, writer
+
+    async def connection(queue: asyncio.Queue):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while (i := await queue.get()) is not None:
+                reader, writer = await post(reader, writer, i)
+        finally:
+            writer.close()
+
+    async def main():
+        queue: asyncio.Queue = asyncio.Queue()
+        workers = [asyncio.create_task(connection(queue)) for _ in range(connections)]
+        start = time.perf_counter()
+        for i, offset in enumerate(offsets):
+            delay = start + offset - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait(i)
+        for _ in workers:
+            queue.put_nowait(None)
+        await asyncio.gather(*workers)
+
+    asyncio.run(main())
+    return {"sent_at": sent_at, "statuses": statuses}

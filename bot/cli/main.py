@@ -226,6 +226,12 @@ def cmd_bench_ingest(args) -> int:
     return main(args)
 
 
+def cmd_bench_typhoon(args) -> int:
+    from bot.bench.typhoon import main
+
+    return main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli.wording import vietnamese_argparse
 
@@ -267,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", default=None)
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers")
     p.set_defaults(func=cmd_bench_ingest)
+
+    p = sub.add_parser("bench-typhoon", help="đo worker khi bão: 10.000 tin trong 60 giây (PostgreSQL)")
+    from bot.bench.typhoon import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_bench_typhoon)
 
     _register_feature_commands(sub)
     return parser

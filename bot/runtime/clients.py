@@ -9,6 +9,8 @@ import threading
 import time
 from collections import deque
 
+from requests.adapters import HTTPAdapter
+
 from bot.wards import WardSettings
 from bot.zalo.client import ZaloClient
 from storage.base import DEFAULT_WARD_ID
@@ -51,6 +53,14 @@ class RateLimiter:
             return sum(1 for t in self.sent if now - t < self.WINDOW) >= self.limit
 
 
+def _mount_pool(client: ZaloClient, n: int) -> None:
+    session = getattr(client, "session", None)
+    if session is not None:
+        adapter = HTTPAdapter(pool_maxsize=n)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+
+
 def build_client(settings, ward_id: int = DEFAULT_WARD_ID) -> ZaloClient:
     """A ward's client (`settings` as Settings.for_ward gives them): its app, its token pair
     (stored encrypted; the environment's pair seeds the default ward only)."""
@@ -80,14 +90,25 @@ class ZaloClients:
         self._clients: dict[int, ZaloClient] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
+        self._pool_size = 0
         if default is not None:
             self._clients[DEFAULT_WARD_ID] = default
+
+    def keep_connections(self, n: int) -> None:
+        """One kept-alive HTTP connection per send thread for every client, built or to come:
+        requests keeps 10 per host, and beyond that opened a new connection for every send
+        (and logged a warning for each)."""
+        self._pool_size = n
+        for client in self.built().values():
+            _mount_pool(client, n)
 
     def for_ward(self, ward_id: int) -> ZaloClient:
         with self._lock:
             client = self._clients.get(ward_id)
         if client is None:
             client = build_client(self.ward_settings(ward_id), ward_id)
+            if self._pool_size:
+                _mount_pool(client, self._pool_size)
             with self._lock:
                 client = self._clients.setdefault(ward_id, client)
         return client

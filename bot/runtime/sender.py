@@ -100,7 +100,13 @@ def next_morning(now_utc: datetime) -> datetime:
 
 
 class OutboxSender:
-    def __init__(self, clients: ZaloClients, *, max_attempts: int = 6, concurrency: int = 8,
+    # Sends at once. A send waits on Zalo's answer, not on this machine: the rate is about
+    # concurrency / latency, so 8 capped a process at ~50 replies/s against a Zalo answering in
+    # 50 ms (bench-typhoon: 10,000 replies in 2 minutes need ~85/s), and at 150 ms it could not
+    # reach an app's own limit of ~4,000 a minute. The limiter, not this, keeps Zalo's limit.
+    CONCURRENCY = 32
+
+    def __init__(self, clients: ZaloClients, *, max_attempts: int = 6, concurrency: int = CONCURRENCY,
                  batch: int | None = None, stale_after: timedelta = timedelta(seconds=30),
                  echo_window: timedelta = timedelta(seconds=60),
                  unknown_max_sends: int = 3, max_slow: int = 24, slow_after: float = 0.5):
@@ -116,6 +122,7 @@ class OutboxSender:
         self.slow_after = slow_after
         self._pool = ThreadPoolExecutor(max_workers=concurrency + max_slow, thread_name_prefix="send")
         self._pool_size = concurrency + max_slow
+        clients.keep_connections(self._pool_size)  # one kept-alive connection per send thread
         self._inflight: dict[Future, _Flight] = {}  # touched only by the pumping thread
         self.wakeup = threading.Event()
         self._pause_until: datetime | None = None
@@ -130,7 +137,7 @@ class OutboxSender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        try:  # record what finished meanwhile; anything else is recovered as unknown
+        try:  # record what finished meanwhile (or never started); a send cut off is recovered as unknown
             self._collect()
         except Exception:
             log.exception("outbox: could not record the last sends at shutdown")
@@ -236,6 +243,10 @@ class OutboxSender:
         with session_scope(ALL_WARDS) as session:
             for future in finished:
                 flight = self._inflight.pop(future)
+                if future.cancelled():  # never started (close() while it waited for a thread)
+                    outbox.schedule_retry(session, flight.job.id, utcnow(), "not_sent", None,
+                                          "the process stopped before sending", flight.job.attempts)
+                    continue
                 _job, data, err = future.result()
                 self._record(session, flight, data, err)
             for future in overdue:
