@@ -27,7 +27,7 @@ from storage.leader import leader_lock
 from storage.models import OutboundMessage
 from tests.cli.support import run_cli
 from tests.foundation.test_crash_and_order import ROOT, stop, worker_env
-from tests.scheduler.test_leadership import _store
+from tests.bot.runtime.test_leadership import _store
 
 LEADS = "worker này chạy lịch định kỳ"
 WAITS = "worker khác đang chạy lịch; worker này chờ thay thế"

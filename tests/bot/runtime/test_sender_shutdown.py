@@ -19,7 +19,7 @@ def test_a_send_that_never_started_goes_back_to_the_queue_and_the_others_are_rec
         for n, text in enumerate(("một", "hai")):
             outbox.enqueue(s, f"60000000000000000{n}", Reply(text).payload())
     with session_scope() as s:
-        jobs = [_Job(r.id, r.channel, r.recipient_id, r.message, r.attempts) for r in outbox.claim_due(s, 10)]
+        jobs = [_Job(r.id, r.ward_id, r.channel, r.recipient_id, r.message, r.attempts) for r in outbox.claim_due(s, 10)]
     delivered, never_started = Future(), Future()
     delivered.set_result((jobs[0], {"message_id": "4321"}, None))
     never_started.cancel()
