@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 
 from storage.db import session_scope
 from storage.models import InboundEvent, OutboundMessage, Resident, Ticket
-from tests.foundation.test_crash_and_order import RESIDENT_EVENTS, start_worker, stop, wait_idle
-from tests.sender.conftest import live_webhook  # noqa: F401  (fixture)
+from tests.e2e.crashes.test_crash_and_order import RESIDENT_EVENTS, start_worker, stop, wait_idle
 from tests.support import post_event, text_event
 
 RESIDENTS = 6

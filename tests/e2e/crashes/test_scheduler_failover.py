@@ -25,8 +25,8 @@ from storage import tickets
 from storage.db import session_scope
 from storage.leader import leader_lock
 from storage.models import OutboundMessage
-from tests.cli.support import run_cli
-from tests.foundation.test_crash_and_order import ROOT, stop, worker_env
+from tests.cli_support import run_cli
+from tests.e2e.crashes.test_crash_and_order import ROOT, stop, worker_env
 from tests.bot.runtime.test_leadership import _store
 
 LEADS = "worker này chạy lịch định kỳ"
