@@ -66,12 +66,13 @@ def daily_reminder() -> None:
     from storage.db import session_scope
     from storage.messages import Reply
     from storage.models import Flag, utcnow
+    from storage.scoping import ward_of
     from storage.tickets import local_now
 
     today = local_now().date()
     mark = f"daily_reminder:{today.isoformat()}"
     with session_scope() as session:
-        if session.get(Flag, mark) is not None:
+        if session.get(Flag, (ward_of(session), mark)) is not None:
             log.info("nhắc việc ngày %s đã xếp rồi, không xếp lại", today.strftime("%d/%m/%Y"))
             return
         queued = reminders(session, RUNTIME.settings, today)
