@@ -122,8 +122,9 @@ def update(session: Session, code: str, values: dict, cipher: TokenCipher | None
 def _check_oa_free(session: Session, row: Ward) -> None:
     if not row.zalo_oa_id:
         return
-    other = session.scalar(select(Ward.code).where(Ward.zalo_oa_id == row.zalo_oa_id,
-                                                   Ward.code != row.code))
+    with session.no_autoflush:  # the changed row must not reach the database before this check
+        other = session.scalar(select(Ward.code).where(Ward.zalo_oa_id == row.zalo_oa_id,
+                                                       Ward.code != row.code))
     if other:
         raise WardError(f"OA {row.zalo_oa_id} đã thuộc phường {other}: mỗi phường một OA.")
 
