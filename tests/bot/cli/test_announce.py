@@ -11,26 +11,9 @@ from sqlalchemy import select
 
 from handlers import announcements as ann_mod
 from storage.db import session_scope
-from storage.models import Announcement, OutboundMessage, Resident, ResidentialGroup, utcnow
+from storage.models import Announcement, Resident, ResidentialGroup, utcnow
 from tests.cli_support import english_chatter, run_cli
 from tests.support import APP_ID, APP_SECRET, OA_SECRET
-
-
-@pytest.fixture()
-def cli(monkeypatch, clean_db, database_url, tmp_path, capsys):
-    """`python -m bot …` in this process (fast), on the test database, no Zalo configured."""
-    from bot.cli.main import main
-
-    for name in ("ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "OFFICER_ZALO_IDS", "SHEET_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SANDBOX_FILE", str(tmp_path / "no-sandbox.json"))
-
-    def run(*args):
-        code = main(list(args))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
 
 
 def _group(code="5"):
