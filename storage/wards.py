@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from storage.base import DEFAULT_WARD_CODE, DEFAULT_WARD_ID, Ward
@@ -50,6 +50,13 @@ def ensure_default(conn) -> None:
     """The `default` ward row (a fresh schema, or a test that emptied every table)."""
     if conn.execute(select(Ward.id).where(Ward.id == DEFAULT_WARD_ID)).first() is None:
         conn.execute(insert(Ward).values(id=DEFAULT_WARD_ID, code=DEFAULT_WARD_CODE, name=""))
+        if conn.dialect.name == "postgresql":  # an id given explicitly does not move the sequence
+            conn.execute(text(SYNC_ID_SEQUENCE))
+
+
+# The next ward's id comes after the highest one (PostgreSQL; SQLite takes MAX(id)+1 anyway).
+SYNC_ID_SEQUENCE = ("SELECT setval(pg_get_serial_sequence('wards', 'id'), "
+                    "(SELECT MAX(id) FROM wards))")
 
 
 def check_code(code: str) -> str:
