@@ -1,5 +1,5 @@
 """Fixtures of the command-line tests: `cli` runs `python -m bot …` in this process (fast), on
-the test database; `ward_b` adds a second ward, `an-hai`, the way `wards add` stores one."""
+the test database; `token_key` sets the key they encrypt with; `ward_b` adds a second ward, `an-hai`, the way `wards add` stores one."""
 from __future__ import annotations
 
 import pytest
@@ -19,7 +19,6 @@ def cli(monkeypatch, clean_db, database_url, tmp_path, capsys):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SANDBOX_FILE", str(tmp_path / "no-sandbox.json"))
-    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", TOKEN_KEY)
 
     def run(*args):
         code = main(list(args))
@@ -29,7 +28,14 @@ def cli(monkeypatch, clean_db, database_url, tmp_path, capsys):
 
 
 @pytest.fixture()
-def ward_b(cli) -> int:
+def token_key(monkeypatch) -> str:
+    """TOKEN_ENCRYPTION_KEY for the commands, so the test can read what they encrypted."""
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", TOKEN_KEY)
+    return TOKEN_KEY
+
+
+@pytest.fixture()
+def ward_b(cli, token_key) -> int:
     """A second ward added with `wards add`; its id."""
     code, out, err = cli("wards", "add", B_CODE, "--name", "Phường An Hải", "--zalo-app-id", B_APP,
                          "--zalo-app-secret", "b-app-secret", "--zalo-oa-id", B_OA,

@@ -105,7 +105,7 @@ def test_set_changes_any_field_and_replaces_the_pair(cli, ward_b):
     assert _pair(ward_b).refresh_token == "new-refresh"
 
 
-def test_set_default_overrides_the_environment_which_does_not_take_it_back(cli, monkeypatch):
+def test_set_default_overrides_the_environment_which_does_not_take_it_back(cli, token_key, monkeypatch):
     from bot.settings import load_settings
     from bot.wards import ward_directory
 
