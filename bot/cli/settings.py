@@ -77,5 +77,4 @@ def default_ward_only(ward: WardConfig, what: str) -> None:
     officers would get the default ward's tickets."""
     if not ward.is_default:
         raise SettingsError(f"{what} cho phường {ward.code} chưa làm được từ dòng lệnh trong bản này "
-                            "(mới làm được cho phường default); dịch vụ đang chạy vẫn tự làm việc "
-                            "này theo lịch.")
+                            "(mới làm được cho phường default).")
