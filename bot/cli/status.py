@@ -69,10 +69,15 @@ def ward_health(settings, waiting: dict[int, dict[str, int]]) -> dict:
     """Urgent tickets, duty officers and FAQ gaps of every ward: as they were for one ward;
     with several, the totals plus `wards` (one entry per ward) and problems naming their ward."""
     from bot.wards import WardSettings
+    from intents.faq import read_csv
 
+    try:  # one FAQ for every ward: read once (each ward's profile fills its own gaps)
+        faq = read_csv(settings.faq_path)
+    except Exception as exc:  # noqa: BLE001 - a broken FAQ file: say so, keep the rest
+        faq = exc
     ward_settings = WardSettings(settings)
     wards = ward_settings.directory.all()
-    entries = [_one_ward(ward, ward_settings(ward.id), waiting.get(ward.id, {})) for ward in wards]
+    entries = [_one_ward(ward, ward_settings(ward.id), waiting.get(ward.id, {}), faq) for ward in wards]
     if len(entries) == 1:
         [entry] = entries
         return {k: v for k, v in entry.items() if k not in ("ward", "name", "events_pending", "outbox_pending")}
@@ -85,16 +90,20 @@ def ward_health(settings, waiting: dict[int, dict[str, int]]) -> dict:
             "wards": [{k: v for k, v in e.items() if k != "problems"} for e in entries]}
 
 
-def _one_ward(ward, settings, waiting: dict[str, int]) -> dict:
+def _one_ward(ward, settings, waiting: dict[str, int], faq) -> dict:
     from bot.ward_profile import faq_gaps
     from handlers import urgent
     from storage.db import session_scope
 
     with session_scope(ward.id) as session:
         health = urgent.health(session, settings)
-    try:  # answers the bot holds back for a gap in the ward's facts (`faq check` lists them)
-        gaps = len(faq_gaps(settings))
-    except Exception as exc:  # noqa: BLE001 - a broken FAQ or profile file: say so, keep the rest
-        gaps = f"không đọc được tệp hỏi đáp hoặc hồ sơ phường ({type(exc).__name__})"
+    # Answers the bot holds back for a gap in the ward's facts (`faq check` lists them).
+    if isinstance(faq, Exception):
+        gaps = f"không đọc được tệp hỏi đáp ({type(faq).__name__})"
+    else:
+        try:
+            gaps = len(faq_gaps(settings, faq))
+        except Exception as exc:  # noqa: BLE001 - a broken profile file: say so, keep the rest
+            gaps = f"không đọc được hồ sơ phường ({type(exc).__name__})"
     return {"ward": ward.code, "name": ward.name, "events_pending": waiting.get("events_pending", 0),
             "outbox_pending": waiting.get("outbox_pending", 0), **health, "faq_gaps": gaps}
