@@ -82,23 +82,32 @@ class DbTokenStore:
         log.info("zalo tokens: stored pair encrypted with the current key")
         return True
 
-    def _load_or_seed(self, session) -> OAToken:
+    def _env_digest(self) -> str | None:
+        return _digest(self._env.refresh_token) if self._env.refresh_token else None
+
+    def _locked_row(self, session) -> OAToken:
+        """This ward's row, locked until the transaction ends; seeded from the environment's
+        pair when there is none yet."""
         row = session.execute(
             select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
         ).scalar_one_or_none()
-        env_digest = _digest(self._env.refresh_token) if self._env.refresh_token else None
         if row is None:
             # Several threads or processes may start at once: insert-if-absent, then lock it.
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             session.execute(insert(OAToken).values(
                 ward_id=self.ward_id, access_token=self._enc(self._env.access_token),
                 refresh_token=self._enc(self._env.refresh_token),
-                expires_at=self._env.expires_at, seeded_from=env_digest, rotations=0,
+                expires_at=self._env.expires_at, seeded_from=self._env_digest(), rotations=0,
                 updated_at=utcnow()).on_conflict_do_nothing(index_elements=["ward_id"]))
             row = session.execute(
                 select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
             ).scalar_one()
-        elif env_digest and row.seeded_from != env_digest:
+        return row
+
+    def _load_or_seed(self, session) -> OAToken:
+        row = self._locked_row(session)
+        env_digest = self._env_digest()
+        if env_digest and row.seeded_from != env_digest:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
             log.warning("token Zalo: có cặp token mới trong cấu hình (.env), thay cặp đang lưu")
             self._store(row, self._env.access_token, self._env.refresh_token)
@@ -106,6 +115,18 @@ class DbTokenStore:
             row.seeded_from = env_digest
             row.updated_at = utcnow()
         return row
+
+    def replace(self, session, tokens: Tokens) -> None:
+        """An administrator's new pair for this ward (`wards add/set/import`), in the caller's
+        transaction. The row keeps the digest of the environment's pair, so that pair, unchanged
+        in .env, does not take the new one back at the next start; a fresh pair put in .env
+        later still wins, as after any re-authorisation."""
+        row = self._locked_row(session)
+        self._store(row, tokens.access_token, tokens.refresh_token)
+        row.expires_at = tokens.expires_at
+        row.seeded_from = self._env_digest()
+        row.updated_at = utcnow()
+        self._cached = None
 
     def current(self) -> Tokens:
         if self._cached is None:

@@ -50,15 +50,13 @@ def ensure_default(conn) -> None:
     """The `default` ward row (a fresh schema, or a test that emptied every table)."""
     if conn.execute(select(Ward.id).where(Ward.id == DEFAULT_WARD_ID)).first() is None:
         conn.execute(insert(Ward).values(id=DEFAULT_WARD_ID, code=DEFAULT_WARD_CODE, name=""))
-        skip_taken_ids(conn)
+        if conn.dialect.name == "postgresql":  # an id given explicitly does not move the sequence
+            conn.execute(text(SYNC_ID_SEQUENCE))
 
 
-def skip_taken_ids(conn) -> None:
-    """PostgreSQL's id sequence does not see a row inserted with its id given: move it past
-    the ids taken, or the next ward added would be given id 1 again."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('wards', 'id'), "
-                          "(SELECT max(id) FROM wards))"))
+# The next ward's id comes after the highest one (PostgreSQL; SQLite takes MAX(id)+1 anyway).
+SYNC_ID_SEQUENCE = ("SELECT setval(pg_get_serial_sequence('wards', 'id'), "
+                    "(SELECT MAX(id) FROM wards))")
 
 
 def check_code(code: str) -> str:
@@ -131,8 +129,9 @@ def update(session: Session, code: str, values: dict, cipher: TokenCipher | None
 def _check_oa_free(session: Session, row: Ward) -> None:
     if not row.zalo_oa_id:
         return
-    other = session.scalar(select(Ward.code).where(Ward.zalo_oa_id == row.zalo_oa_id,
-                                                   Ward.code != row.code))
+    with session.no_autoflush:  # the changed row must not reach the database before this check
+        other = session.scalar(select(Ward.code).where(Ward.zalo_oa_id == row.zalo_oa_id,
+                                                       Ward.code != row.code))
     if other:
         raise WardError(f"OA {row.zalo_oa_id} đã thuộc phường {other}: mỗi phường một OA.")
 

@@ -6,15 +6,15 @@ import sys
 
 from sqlalchemy import select
 
-from bot.cli.settings import load
+from bot.cli.settings import add_ward_option, default_ward_only, load_ward
 
 
 def cmd_groups(args) -> int:
     from storage.db import session_scope
     from storage.models import Resident, ResidentialGroup
 
-    load()
-    with session_scope() as s:
+    ward, _ = load_ward(args)
+    with session_scope(ward.id) as s:
         if args.action in ("add", "set-leader") and not args.code:
             return _fail("Cần --code (mã tổ), ví dụ --code 5.")
         if args.action == "add":
@@ -50,9 +50,10 @@ def cmd_groups(args) -> int:
     return 0
 
 
-def _zalo_settings(settings):
-    """Settings that reach Zalo from this process: the real OA, or the running sandbox's fake."""
-    if settings.zalo_configured:
+def _zalo_settings(ward, settings):
+    """Settings that reach Zalo from this process: the ward's real OA (another ward's token pair
+    is in the database, stored by `wards add`), or the running sandbox's fake."""
+    if settings.zalo_configured or not ward.is_default:
         return settings
     from bot.sandbox import setup as sandbox
 
@@ -63,7 +64,7 @@ NO_ZALO = ("Chưa cấu hình Zalo OA (ZALO_* trong .env) và không thấy ch�
            "chạy `./dev serve` ở một cửa sổ khác rồi chạy lại lệnh này.")
 
 
-def _image_link(settings, link: str | None) -> str | None:
+def _image_link(ward, settings, link: str | None) -> str | None:
     """--link as stored: an http(s) address as it is; a picture on this machine uploaded to
     Zalo (residents get the picture, never a path). Anything else: ValueError (Vietnamese)."""
     from pathlib import Path
@@ -84,14 +85,14 @@ def _image_link(settings, link: str | None) -> str | None:
     if not content or len(content) > 1024 * 1024:
         raise ValueError(f"Ảnh «{link}» nặng {len(content) // 1024} KB: Zalo nhận ảnh đến 1 MB. "
                          "Thu nhỏ ảnh rồi chạy lại.")
-    zalo = _zalo_settings(settings)
+    zalo = _zalo_settings(ward, settings)
     if zalo is None:
         raise ValueError(f"Cần Zalo để tải ảnh «{link}» lên. " + NO_ZALO)
     from bot.runtime.clients import build_client
     from bot.zalo.client import ZaloError
 
     try:
-        attachment_id = build_client(zalo).upload_image(content, path.name)
+        attachment_id = build_client(zalo, ward.id).upload_image(content, path.name)
     except ZaloError as exc:
         from bot.cli.wording import reason_label
 
@@ -106,13 +107,13 @@ def _fail(message: str) -> int:
 
 
 def cmd_announce(args) -> int:
-    settings = load()
+    ward, settings = load_ward(args)
     actions = {"create": _announce_create, "list": _announce_list, "send-now": _announce_send_now,
                "reach": _announce_reach}
-    return actions[args.action](args, settings)
+    return actions[args.action](args, ward, settings)
 
 
-def _announce_create(args, settings) -> int:
+def _announce_create(args, ward, settings) -> int:
     from bot.cli.wording import repeat_label
     from handlers.announcements import next_run, parse_repeat, to_local, to_utc
     from intents.when import WhenError, parse_when
@@ -135,7 +136,7 @@ def _announce_create(args, settings) -> int:
         return _fail(f"--at: {at:%H:%M %d/%m/%Y} đã qua (bây giờ là {now_local:%H:%M %d/%m/%Y}, "
                      "giờ Việt Nam). Bỏ --at để gửi ngay.")
     codes = [t.strip().upper() for t in args.groups.split(",") if t.strip()] if args.groups else ["*"]
-    with session_scope() as s:
+    with session_scope(ward.id) as s:
         known = list(s.scalars(select(ResidentialGroup.code).order_by(ResidentialGroup.code)))
     unknown = [c for c in codes if c != "*" and c not in {k.upper() for k in known}]
     if unknown:
@@ -143,11 +144,11 @@ def _announce_create(args, settings) -> int:
         return _fail(f"Không có tổ {', '.join(unknown)}. Các tổ đã có: {have}. "
                      "Thêm tổ bằng `./dev groups add --code <mã> --name \"Tổ dân phố …\"`.")
     try:
-        link = _image_link(settings, args.link)
+        link = _image_link(ward, settings, args.link)
     except ValueError as exc:
         return _fail(str(exc))
     first = to_utc(at) if at else (to_utc(next_run(args.repeat, now_local)) if args.repeat else utcnow())
-    with session_scope() as s:
+    with session_scope(ward.id) as s:
         ann = Announcement(title=args.title, content=args.content, link=link, targets=codes,
                            next_run_at=first, repeat=args.repeat, status="scheduled", created_by="cli")
         s.add(ann)
@@ -157,13 +158,13 @@ def _announce_create(args, settings) -> int:
     return 0
 
 
-def _announce_list(args, settings) -> int:
+def _announce_list(args, ward, settings) -> int:
     from bot.cli.wording import ANNOUNCEMENT_STATES, label, repeat_label
     from handlers.announcements import to_local
     from storage.db import session_scope
     from storage.models import Announcement
 
-    with session_scope() as s:
+    with session_scope(ward.id) as s:
         rows = list(s.scalars(select(Announcement).order_by(Announcement.id)))
         if not rows:
             print("Chưa có thông báo nào. Tạo bằng `./dev announce create --title … --content … "
@@ -179,12 +180,12 @@ def _announce_list(args, settings) -> int:
     return 0
 
 
-def _announce_send_now(args, settings) -> int:
+def _announce_send_now(args, ward, settings) -> int:
     from handlers.announcements import run_due
     from storage.db import session_scope
     from storage.models import Announcement, utcnow
 
-    with session_scope() as s:
+    with session_scope(ward.id) as s:
         ann = s.get(Announcement, args.id) if args.id else None
         if ann is None:
             return _fail("Cần --id của một thông báo có trong `./dev announce list`.")
@@ -196,12 +197,12 @@ def _announce_send_now(args, settings) -> int:
     return 0
 
 
-def _announce_reach(args, settings) -> int:
+def _announce_reach(args, ward, settings) -> int:
     from bot.cli.wording import reach_lines
     from handlers.announcements import reach, runs_of
     from storage.db import session_scope
 
-    with session_scope() as s:
+    with session_scope(ward.id) as s:
         try:
             runs = runs_of(s, args.id, args.month)
         except ValueError:
@@ -222,13 +223,14 @@ def cmd_report(args) -> int:
     from intents.when import WhenError, parse_day
     from storage.tickets import local_now
 
-    settings = load()
+    ward, settings = load_ward(args)
     try:
         end = parse_day(args.date, local_now().date()) if args.date else None
     except WhenError as exc:
         return _fail(f"--date: {exc}")
     if args.send:
-        zalo = _zalo_settings(settings)
+        default_ward_only(ward, "Gửi báo cáo tuần (--send)")
+        zalo = _zalo_settings(ward, settings)
         if zalo is None:
             return _fail(NO_ZALO)
         if not zalo.officer_zalo_ids:
@@ -236,13 +238,13 @@ def cmd_report(args) -> int:
                          "bởi dấu phẩy) trong .env rồi chạy lại. Tuần này chưa được đánh dấu đã gửi.")
         from bot.runtime.clients import build_client
 
-        rep = send_weekly(zalo, build_client(zalo), end, force=True)
+        rep = send_weekly(zalo, build_client(zalo, ward.id), end, force=True)
         print(rep.summary())
-        print(_delivery(rep, zalo))
+        print(_delivery(rep, zalo, ward.id))
         if not rep.marked_sent:
             return 1
     else:
-        with session_scope() as s:
+        with session_scope(ward.id) as s:
             rep = weekly(s, end)
         print(rep.summary())
     if args.png:
@@ -252,7 +254,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-def _delivery(rep, settings, wait_seconds: float = 15.0) -> str:
+def _delivery(rep, settings, ward_id: int, wait_seconds: float = 15.0) -> str:
     """Where the report went: the sheet tab, and the officers' messages once Zalo took them
     (the running serve/worker sends the outbox; waits a little to say which were sent)."""
     import time
@@ -268,7 +270,7 @@ def _delivery(rep, settings, wait_seconds: float = 15.0) -> str:
         lines.append(f"KHÔNG ghi được tab «{REPORT_TAB}» (xem log); tuần này chưa được đánh dấu đã gửi.")
     deadline = time.monotonic() + wait_seconds
     while True:
-        with session_scope() as s:
+        with session_scope(ward_id) as s:
             statuses = [m.status for m in s.scalars(select(OutboundMessage).where(
                 OutboundMessage.id.in_(rep.queued)))]
         if all(st in ("sent", "failed") for st in statuses) or time.monotonic() > deadline:
@@ -301,6 +303,7 @@ def register(sub) -> None:
     p.add_argument("--leader", metavar="ZALO_ID", help="Zalo user id của tổ trưởng Mặt trận")
     p.add_argument("--oa-group", metavar="GROUP_ID", help="group_id nhóm do OA tạo (nếu có)")
     p.add_argument("--members", type=int, metavar="SỐ", help="số thành viên nhóm Zalo của tổ")
+    add_ward_option(p)
     p.set_defaults(func=cmd_groups)
     p = sub.add_parser("announce", help="thông báo: create | list | send-now | reach")
     p.add_argument("action", choices=("create", "list", "send-now", "reach"), help="việc cần làm")
@@ -316,6 +319,7 @@ def register(sub) -> None:
     p.add_argument("--id", type=int, metavar="SỐ", help="số thông báo (xem `announce list`)")
     p.add_argument("--month", metavar="THÁNG", help="năm-tháng, ví dụ 2026-12")
     p.add_argument("--json", action="store_true", help="reach: in dạng JSON (cho máy đọc)")
+    add_ward_option(p)
     p.set_defaults(func=cmd_announce)
     p = sub.add_parser("report", help="báo cáo tuần (in ra; --send gửi cán bộ và ghi bảng tính)")
     p.add_argument("period", choices=("weekly",), help="kỳ báo cáo")
@@ -324,6 +328,7 @@ def register(sub) -> None:
     p.add_argument("--send", action="store_true", help="ghi vào tab «Báo cáo tuần» và gửi Zalo cho "
                                                        "cán bộ (OFFICER_ZALO_IDS)")
     p.add_argument("--png", metavar="TỆP", help="lưu biểu đồ ra tệp PNG")
+    add_ward_option(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("bench-broadcast", help="đo gửi thông báo tới 10.000 cư dân")
     from bot.bench.broadcast import add_arguments

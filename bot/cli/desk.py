@@ -4,15 +4,15 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.cli.settings import load
+from bot.cli.settings import add_ward_option, load, load_ward
 
 
 def cmd_notify_stats(args) -> int:
     from handlers.ticket_updates import undeliverable_counts
     from storage.db import session_scope
 
-    load()
-    with session_scope() as session:
+    ward, _ = load_ward(args)
+    with session_scope(ward.id) as session:
         counts = undeliverable_counts(session)
     if args.json:
         print(json.dumps({"undeliverable_status_updates": counts}, ensure_ascii=False))
@@ -153,6 +153,7 @@ def cmd_jobs(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("notify-stats", help="số tin báo tiến độ không gửi được, theo lý do")
     p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    add_ward_option(p)
     p.set_defaults(func=cmd_notify_stats)
     p = sub.add_parser("forms", help="Google Form: forms post FILE gửi thử một câu trả lời đã ký")
     p.add_argument("action", choices=("post",))
@@ -163,4 +164,4 @@ def register(sub) -> None:
                                                "hoặc http://127.0.0.1:<PORT>/webhooks/forms")
     p.add_argument("--secret", default=None, help="mặc định FORMS_SHARED_SECRET, hoặc khóa của chế độ thử")
     p.set_defaults(func=cmd_forms_post)
-    sub.add_parser("jobs", help="các việc định kỳ, lần chạy tới, worker đang chạy lịch").set_defaults(func=cmd_jobs)
+    sub.add_parser("jobs", help="các việc định kỳ (chung cho mọi phường), lần chạy tới, worker đang chạy lịch").set_defaults(func=cmd_jobs)

@@ -7,7 +7,8 @@ import json
 import os
 import sys
 
-from bot.cli.settings import configure_database, load, safe_url
+from bot.cli.settings import add_ward_option, configure_database, load, load_ward, safe_url
+from bot.cli.status import cmd_status
 from bot.settings import SettingsError
 
 
@@ -154,9 +155,9 @@ def cmd_worker(args) -> int:
 def cmd_tickets(args) -> int:
     from storage import db, tickets
 
-    load()
-    with db.session_scope() as session:
-        rows = [tickets.as_dict(t) for t in tickets.all_tickets(session)]
+    ward, _ = load_ward(args)
+    with db.session_scope(ward.id) as session:
+        rows = [{**tickets.as_dict(t), "ward": ward.code} for t in tickets.all_tickets(session)]
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -178,46 +179,22 @@ def cmd_tickets(args) -> int:
 def cmd_chat(args) -> int:
     from bot.sandbox.chat import run
 
-    return run(load(database=False).sandbox_file, args.user)
+    ward, settings = load_ward(args)
+    return run(settings.sandbox_file, args.user, ward=None if ward.is_default else chat_ward(ward, settings))
 
 
-def cmd_status(args) -> int:
-    """Queue and outbox counts, dead letters, and whether the intake drains, for the IT officer.
-    Exit code 1 when it does not (the same reasons /healthz gives)."""
-    from handlers import urgent
-    from storage import db, inbox, outbox
-    from storage.health import intake_report
+def chat_ward(ward, settings) -> dict:
+    """What `chat` signs with for a ward other than `default` (whose OA is the sandbox's own):
+    that ward's app, OA and webhook key, posted to its own webhook URL."""
+    from bot.sandbox import setup as sandbox
 
-    settings = load()
-    spool_dir = settings.spool_directory
-    with db.session_scope() as session:
-        intake, reasons = intake_report(session, spool_dir=spool_dir,
-                                        stall_seconds=settings.intake_stall_seconds)
-        report = {"ok": not reasons, "reasons": reasons,
-                  "inbox": inbox.counts(session), "outbox": outbox.counts(session),
-                  "outbox_failed_reasons": outbox.failure_reasons(session),
-                  "dead_letters": intake["dead_letters"],
-                  "oldest_pending_seconds": intake["oldest_pending_seconds"],
-                  "echo": outbox.echo_health(session),
-                  **urgent.health(session, settings)}
-    from bot.ward_profile import faq_gaps
-
-    try:  # answers the bot holds back for a gap in the ward's facts (`faq check` lists them)
-        report["faq_gaps"] = len(faq_gaps(settings))
-    except Exception as exc:  # noqa: BLE001 - a broken FAQ file: say so, keep the rest
-        report["faq_gaps"] = f"không đọc được tệp hỏi đáp ({type(exc).__name__})"
-    report["ok"] = not reasons and not report["problems"]
-    if spool_dir is not None:
-        report["spool"] = {"directory": str(spool_dir), **intake["spool"]}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        from bot.cli.wording import status_lines
-
-        print("\n".join(status_lines(report)))
-    if report["echo"]["warning"]:
-        sys.stderr.write("CẢNH BÁO: " + report["echo"]["warning"] + "\n")
-    return 0 if report["ok"] else 1
+    try:
+        webhook = sandbox.read_info(settings.sandbox_file)["webhook_url"]
+    except (OSError, ValueError, KeyError):
+        webhook = f"http://127.0.0.1:{settings.port}/webhooks/zalo"
+    return {"app_id": ward.zalo_app_id, "oa_id": ward.zalo_oa_id,
+            "oa_secret_key": settings.webhook_secret_of(ward),
+            "webhook_url": f"{webhook.rstrip('/')}/{ward.code}"}
 
 
 def cmd_bench_ingest(args) -> int:
@@ -241,28 +218,30 @@ def build_parser() -> argparse.ArgumentParser:
                                   "Gõ `./dev <lệnh> -h` để xem hướng dẫn từng lệnh.")
     sub = parser.add_subparsers(dest="command", title="lệnh", metavar="<lệnh>")
 
-    p = sub.add_parser("serve", help="chạy web + worker trong một tiến trình (mặc định)")
+    p = sub.add_parser("serve", help="chạy web + worker trong một tiến trình (mặc định; mọi phường)")
     p.add_argument("--host", default="0.0.0.0", help="địa chỉ lắng nghe (mặc định 0.0.0.0: mọi địa chỉ)")
     p.add_argument("--port", type=int, default=None, metavar="CỔNG", help="cổng (mặc định PORT, 8000)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="chạy worker (hàng đợi; lịch định kỳ khi không worker nào khác chạy)")
+    p = sub.add_parser("worker", help="chạy worker cho mọi phường (hàng đợi; lịch định kỳ khi không worker nào khác chạy)")
     p.add_argument("--no-scheduler", action="store_true",
                    help="worker này không bao giờ chạy lịch định kỳ (mặc định: mọi worker sẵn sàng thay "
                         "worker đang chạy lịch khi nó dừng)")
     p.set_defaults(func=cmd_worker)
 
-    sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu (chung cho mọi phường)").set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("tickets", help="liệt kê phiếu")
-    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
+    p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc); mỗi phiếu có \"ward\"")
+    add_ward_option(p)
     p.set_defaults(func=cmd_tickets)
 
     p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
     p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
+    add_ward_option(p)
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi")
+    p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi (cả dịch vụ, và từng phường)")
     p.add_argument("--json", action="store_true", help="in dạng JSON (cho máy đọc)")
     p.set_defaults(func=cmd_status)
 
@@ -288,13 +267,14 @@ def _register_feature_commands(sub) -> None:
     """Feature modules add their own subcommands, listed here explicitly."""
     from bot.cli import (announce as cli_announce, desk as cli_desk, nlu as cli_nlu,
                          privacy as cli_privacy)
-    from bot.cli import sheets as cli_sheets
+    from bot.cli import sheets as cli_sheets, wards as cli_wards
 
     cli_nlu.register(sub)
     cli_sheets.register(sub)
     cli_desk.register(sub)
     cli_announce.register(sub)
     cli_privacy.register(sub)
+    cli_wards.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 
-from bot.cli.settings import load
+from bot.cli.settings import add_ward_option, load, load_ward
 from intents.taxonomy import KINDS, TOPIC_IDS
 
 
@@ -131,8 +131,9 @@ def cmd_faq_check(args) -> int:
     from bot.ward_profile import check_report
     from intents.faq import FaqError
 
+    _, settings = load_ward(args)  # the ward's profile: its local facts fill the answers
     try:
-        text, n = check_report(load(database=False))
+        text, n = check_report(settings)
     except (SettingsError, FaqError, OSError) as exc:
         print(f"Không kiểm tra được: {exc}")
         return 2
@@ -149,11 +150,12 @@ def cmd_faq_export(args) -> int:
 
 # --- learning ---------------------------------------------------------------------
 
-def _write(action) -> tuple[object, int | None]:
-    """Run `action(session)` in one committed transaction; (its result, None) or (None, the exit
-    code after saying in Vietnamese what went wrong)."""
+def _write(action, ward_id: int | None = None) -> tuple[object, int | None]:
+    """Run `action(session)` in one committed transaction (of `ward_id`'s session, for what
+    touches tickets); (its result, None) or (None, the exit code after saying in Vietnamese
+    what went wrong)."""
     try:
-        with _db_session_factory(required=True)() as session:
+        with _db_session_factory(required=True)(ward_id) as session:
             return action(session), None
     except LookupError as exc:
         return None, _err(f"Không tìm thấy phiếu: {exc}")
@@ -180,7 +182,8 @@ def cmd_correct(args) -> int:
         t = correct_ticket(session, args.code, kind=args.kind, topic=args.topic, actor=args.actor)
         return f"{t.code}: kind={t.kind} topic={t.topic}"
 
-    summary, failed = _write(correct)
+    ward, _ = load_ward(args)  # codes count per ward: PA-2026-0001 is one ticket in each
+    summary, failed = _write(correct, ward.id)
     if failed is not None:
         return failed
     print(f"Đã sửa {summary}; bot sẽ dùng ví dụ này ngay.")
@@ -227,6 +230,7 @@ def register(subparsers) -> None:
     q.add_argument("file")
     q.set_defaults(func=cmd_faq_export)
     q = fsub.add_parser("check", help="liệt kê câu trả lời còn chỗ trống (thiếu thông tin của phường)")
+    add_ward_option(q)
     q.set_defaults(func=cmd_faq_check)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
@@ -237,7 +241,7 @@ def register(subparsers) -> None:
     p.add_argument("--errors", action="store_true", help="in các tin bị phân loại sai")
     p.set_defaults(func=cmd_eval)
 
-    p = subparsers.add_parser("learn", help="thêm một ví dụ đã gán nhãn")
+    p = subparsers.add_parser("learn", help="thêm một ví dụ đã gán nhãn (chung cho mọi phường)")
     p.add_argument("--text", required=True)
     p.add_argument("--kind", choices=KINDS, default=None)
     p.add_argument("--topic", choices=TOPIC_IDS, default=None)
@@ -249,6 +253,7 @@ def register(subparsers) -> None:
     p.add_argument("--kind", choices=KINDS, default=None)
     p.add_argument("--topic", choices=TOPIC_IDS, default=None)
     p.add_argument("--actor", default="cli")
+    add_ward_option(p)
     p.set_defaults(func=cmd_correct)
 
     p = subparsers.add_parser("bench-nlu", help="đo tốc độ phân loại và hỏi đáp")

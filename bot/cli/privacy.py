@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.cli.settings import load
+from bot.cli.settings import add_ward_option, load, load_ward
 
 
 def _actor(args) -> str:
@@ -27,17 +27,44 @@ def cmd_token_key(args) -> int:
         print(new_key())
         return 0
     from bot.at_rest import token_keys
-    from storage.tokens import DbTokenStore
 
     settings = load()
-    keys = parse_keys(token_keys(settings)) + parse_keys(args.old or "")
-    store = DbTokenStore(settings.zalo_access_token, settings.zalo_refresh_token,
-                         cipher=TokenCipher(keys))
-    if store.seal():
-        print("Đã mã hóa lại token Zalo bằng khóa mới. Giờ có thể bỏ khóa cũ khỏi TOKEN_ENCRYPTION_KEY.")
+    cipher = TokenCipher(parse_keys(token_keys(settings)) + parse_keys(args.old or ""))
+    resealed = reseal_every_ward(settings, cipher)
+    if resealed:
+        print(f"Đã mã hóa lại bằng khóa mới: {', '.join(resealed)}. Giờ có thể bỏ khóa cũ khỏi "
+              "TOKEN_ENCRYPTION_KEY.")
     else:
-        print("Token Zalo đã được mã hóa bằng khóa hiện tại (hoặc chưa có token nào): không cần làm gì.")
+        print("Token Zalo và khóa bí mật của mọi phường đã được mã hóa bằng khóa hiện tại (hoặc chưa "
+              "có gì để mã hóa): không cần làm gì.")
     return 0
+
+
+def reseal_every_ward(settings, cipher) -> list[str]:
+    """Every ward's token pair and stored secrets under the current key (the first of `cipher`'s
+    keys): the key is one for the whole deployment. Returns what was rewritten, in words."""
+    from storage import wards
+    from storage.base import Ward
+    from storage.db import session_scope
+    from storage.scoping import ALL_WARDS
+    from storage.tokens import DbTokenStore
+
+    done = []
+    with session_scope(ALL_WARDS) as session:
+        configs = wards.all_wards(session, cipher)  # decrypted with whichever key opens them
+        for config in configs:
+            row = session.get(Ward, config.id)
+            stale = {name: getattr(config, name) for name in wards.SECRET_FIELDS
+                     if cipher.needs_sealing(getattr(row, name))}
+            if stale:
+                wards.update(session, config.code, stale, cipher)
+                done.append(f"khóa bí mật của phường {config.code}")
+    for config in configs:
+        env = settings.for_ward(config)
+        if DbTokenStore(env.zalo_access_token, env.zalo_refresh_token, cipher=cipher,
+                        ward_id=config.id).seal():
+            done.append(f"token Zalo của phường {config.code}")
+    return done
 
 
 # --- privacy -------------------------------------------------------------------------------
@@ -46,14 +73,15 @@ def cmd_privacy(args) -> int:
     from storage import privacy
     from storage.db import session_scope
 
-    settings = load()
-    if args.action == "purge":
+    if args.action == "purge":  # the retention periods are the deployment's: every ward at once
+        settings = load()
         print(purge_summary(purge_now(settings, actor=_actor(args)), settings))
         return 0
     if not args.ref:
         sys.stderr.write("Cần Zalo id, số điện thoại hoặc mã phiếu, ví dụ: privacy export PA-2026-0001\n")
         return 2
-    with session_scope() as session:
+    ward, settings = load_ward(args)  # a Zalo id, a phone or a code is looked up in this ward only
+    with session_scope(ward.id) as session:
         subject = privacy.find_subject(session, args.ref)
         if not subject.found:
             sys.stderr.write("Không tìm thấy dữ liệu nào theo thông tin đã nhập.\n")
@@ -83,16 +111,18 @@ def cmd_privacy(args) -> int:
     print(f"Đã xóa tên, số điện thoại, Zalo id, địa chỉ của {done.residents} hồ sơ; {done.photos} ảnh/tệp/vị trí; "
           f"nội dung {done.messages} tin đến và {done.replies} tin đã gửi. {len(done.codes)} phiếu được giữ "
           f"ẩn danh: {', '.join(done.codes) or 'không có'}. Đã ghi nhật ký.")
-    print(_sync_sheet(settings))
+    print(_sync_sheet(ward, settings))
     return 0
 
 
-def _sync_sheet(settings) -> str:
+def _sync_sheet(ward, settings) -> str:
     """The officers' sheet shows the anonymised rows now rather than at the next cycle."""
     from sheets_sync.client import is_configured
 
     if not is_configured(settings):
         return "Chưa cấu hình Google Sheet: không có bảng nào cần cập nhật."
+    if not ward.is_default:  # the sync from here works for the default ward only (cli.settings.default_ward_only)
+        return "Bảng tính của phường sẽ được cập nhật ở lần đồng bộ tự động tiếp theo (trong vòng vài phút)."
     from bot.runtime.sheets import run_cycle
     from sheets_sync.client import SheetsUnavailable
 
@@ -104,14 +134,29 @@ def _sync_sheet(settings) -> str:
 
 
 def purge_now(settings, *, actor: str) -> dict:
-    """Retention purge with the configured days, in short transactions (a first run after a
-    year may empty hundreds of thousands of rows), recorded in the audit trail if it did anything."""
+    """Retention purge with the configured days, in every ward, in short transactions (a first
+    run after a year may empty hundreds of thousands of rows), recorded in each ward's audit
+    trail if it did anything there. Returns the totals."""
+    from storage.db import session_scope
+    from storage.scoping import ALL_WARDS
+    from storage.wards import all_wards
+
+    with session_scope(ALL_WARDS) as session:
+        ward_ids = [w.id for w in all_wards(session)]
+    total = {"inbound_payloads": 0, "outbox_payloads": 0, "conversations": 0}
+    for ward_id in ward_ids:
+        for kind, n in _purge_ward(settings, ward_id, actor).items():
+            total[kind] += n
+    return total
+
+
+def _purge_ward(settings, ward_id: int, actor: str) -> dict:
     from storage import privacy
     from storage.db import session_scope
 
     total = {"inbound_payloads": 0, "outbox_payloads": 0, "conversations": 0}
     while True:
-        with session_scope() as session:
+        with session_scope(ward_id) as session:
             counts = privacy.purge(session, inbound_days=settings.retention_days_inbound_payload,
                                    outbox_days=settings.retention_days_outbox_payload,
                                    conversation_days=settings.retention_days_conversations,
@@ -121,7 +166,7 @@ def purge_now(settings, *, actor: str) -> dict:
         if max(counts.values()) < privacy.PURGE_BATCH:
             break
     if any(total.values()):
-        with session_scope() as session:
+        with session_scope(ward_id) as session:
             privacy.audit(session, actor, "privacy_purge", None, total)
     return total
 
@@ -133,15 +178,18 @@ def purge_summary(counts: dict, settings) -> str:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("token-key", help="khóa mã hóa token Zalo: new (tạo khóa), rotate (mã hóa lại)")
+    p = sub.add_parser("token-key", help="khóa mã hóa token Zalo: new (tạo khóa), rotate (mã hóa lại "
+                                         "token và khóa bí mật của mọi phường)")
     p.add_argument("action", choices=("new", "rotate"))
     p.add_argument("--old", default=None, help="rotate: khóa cũ, viết --old=KHÓA (khóa có thể bắt đầu bằng dấu -)")
     p.set_defaults(func=cmd_token_key)
 
-    p = sub.add_parser("privacy", help="quyền dữ liệu của người dân: export, erase; purge theo hạn lưu")
+    p = sub.add_parser("privacy", help="quyền dữ liệu của người dân: export, erase (trong một phường); "
+                                       "purge theo hạn lưu (mọi phường)")
     p.add_argument("action", choices=("export", "erase", "purge"))
     p.add_argument("ref", nargs="?", default=None, help="Zalo id, số điện thoại hoặc mã phiếu")
     p.add_argument("--out", default=None, help="export: tệp JSON ghi ra")
     p.add_argument("--yes", action="store_true", help="erase: xác nhận xóa")
     p.add_argument("--by", default=None, help="tên cán bộ thực hiện (ghi vào nhật ký)")
+    add_ward_option(p)
     p.set_defaults(func=cmd_privacy)

@@ -5,6 +5,7 @@ and exits with code 2."""
 from __future__ import annotations
 
 from bot.settings import Settings, SettingsError, load_settings
+from storage.wards import WardConfig
 
 
 def load(*, database: bool = True) -> Settings:
@@ -37,3 +38,43 @@ def safe_url(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+# --- wards: which ward a command works for ------------------------------------------------
+
+def add_ward_option(parser) -> None:
+    parser.add_argument("--ward", metavar="MÃ_PHƯỜNG", default=None,
+                        help="phường mà lệnh làm việc (xem `./dev wards list`); bắt buộc khi "
+                             "dịch vụ phục vụ nhiều phường")
+
+
+def load_ward(args) -> tuple[WardConfig, Settings]:
+    """The ward `--ward` names, and the settings as that ward's handlers see them; storage.db
+    configured. Without --ward: the only ward, if there is one. A SettingsError (exit code 2)
+    names the wards when --ward is missing or unknown."""
+    from bot.wards import ward_directory
+
+    settings = load()
+    directory = ward_directory(settings)
+    wards = directory.all()
+    code = getattr(args, "ward", None)
+    if code is None and len(wards) == 1:
+        ward = wards[0]
+    else:
+        ward = directory.by_code(code) if code else None
+        if ward is None:
+            codes = ", ".join(w.code for w in wards)
+            raise SettingsError(
+                (f"Không có phường «{code}». " if code else
+                 f"Dịch vụ đang phục vụ {len(wards)} phường: cần chọn một bằng --ward MÃ_PHƯỜNG. ")
+                + f"Các phường: {codes}.")
+    return ward, settings.for_ward(ward)
+
+
+def default_ward_only(ward: WardConfig, what: str) -> None:
+    """Refuse `what` for a ward other than `default`: it runs code of bot/runtime or
+    sheets_sync that opens its own sessions, in the default ward, so another ward's sheet or
+    officers would get the default ward's tickets."""
+    if not ward.is_default:
+        raise SettingsError(f"{what} cho phường {ward.code} chưa làm được từ dòng lệnh trong bản này "
+                            "(mới làm được cho phường default).")

@@ -15,10 +15,13 @@ WIDTH = {"Mã phiếu": 12, "Trạng thái": 22, "Người xử lý": 18, "Loạ
 
 
 def _settings(args):
-    from bot.cli.settings import load
+    """The ward's settings (its sheet), pointed at the sandbox's fake sheet when none is set."""
+    from bot.cli.settings import default_ward_only, load_ward
     from sheets_sync.client import is_configured
 
-    settings = load()
+    ward, settings = load_ward(args)
+    if args.action == "sync":
+        default_ward_only(ward, "Đồng bộ bảng tính (sheets sync)")
     if getattr(args, "api_base", None):
         settings = settings.with_overrides(google_sheets_api_base=args.api_base,
                                            sheet_id=args.sheet_id or settings.sheet_id or "sandbox-sheet")
@@ -92,11 +95,14 @@ def cmd_bench_sheets(args) -> int:
 
 
 def register(sub) -> None:
+    from bot.cli.settings import add_ward_option
+
     p = sub.add_parser("sheets", help="bảng Phiếu trên Google Sheets: sync (một chu kỳ) | show (in bảng)")
     p.add_argument("action", choices=("sync", "show"))
     p.add_argument("--api-base", default=None, help="máy chủ Sheets giả lập (thử nghiệm)")
     p.add_argument("--sheet-id", default=None)
     p.add_argument("--limit", type=int, default=None, help="show: số dòng tối đa")
+    add_ward_option(p)
     p.set_defaults(func=cmd_sheets)
     p = sub.add_parser("bench-sheets", help="đo một chu kỳ đồng bộ: 10.000 phiếu, 200 sửa đổi (Sheets giả lập)")
     p.add_argument("--tickets", type=int, default=10000)

@@ -126,9 +126,23 @@ def status_lines(report: dict) -> list[str]:
 
     for key, value in report.items():
         if key not in ("ok", "reasons", "problems", "dead_letters", "oldest_pending_seconds", "echo",
-                       "inbox", "outbox", "outbox_failed_reasons", "spool"):
+                       "inbox", "outbox", "outbox_failed_reasons", "spool", "wards"):
             lines.append(f"{STATUS_KEYS.get(key, key)}: "
                          f"{value if isinstance(value, (int, str)) else json.dumps(value, ensure_ascii=False)}")
+    return lines + ward_status_lines(report.get("wards") or [])
+
+
+def ward_status_lines(wards: list[dict]) -> list[str]:
+    """`status` of a deployment with several wards: one line per ward."""
+    if not wards:
+        return []
+    lines = [f"Theo phường ({len(wards)}):"]
+    for w in wards:
+        gaps = w["faq_gaps"]
+        lines.append(f"  {w['ward']}: sự kiện chờ xử lý {w['events_pending']}, tin chờ gửi "
+                     f"{w['outbox_pending']}, phiếu khẩn chưa báo cán bộ {w['urgent_not_alerted']}, "
+                     f"cán bộ trực {w['duty_officers']} (nhắn tới được {w['duty_officers_reachable']}), "
+                     f"câu hỏi đáp thiếu thông tin {gaps}")
     return lines
 
 

@@ -26,8 +26,10 @@ class Disconnected(Exception):
 
 class ChatClient:
     def __init__(self, info: dict, user_id: str, out=sys.stdout, sandbox_file: str | None = None,
-                 display_name: str | None = None, patient: bool = True):
-        self.info = info
+                 display_name: str | None = None, patient: bool = True, ward: dict | None = None):
+        # `ward`: another ward's OA, app and webhook key (`chat --ward`), kept across a restart
+        self.ward = ward or {}
+        self.info = {**info, **self.ward}
         self.user_id = user_id
         self.display_name = display_name
         self.out = out
@@ -71,7 +73,7 @@ class ChatClient:
         except (OSError, ValueError):
             return
         if info.get("fake_zalo_url") != self.info.get("fake_zalo_url"):
-            self.info, self.after_id = info, 0
+            self.info, self.after_id = {**info, **self.ward}, 0
 
     def _event(self, event_name: str, message: dict) -> dict:
         return payloads.user_event(self.info["app_id"], self.info["oa_id"], self.user_id, event_name,
@@ -179,13 +181,15 @@ class ChatClient:
         return True
 
 
-def run(sandbox_file: str, user_id: str | None = None, stdin=sys.stdin, out=sys.stdout) -> int:
+def run(sandbox_file: str, user_id: str | None = None, stdin=sys.stdin, out=sys.stdout,
+        ward: dict | None = None) -> int:
     try:
         info = sandbox.read_info(sandbox_file)
     except FileNotFoundError:
         out.write("Chưa thấy sandbox: hãy chạy `./dev serve` ở một cửa sổ khác trước.\n")
         return 2
-    client = ChatClient(info, user_id or "7000000000000000001", out, sandbox_file=str(sandbox_file))
+    client = ChatClient(info, user_id or "7000000000000000001", out, sandbox_file=str(sandbox_file),
+                        ward=ward)
     try:
         return _loop(client, stdin, out)
     except KeyboardInterrupt:

@@ -21,14 +21,31 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table (copy, drop, rename). With foreign keys enforced, dropping
+        # a table that other rows point at (residents, tickets) fails on any database in use.
+        # Off for the migration — set outside the transaction, where SQLite ignores it — and
+        # every reference checked before the commit.
+        _sqlite_pragma(connection, "foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+        render_as_batch=sqlite,  # SQLite cannot ALTER most things
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")
+    if sqlite:
+        _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _sqlite_pragma(connection, pragma: str) -> None:
+    connection.connection.dbapi_connection.execute(f"PRAGMA {pragma}")
 
 
 run_migrations_online()

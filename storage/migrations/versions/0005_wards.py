@@ -69,7 +69,7 @@ def upgrade() -> None:
     op.create_index("ix_wards_zalo_app_id", "wards", ["zalo_app_id"], unique=False)
     op.execute(sa.text("INSERT INTO wards (id, code, name, created_at, updated_at) "
                        "VALUES (1, 'default', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-    if op.get_bind().dialect.name == "postgresql":  # the id sequence must move past ward 1
+    if op.get_bind().dialect.name == "postgresql":  # the id given above did not move the sequence
         op.execute(sa.text("SELECT setval(pg_get_serial_sequence('wards', 'id'), 1)"))
     for table in SCOPED:
         with op.batch_alter_table(table, naming_convention=_SQLITE_NAMES) as batch:

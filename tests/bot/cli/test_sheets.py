@@ -21,3 +21,10 @@ def test_cli_sync_and_show(sheet_settings, fake_sheets, monkeypatch, capsys, no_
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "Mã phiếu" in out and "Bác Lan — 090****567" in out and "0901234567" not in out
+
+
+def test_another_wards_sync_is_refused_rather_than_filled_with_the_default_wards_tickets(cli, ward_b):
+    """The sync runs sheets_sync, whose sessions are the default ward's so far."""
+    assert cli("wards", "set", "an-hai", "--sheet-id", "sheet-b")[0] == 0
+    code, out, err = cli("sheets", "sync", "--ward", "an-hai")
+    assert code == 2 and "Đồng bộ bảng tính (sheets sync) cho phường an-hai chưa làm được" in err
