@@ -211,3 +211,33 @@ def test_a_ward_without_a_zalo_app_is_skipped_by_the_token_refresh(city, caplog)
     assert caplog.records == []
     with session_scope(c_id) as s:
         assert s.scalar(select(OAToken)) is None   # no pair made up for it
+
+
+def test_stalled_conversations_are_saved_in_each_ward_and_a_failing_one_waits(city, monkeypatch, caplog):
+    from handlers import registry
+    from storage.models import Conversation, Ticket
+
+    a, b = city.a, city.b
+    for ward in (a, b):
+        city.say(ward, "Đèn đường ngõ 12 tổ 5 bị hỏng")      # a report left half-way
+    with session_scope(ALL_WARDS) as s:
+        s.execute(update(Conversation).values(updated_at=utcnow() - timedelta(hours=1)))
+    real = registry.expire
+
+    def broken_for_a(session, settings, conversation):
+        if conversation.ward_id == a.id:
+            raise RuntimeError("hỏng")
+        return real(session, settings, conversation)
+
+    monkeypatch.setattr(registry, "expire", broken_for_a)
+    with caplog.at_level(logging.ERROR, logger="bot.runtime.worker"):
+        jobs.conversation_timeouts()
+    assert [r.getMessage().split(" lỗi")[0] for r in caplog.records] == [
+        "lưu nháp hội thoại quá hạn: phường default"]
+    with session_scope(ALL_WARDS) as s:
+        drafts = {t.ward_id: t.status for t in s.scalars(select(Ticket))}
+    assert drafts == {b.id: "draft"}                             # B saved, A still stalled
+    monkeypatch.setattr(registry, "expire", real)
+    assert jobs.RUNTIME.worker.expire_stalled_conversations() == 1
+    with session_scope(ALL_WARDS) as s:
+        assert {t.ward_id: t.status for t in s.scalars(select(Ticket))} == {a.id: "draft", b.id: "draft"}
