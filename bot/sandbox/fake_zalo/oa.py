@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-
 from bot.sandbox.fake_zalo.echo import Echoes
 from bot.sandbox.fake_zalo.facts import ACCESS_TOKEN_LIFETIME_S, NIGHT_END_HOUR, NIGHT_START_HOUR
 from bot.sandbox.fake_zalo.records import FailRule, FakeApp, FakeGroup, FakeUser, SentMessage
 from intents.when import LOCAL_TZ
 
-if TYPE_CHECKING:
-    from bot.sandbox.fake_zalo.state import FakeZaloState
-
 
 class FakeOA(Echoes):
-    """Everything one OA has. Every read and write of mutable state holds `self.lock` (the
-    fake's one lock, shared by its OAs)."""
+    """Everything one OA has. `hub` is the fake (state.FakeZaloState) whose lock, clock and
+    random ids its OAs share: every read and write of mutable state holds `self.lock`."""
 
-    def __init__(self, hub: "FakeZaloState", app: FakeApp, oa_id: str, *,
+    def __init__(self, hub, app: FakeApp, oa_id: str, *,
                  access_token: str | None = None, refresh_token: str | None = None,
                  oa_type: str = "normal", latency_ms: int = 0):
         self.hub = hub
