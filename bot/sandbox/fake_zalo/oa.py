@@ -76,6 +76,7 @@ class FakeOA(Echoes):
     def _issue_access(self, token: str | None = None) -> str:
         token = token or self._token("at")
         self._access[token] = (self.clock() + timedelta(seconds=ACCESS_TOKEN_LIFETIME_S), None)
+        self.hub._token_owner[token] = self   # how a request finds its OA (state.oa_for_token)
         return token
 
     def _reset_data(self) -> None:
@@ -100,6 +101,8 @@ class FakeOA(Echoes):
             self._reset_data()
             self.app.reset()
             if tokens:
+                for token in self._access:
+                    self.hub._token_owner.pop(token, None)
                 self._access.clear()
                 self.access_token = self._issue_access()
                 self.refresh_token = self._token("rt")
@@ -144,10 +147,6 @@ class FakeOA(Echoes):
         with self.lock:
             for token, (expires_at, _) in list(self._access.items()):
                 self._access[token] = (expires_at, code)
-
-    def owns_token(self, token: str | None) -> bool:
-        with self.lock:
-            return bool(token) and token in self._access
 
     def check_access(self, token: str | None) -> int:
         """0 if the token is good, else the error code Zalo would answer."""

@@ -41,6 +41,7 @@ class FakeZaloState(EchoPoster, FakeOA):
         self._clock = clock
         self._rng = random.Random(seed)
         self._msg_seq = itertools.count(1)
+        self._token_owner: dict[str, FakeOA] = {}   # every access token issued -> its OA
         # Photos residents send: Zalo hosts them on its CDN and the webhook carries the URL.
         self.media: dict[str, tuple[bytes, str]] = {}   # file name -> (bytes, mimetype)
         self.apps: dict[str, FakeApp] = {app_id: FakeApp(app_id, app_secret, rate_limit_per_minute)}
@@ -85,7 +86,7 @@ class FakeZaloState(EchoPoster, FakeOA):
         """The OA an API request is for, from its access token (Zalo's way). An unknown token
         is the first OA's request, which answers it -216."""
         with self._lock:
-            return next((o for o in self.oas if o.owns_token(access_token)), self)
+            return self._token_owner.get(access_token or "", self)
 
     def oa_for_oauth(self, app_id: str | None, refresh_token: str | None,
                      code: str | None = None) -> FakeOA:
