@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from handlers import texts
 from storage import outbox
 from storage.messages import Picture, Reply
+from storage.scoping import use_ward, ward_of
 from storage.models import (Announcement, AnnouncementRun, LeaderConfirmation, OutboundMessage,
                             Resident, ResidentialGroup, utcnow)
 from storage.tickets import LOCAL_TZ
@@ -172,23 +173,47 @@ def plan_run(session, ann: Announcement, run_at: datetime, now: datetime | None 
     return run
 
 
-def run_due(session, now: datetime | None = None) -> list[int]:
-    """Plan every announcement whose time has come; schedule the next repeat."""
+def run_due(session, now: datetime | None = None, on_error=None) -> list[int]:
+    """Plan every announcement whose time has come; schedule the next repeat.
+
+    A session of one ward plans that ward's announcements; a session of ALL_WARDS (the
+    scheduler) plans every ward's, each in its own ward (storage/scoping.py). With
+    `on_error(ward_id, exc)`, each announcement is planned in its own savepoint and one that
+    fails is handed to it while the others go on (it stays due and is tried again)."""
     now = now or utcnow()
     planned = []
-    due = session.scalars(select(Announcement).where(
-        Announcement.status == "scheduled", Announcement.next_run_at <= now).with_for_update(skip_locked=True))
-    for ann in due:
-        run = plan_run(session, ann, ann.next_run_at, now)
-        if run is not None:
-            planned.append(run.id)
-        following = next_run(ann.repeat, to_local(ann.next_run_at))
-        # A worker down for days does not send a backlog of repeats: the next one after now.
-        while following is not None and to_utc(following) <= now:
-            following = next_run(ann.repeat, following)
-        ann.next_run_at = to_utc(following) if following else None
-        ann.status = "scheduled" if following else "done"
+    home = ward_of(session)
+    due = list(session.scalars(select(Announcement).where(
+        Announcement.status == "scheduled", Announcement.next_run_at <= now).with_for_update(skip_locked=True)))
+    try:
+        for ann in due:
+            ward_id = ann.ward_id
+            use_ward(session, ward_id)  # its groups, residents and outbox rows are its ward's
+            if on_error is None:
+                run = _run_once(session, ann, now)
+            else:
+                try:
+                    with session.begin_nested():
+                        run = _run_once(session, ann, now)
+                except Exception as exc:
+                    on_error(ward_id, exc)
+                    continue
+            if run is not None:
+                planned.append(run.id)
+    finally:
+        use_ward(session, home)
     return planned
+
+
+def _run_once(session, ann: Announcement, now: datetime) -> AnnouncementRun | None:
+    run = plan_run(session, ann, ann.next_run_at, now)
+    following = next_run(ann.repeat, to_local(ann.next_run_at))
+    # A worker down for days does not send a backlog of repeats: the next one after now.
+    while following is not None and to_utc(following) <= now:
+        following = next_run(ann.repeat, following)
+    ann.next_run_at = to_utc(following) if following else None
+    ann.status = "scheduled" if following else "done"
+    return run
 
 
 def confirm_forwarded(session, leader_zalo_id: str) -> ResidentialGroup | None:

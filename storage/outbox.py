@@ -20,7 +20,7 @@ from typing import Callable
 from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import InboundEvent, OutboundMessage, utcnow
+from storage.models import DEFAULT_WARD_ID, InboundEvent, OutboundMessage, utcnow
 
 UNKNOWN = "unknown"
 # Rows still on their way: a resident's later message waits behind them (order per resident).
@@ -217,6 +217,7 @@ class Echo:
     kind: str
     text: str | None
     received_at: datetime
+    ward_id: int = DEFAULT_WARD_ID  # the OA that sent it: one Zalo user id may be in two wards
 
     def matches(self, message: dict) -> bool:
         """Same content: equal texts (NFC, spacing folded) when both carry one; else the same
@@ -227,7 +228,8 @@ class Echo:
         return self.kind == _kind_of(message)
 
 
-def parse_echo(event_id: int, user_key: str | None, payload: str, received_at: datetime) -> Echo | None:
+def parse_echo(event_id: int, user_key: str | None, payload: str, received_at: datetime,
+               ward_id: int = DEFAULT_WARD_ID) -> Echo | None:
     try:
         body = json.loads(payload)
     except ValueError:
@@ -243,12 +245,13 @@ def parse_echo(event_id: int, user_key: str | None, payload: str, received_at: d
     recipient_id = str(recipient.get("id") or user_key or "")
     kind = name[len(ECHO_PREFIX) + 1:].replace("group_", "", 1) or "text"
     msg_id = str(message.get("msg_id") or "") or f"echo-event:{event_id}"
-    return Echo(event_id, recipient_id, msg_id[:64], kind, _text_of(message), received_at)
+    return Echo(event_id, recipient_id, msg_id[:64], kind, _text_of(message), received_at, ward_id)
 
 
 def _echoes_for(session: Session, recipients: set[str], since: datetime) -> list[Echo]:
     rows = session.execute(
-        select(InboundEvent.id, InboundEvent.user_key, InboundEvent.payload, InboundEvent.received_at)
+        select(InboundEvent.id, InboundEvent.user_key, InboundEvent.payload, InboundEvent.received_at,
+               InboundEvent.ward_id)
         .where(InboundEvent.user_key.in_(recipients),
                InboundEvent.event_name.like(ECHO_PREFIX + "%"),
                InboundEvent.received_at >= since)
@@ -295,8 +298,9 @@ def settle_unknown(session: Session, *, window: timedelta, max_sends: int,
             OutboundMessage.zalo_message_id.in_({e.msg_id for e in echoes}))))
     for row in rows:
         start = (row.first_attempt_at or row.created_at) - ECHO_CLOCK_MARGIN
-        echo = next((e for e in echoes if e.recipient_id == row.recipient_id and e.received_at >= start
-                     and e.msg_id not in taken and e.matches(sent[row.id])), None)
+        echo = next((e for e in echoes if e.recipient_id == row.recipient_id and e.ward_id == row.ward_id
+                     and e.received_at >= start and e.msg_id not in taken
+                     and e.matches(sent[row.id])), None)
         if echo is not None:
             taken.add(echo.msg_id)
             row.status, row.zalo_message_id, row.sent_at = "sent", echo.msg_id, echo.received_at

@@ -310,6 +310,28 @@ def purge(session: Session, *, inbound_days: int, outbox_days: int, conversation
     return counts
 
 
+def purge_ward(ward_id: int, *, inbound_days: int, outbox_days: int, conversation_days: int,
+               actor: str, now: datetime | None = None) -> dict:
+    """One ward's retention purge, in short transactions of its own (a first run after a year
+    may empty hundreds of thousands of rows), written to that ward's audit trail if it did
+    anything. The scheduler runs it for every ward."""
+    from storage.db import session_scope
+
+    total = {"inbound_payloads": 0, "outbox_payloads": 0, "conversations": 0}
+    while True:
+        with session_scope(ward_id) as session:
+            counts = purge(session, inbound_days=inbound_days, outbox_days=outbox_days,
+                           conversation_days=conversation_days, now=now, batch=PURGE_BATCH)
+        for kind, n in counts.items():
+            total[kind] += n
+        if max(counts.values()) < PURGE_BATCH:
+            break
+    if any(total.values()):
+        with session_scope(ward_id) as session:
+            audit(session, actor, "privacy_purge", None, total)
+    return total
+
+
 # --- consent and audit ----------------------------------------------------------------------
 
 def record_notice(resident: Resident, version: str, at: datetime) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import select
@@ -31,6 +31,17 @@ class Tokens:
     access_token: str
     refresh_token: str
     expires_at: datetime | None = None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """The database keeps naive UTC; the Zalo client compares with an aware clock."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    """Stored as naive UTC like every time in the database (PostgreSQL would otherwise shift
+    an aware value by its session's time zone)."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
 def _digest(token: str) -> str:
@@ -58,7 +69,7 @@ class DbTokenStore:
         return self._cipher.decrypt(value) if self._cipher and value else value
 
     def _tokens(self, row: OAToken) -> Tokens:
-        return Tokens(self._dec(row.access_token), self._dec(row.refresh_token), row.expires_at)
+        return Tokens(self._dec(row.access_token), self._dec(row.refresh_token), _aware(row.expires_at))
 
     def _store(self, row: OAToken, access: str, refresh: str) -> None:
         row.access_token = self._enc(access)
@@ -97,7 +108,7 @@ class DbTokenStore:
             session.execute(insert(OAToken).values(
                 ward_id=self.ward_id, access_token=self._enc(self._env.access_token),
                 refresh_token=self._enc(self._env.refresh_token),
-                expires_at=self._env.expires_at, seeded_from=self._env_digest(), rotations=0,
+                expires_at=_naive_utc(self._env.expires_at), seeded_from=self._env_digest(), rotations=0,
                 updated_at=utcnow()).on_conflict_do_nothing(index_elements=["ward_id"]))
             row = session.execute(
                 select(OAToken).where(OAToken.ward_id == self.ward_id).with_for_update()
@@ -111,7 +122,7 @@ class DbTokenStore:
             # An administrator re-authorised the OA and put a fresh pair in the environment.
             log.warning("token Zalo: có cặp token mới trong cấu hình (.env), thay cặp đang lưu")
             self._store(row, self._env.access_token, self._env.refresh_token)
-            row.expires_at = self._env.expires_at
+            row.expires_at = _naive_utc(self._env.expires_at)
             row.seeded_from = env_digest
             row.updated_at = utcnow()
         return row
@@ -148,7 +159,7 @@ class DbTokenStore:
                 return self._cached
             fresh = do_refresh(stored.refresh_token)
             self._store(row, fresh.access_token, fresh.refresh_token)
-            row.expires_at = fresh.expires_at
+            row.expires_at = _naive_utc(fresh.expires_at)
             row.rotations += 1
             row.updated_at = utcnow()
         self._cached = fresh

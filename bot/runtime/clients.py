@@ -19,7 +19,8 @@ from storage.base import DEFAULT_WARD_ID
 class RateLimiter:
     """At most `per_minute` sends in any 60 seconds, shared by the sender's threads: the same
     sliding window Zalo counts in (~4,000 requests a minute per app, -32 beyond). Replies are
-    never slowed until a broadcast has used up the minute."""
+    never slowed until a broadcast has used up the minute. One per Zalo app: a -32 pauses
+    that app's wards only."""
 
     WINDOW = 60.0
 
@@ -27,6 +28,13 @@ class RateLimiter:
         self.limit = max(1, per_minute)
         self.sent: deque[float] = deque()
         self.lock = threading.Lock()
+        self._paused_until = float("-inf")   # time.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        """Zalo answered -32 for this app: no permit for `seconds` (our count and Zalo's
+        disagree, e.g. another deployment or a script uses the same app)."""
+        with self.lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     def reserve(self, n: int) -> int:
         """Take up to `n` permits now, without waiting; returns how many were granted. The
@@ -34,6 +42,8 @@ class RateLimiter:
         runs while it waits for the limiter."""
         with self.lock:
             now = time.monotonic()
+            if now < self._paused_until:
+                return 0
             while self.sent and now - self.sent[0] >= self.WINDOW:
                 self.sent.popleft()
             k = max(0, min(n, self.limit - len(self.sent)))
@@ -48,8 +58,11 @@ class RateLimiter:
 
 
     def full(self) -> bool:
+        """No permit now: the minute is used up, or Zalo's -32 paused the app."""
         with self.lock:
             now = time.monotonic()
+            if now < self._paused_until:
+                return True
             return sum(1 for t in self.sent if now - t < self.WINDOW) >= self.limit
 
 

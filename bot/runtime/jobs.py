@@ -3,13 +3,20 @@ reference "bot.runtime.jobs:<name>", so a restart finds them again). RUNTIME is 
 
 Every job is safe to run twice, one after the other or at once (a fail-over reruns a daily or
 weekly run cut by a kill; the old holder's last job may still be finishing when the new holder
-starts: scheduler.py). Each says which guard makes it once-only under "Once:".
-"""
+starts: scheduler.py).
+
+One scheduler serves every ward: each job does each ward's work in that ward's scope (its
+tickets, officers, OA, token pair), and a ward that fails is logged with its code while the
+others go on (`for_each_ward`). Dead letters are the deployment's (`dead_letter_alert`)."""
 from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
+
+from storage.base import DEFAULT_WARD_ID
+from storage.scoping import ALL_WARDS
+from storage.wards import WardConfig
 
 if TYPE_CHECKING:
     from handlers.reports import WeeklyReport
@@ -19,10 +26,6 @@ RUNTIME = None
 
 
 def sheet_sync() -> None:
-    """Once: a cycle applies an officer's edit only when the database differs (`change` skips
-    what is already so, in one transaction with its audit row and notification), so a second
-    cycle finds nothing to apply; a row two cycles at once appended twice is flagged as a
-    duplicate code in the sheet, and its first copy stays the one read."""
     from bot.runtime.sheets import run_cycle_if_configured
 
     try:
@@ -32,80 +35,93 @@ def sheet_sync() -> None:
 
 
 def conversation_timeouts() -> None:
-    """Once: each stalled conversation is locked (FOR UPDATE SKIP LOCKED) and set back to idle in
-    the transaction that saves its draft: a second run skips or no longer sees it."""
     RUNTIME.worker.expire_stalled_conversations()
 
 
 def token_refresh() -> None:
-    """Once: DbTokenStore.refresh runs under a row lock and refreshes only if the stored access
-    token is still the one found expiring; a second run finds a fresh token and does nothing."""
-    if RUNTIME.client.refresh_if_expiring(within=timedelta(hours=3)):
-        log.info("đã làm mới token Zalo trước khi hết hạn")
+    """Every ward with a Zalo app rotates its own pair, ahead of expiry. Two wards never share a
+    pair; DbTokenStore's row lock keeps one refresher per ward across processes."""
+    def refresh(ward: WardConfig) -> None:
+        settings = RUNTIME.ward_settings(ward.id)
+        if not (settings.zalo_app_id and settings.zalo_app_secret):
+            return  # no Zalo app for this ward (yet): nothing to refresh with
+        if RUNTIME.clients.for_ward(ward.id).refresh_if_expiring(within=timedelta(hours=3)):
+            log.info("đã làm mới token Zalo của %s trước khi hết hạn", _label(ward))
+
+    for_each_ward("làm mới token Zalo", refresh)
 
 
 def announcements() -> None:
-    """Once: run_due locks each due announcement (FOR UPDATE SKIP LOCKED) and moves its next run
-    time on in the transaction that plans the sends; the sends' dedupe keys name the run."""
+    """Every ward's announcements that are due: one query across wards, each planned in its
+    ward's scope; one that fails is logged with its ward and the others are planned."""
     from handlers.announcements import run_due
     from storage.db import session_scope
 
-    with session_scope() as session:
-        planned = run_due(session)
+    codes = {w.id: w.code for w in _wards()}  # read first: on SQLite, not inside the transaction
+    with session_scope(ALL_WARDS) as session:
+        planned = run_due(session, on_error=lambda ward_id, exc: _ward_failed(
+            "gửi thông báo", codes.get(ward_id, str(ward_id)), exc))
     if planned:
         log.info("thông báo: đã lập danh sách gửi (lượt %s)", planned)
         RUNTIME.sender.wakeup.set()
 
 
 def daily_reminder() -> None:
-    """Once a day: the day's mark (a flag) is added in the transaction that queues the
-    reminders: a second run sees it and queues nothing; two at once collide on the flag's key
-    (and on each reminder's dedupe key) and the second rolls back."""
+    """Each ward's officers hear of that ward's tickets due or overdue."""
+    from storage.tickets import local_now
+
+    today = local_now().date()
+    for_each_ward("nhắc việc hằng ngày", lambda ward: remind_ward(ward, RUNTIME.ward_settings(ward.id), today))
+
+
+def remind_ward(ward: WardConfig, settings, today: date) -> int:
+    """One ward's daily reminder, queued in its scope (its officers, through its OA)."""
     from handlers.reports import reminders
     from storage import outbox
     from storage.db import session_scope
     from storage.messages import Reply
     from storage.models import Flag, utcnow
-    from storage.scoping import ward_of
-    from storage.tickets import local_now
 
-    today = local_now().date()
     mark = f"daily_reminder:{today.isoformat()}"
-    with session_scope() as session:
-        if session.get(Flag, (ward_of(session), mark)) is not None:
-            log.info("nhắc việc ngày %s đã xếp rồi, không xếp lại", today.strftime("%d/%m/%Y"))
-            return
-        queued = reminders(session, RUNTIME.settings, today)
+    # Once a day: the day's mark (a flag of the ward) is added in the transaction that queues
+    # the reminders: a second run sees it and queues nothing; two at once collide on the flag's
+    # key (and on each reminder's dedupe key) and the second rolls back.
+    with session_scope(ward.id) as session:
+        if session.get(Flag, (ward.id, mark)) is not None:
+            log.info("nhắc việc ngày %s của %s đã xếp rồi, không xếp lại", today.strftime("%d/%m/%Y"),
+                     _label(ward))
+            return 0
+        queued = reminders(session, settings, today)
         for zalo_id, text in queued.items():
             outbox.enqueue(session, zalo_id, Reply(text).payload(), purpose="reminder",
                            dedupe_key=f"reminder:{today.isoformat()}:{zalo_id}")
         session.add(Flag(name=mark, value=utcnow().isoformat()))
-    log.info("nhắc việc ngày %s: đã xếp %d tin cho cán bộ", today.strftime("%d/%m/%Y"), len(queued))
+    return len(queued)
 
 
 def weekly_report() -> None:
-    """Once a week: send_weekly marks the week sent (a flag) in the transaction that queues the
-    report, and returns at once when the mark is there; the queued messages' dedupe keys name
-    the week, so two runs at once queue one report (the second rolls back). Only the sheet's
-    report tab could get the week's rows twice, from two runs at the very same time."""
-    send_weekly(RUNTIME.settings, RUNTIME.client)
+    """Each ward's report, with its own figures, to its own officers and sheet."""
+    for_each_ward("báo cáo tuần", lambda ward: send_weekly(
+        RUNTIME.ward_settings(ward.id), RUNTIME.clients.for_ward(ward.id), ward=ward))
 
 
-def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:
-    """Compute, write to the sheet, and send to officers — once per week unless forced."""
+def send_weekly(settings, client, end_day: date | None = None, force: bool = False,
+                ward: WardConfig | None = None) -> WeeklyReport | None:
+    """Compute, write to the sheet, and send to officers — once per week unless forced. For
+    `ward` (default: the default ward), with its settings (Settings.for_ward) and client."""
     from handlers.reports import chart_png, weekly
     from storage import outbox
     from storage.db import session_scope
     from storage.messages import Picture, Reply
     from storage.models import Flag, utcnow
-    from storage.scoping import ward_of
     from storage.tickets import local_now
 
+    ward_id, of = (ward.id, _label(ward)) if ward else (DEFAULT_WARD_ID, "phường")
     end_day = end_day or local_now().date()
     week = f"weekly_report:{end_day.isocalendar().year}-W{end_day.isocalendar().week:02d}"
-    with session_scope() as session:
-        if not force and session.get(Flag, (ward_of(session), week)) is not None:
-            log.info("báo cáo tuần %s đã gửi rồi", week)
+    with session_scope(ward_id) as session:
+        if not force and session.get(Flag, (ward_id, week)) is not None:
+            log.info("báo cáo tuần %s của %s đã gửi rồi", week, of)
             return None
         rep = weekly(session, end_day)
     rep.sheet_written = _write_sheet(settings, rep)
@@ -114,8 +130,8 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
         try:
             attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
         except Exception as exc:  # the summary still goes out without the chart
-            log.error("báo cáo tuần: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", exc)
-    with session_scope() as session:
+            log.error("báo cáo tuần của %s: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", of, exc)
+    with session_scope(ward_id) as session:
         for officer in settings.officer_zalo_ids:
             row = outbox.enqueue(session, officer, Reply(rep.summary()).payload(), purpose="report",
                                  dedupe_key=f"{week}:text:{officer}" if not force else None)
@@ -127,9 +143,10 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
         # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,
         # committed together with this mark) and written to the sheet when there is one.
         if not settings.officer_zalo_ids:
-            log.error("báo cáo tuần %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa đánh dấu đã gửi", week)
+            log.error("báo cáo tuần %s của %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa "
+                      "đánh dấu đã gửi", week, of)
         elif rep.sheet_written is not False:
-            if session.get(Flag, (ward_of(session), week)) is None:
+            if session.get(Flag, (ward_id, week)) is None:
                 session.add(Flag(name=week, value=utcnow().isoformat()))
             rep.marked_sent = True
     return rep
@@ -185,18 +202,59 @@ def alert_dead_letters(settings, now=None) -> int:
 
 
 def dead_letter_alert() -> None:
-    """Once: the dead letters are marked alerted in the transaction that queues the alert (a
-    second run finds none new), and the alert's dedupe key names the newest one."""
-    if alert_dead_letters(RUNTIME.settings):
+    """Dead letters are the deployment's, not a ward's (a record nobody could read may not even
+    say its ward): the default ward's duty officers hear of them — OFFICER_ZALO_IDS of the
+    environment, or what `wards set default` stored — through the default ward's OA."""
+    if alert_dead_letters(RUNTIME.ward_settings(DEFAULT_WARD_ID)):
         RUNTIME.sender.wakeup.set()
 
 
 def privacy_purge() -> None:
-    """Daily: empty raw payloads and finished conversations past their retention (issue 12).
-    Once: emptying what is already empty changes nothing, and the audit row is written only
-    when something was purged, so a second run leaves no trace."""
-    from bot.cli.privacy import purge_now
+    """Daily: empty raw payloads and finished conversations past their retention (issue 12),
+    ward by ward (the retention days are the deployment's), each in its own audit trail."""
+    from storage.privacy import purge_ward
 
-    counts = purge_now(RUNTIME.settings, actor="hệ thống (lịch hằng ngày)")
-    if any(counts.values()):
-        log.info("xóa dữ liệu quá hạn lưu: %s", counts)
+    settings = RUNTIME.settings
+
+    def purge(ward: WardConfig) -> None:
+        counts = purge_ward(ward.id, inbound_days=settings.retention_days_inbound_payload,
+                            outbox_days=settings.retention_days_outbox_payload,
+                            conversation_days=settings.retention_days_conversations,
+                            actor="hệ thống (lịch hằng ngày)")
+        if any(counts.values()):
+            log.info("xóa dữ liệu quá hạn lưu của %s: %s", _label(ward), counts)
+
+    for_each_ward("xóa dữ liệu quá hạn lưu", purge)
+
+
+# -- every ward, one at a time; one that fails does not stop the others --
+def _wards() -> list[WardConfig]:
+    """The wards as this process sees them (bot.wards.WardSettings' directory, re-read every
+    30 s): the list and each ward's settings agree, and a ward added a moment ago gets its
+    jobs from the next run after that."""
+    return RUNTIME.ward_settings.directory.all()
+
+
+def for_each_ward(job: str, act: Callable[[WardConfig], object]) -> int:
+    """act(ward) for every ward; a ward that fails is logged with its code and the others go
+    on (its work is tried again at the job's next run). Returns how many failed."""
+    failed = 0
+    for ward in _wards():
+        try:
+            act(ward)
+        except Exception as exc:
+            failed += 1
+            _ward_failed(job, ward.code, exc)
+    return failed
+
+
+def _ward_failed(job: str, code: str, exc: BaseException) -> None:
+    from storage.clean import redact_error
+
+    # The error's kind, masked first line and place only: its text may carry personal data.
+    log.error("%s: phường %s lỗi: %s (các phường khác vẫn chạy; lần chạy sau thử lại)",
+              job, code, redact_error(exc))
+
+
+def _label(ward: WardConfig) -> str:
+    return "phường" if ward.is_default else f"phường {ward.code}"

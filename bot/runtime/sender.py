@@ -51,6 +51,7 @@ ECHO_CHECK_SECONDS = 0.5      # how often unknown rows look for their echo
 # Results are recorded, and rows claimed, a few at a time: every transaction takes SQLite's
 # write lock, and one per send halved the broadcast rate. A result waits at most this long.
 COALESCE_SECONDS = 0.02
+RATE_LIMITED_PAUSE_SECONDS = 5.0  # after Zalo's -32, the app's wards wait this long
 # Channels Zalo echoes as oa_send_* events; the others (tags) are idempotent and simply retried.
 ECHOED_CHANNELS = ("zalo_cs", "zalo_group")
 
@@ -125,7 +126,6 @@ class OutboxSender:
         clients.keep_connections(self._pool_size)  # one kept-alive connection per send thread
         self._inflight: dict[Future, _Flight] = {}  # touched only by the pumping thread
         self.wakeup = threading.Event()
-        self._pause_until: datetime | None = None
         # A row `sending` for longer than stale_after belongs to a process that died. Every
         # sender checks, so no scheduler is needed; a live sender lets go of a send before
         # then (its deadline), so no live send is ever taken for a dead one.
@@ -199,8 +199,6 @@ class OutboxSender:
         return n
 
     def _dispatch(self, coalesce: bool = False) -> int:
-        if self._pause_until and utcnow() < self._pause_until:
-            return 0
         now = time.monotonic()
         active = sum(1 for fl in self._inflight.values()
                      if not fl.abandoned and now - fl.started < self.slow_after)
@@ -304,8 +302,9 @@ class OutboxSender:
         now = utcnow()
         if err.category in ("retry", "refresh"):
             if err.code == -32:
-                # Zalo's per-app rate limit: slow everyone down, not just this row.
-                self._pause_until = now + timedelta(seconds=5)
+                # Zalo's rate limit is per app: slow down every ward on this app, not just
+                # this row; wards on other apps go on at full speed.
+                self.clients.limiter_for(job.ward_id, session).pause(RATE_LIMITED_PAUSE_SECONDS)
             if job.attempts >= self.max_attempts:
                 outbox.mark_failed(session, job.id, f"retries_exhausted:{err.reason}",
                                    err.code, str(err), job.attempts)

@@ -203,12 +203,23 @@ class EventWorker:
         return n
 
     def expire_stalled_conversations(self) -> int:
+        """Save every ward's stalled conversations as drafts, each in its ward's scope and in a
+        savepoint of its own: one that fails is logged with its ward and the others are saved
+        (it stays stalled and is tried again at the next run)."""
         cutoff = utcnow() - timedelta(minutes=self.settings.conversation_timeout_minutes)
+        saved = 0
         with session_scope(ALL_WARDS) as session:
-            stalled = residents.stalled_conversations(session, cutoff)
-            for conversation in stalled:
-                use_ward(session, conversation.ward_id)
-                registry.expire(session, self.ward_settings(conversation.ward_id, session), conversation)
-        if stalled:
-            log.info("hội thoại: %s hội thoại bỏ dở được lưu thành phiếu nháp", len(stalled))
-        return len(stalled)
+            for conversation in residents.stalled_conversations(session, cutoff):
+                ward_id = conversation.ward_id
+                use_ward(session, ward_id)
+                try:
+                    with session.begin_nested():
+                        registry.expire(session, self.ward_settings(ward_id, session), conversation)
+                    saved += 1
+                except Exception as exc:
+                    ward = self.ward_settings.directory.get(ward_id, session)
+                    log.error("lưu nháp hội thoại quá hạn: phường %s lỗi: %s (các phường khác vẫn chạy; "
+                              "lần chạy sau thử lại)", ward.code if ward else ward_id, redact_error(exc))
+        if saved:
+            log.info("hội thoại: %s hội thoại bỏ dở được lưu thành phiếu nháp", saved)
+        return saved

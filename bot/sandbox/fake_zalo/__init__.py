@@ -15,12 +15,19 @@ Like Zalo, it echoes every message it delivers as a signed oa_send_* webhook eve
 webhook URL it is given (`configure_webhook`, or POST /_fake/webhook), and can fail a send
 after delivering it (hang past the client's timeout, a 5xx, a dropped connection).
 
+One fake hosts one OA by default and as many as a city needs (`FakeZaloState.add_oa`, or
+POST /_fake/oa): each OA has its own token pair, followers, messages, failures and webhook
+(its echoes carry it as sender, signed with its key); each app its own id, secret and rate
+limit, shared by the OAs linked to it. A request is for the OA whose access token it carries,
+as on Zalo; the OAuth call for the OA whose refresh token it names.
+
 Control endpoints under /_fake/ (no auth; only the fake has them) let tests, the sandbox and
 a terminal chat client in another process script it: see control.py.
 
 Run standalone:  python -m bot.sandbox.fake_zalo.server --port 8790
 
-By API area: facts (limits, paths, error codes), state (users, tokens, failures, sent
-messages), echo (oa_send_* webhooks), checks (what Zalo accepts), messages, followers, uploads,
-oauth (the routes), control (/_fake/), server (the app and its HTTP server).
+By API area: facts (limits, paths, error codes), records (users, groups, messages, failure
+rules, apps), oa (one OA: tokens, users, failures, sent messages), state (the apps and OAs the
+fake hosts), echo (oa_send_* webhooks), checks (what Zalo accepts), messages, followers,
+uploads, oauth (the routes), control (/_fake/), server (the app and its HTTP server).
 """

@@ -5,10 +5,16 @@ import json
 import unicodedata
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from bot.sandbox.fake_zalo.facts import (BUTTON_TYPES, ERRORS, MAX_BUTTON_PAYLOAD, MAX_BUTTON_TITLE,
                                          MAX_BUTTONS, MAX_TEXT_CHARS, TEMPLATE_TYPES)
+
+
+def current_oa():
+    """The OA (oa.FakeOA) the request being answered is for: the server's edge finds it from
+    the access token before any route runs."""
+    return g.fake_oa
 
 
 def error(code: int, message: str | None = None) -> Response:

@@ -1,23 +1,63 @@
 """The control endpoints under /_fake/ (no auth; only the fake has them), for tests, the sandbox
-and a terminal chat client in another process."""
+and a terminal chat client in another process.
+
+An endpoint about one OA takes `oa_id` (in the query string or the JSON body); without it, it
+is about the first OA, as on a fake with one OA. POST /_fake/oa adds an OA."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, abort, jsonify, make_response, request
 
 from bot.sandbox.fake_zalo.checks import json_body
 from bot.sandbox.fake_zalo.facts import IMAGE_EXTENSIONS, MAX_RESIDENT_PHOTO_BYTES
+from bot.sandbox.fake_zalo.oa import FakeOA
 from bot.sandbox.fake_zalo.state import FakeZaloState
 
 
 def register(app: Flask, state: FakeZaloState) -> None:
     """Unauthenticated endpoints for tests, the sandbox and a terminal chat client."""
+    _register_oas(app, state)
     _register_inspection(app, state)
     _register_faults(app, state)
     _register_people(app, state)
     _register_media(app, state)
     _register_webhook(app, state)
+
+
+def _oa(state: FakeZaloState) -> FakeOA:
+    """The OA a control request names (`oa_id`), else the first; an unknown one is a 404."""
+    oa_id = request.args.get("oa_id") or (json_body() or {}).get("oa_id")
+    oa = state.oa(str(oa_id) if oa_id else None)
+    if oa is None:
+        abort(make_response(jsonify({"ok": False, "error": f"no OA {oa_id} on this fake"}), 404))
+    return oa
+
+
+def _register_oas(app: Flask, state: FakeZaloState) -> None:
+    """The OAs the fake hosts, and adding one."""
+
+    @app.post("/_fake/oa")
+    def fake_add_oa():
+        """{"oa_id"?, "app_id"? (an existing app's id links the OA to it), "app_secret"?,
+        "access_token"?, "refresh_token"?, "oa_type"?, "rate_limit_per_minute"?}"""
+        body = json_body() or {}
+        try:
+            oa = state.add_oa(body.get("oa_id"), app_id=body.get("app_id"),
+                              app_secret=str(body.get("app_secret") or "fake-app-secret"),
+                              access_token=body.get("access_token"), refresh_token=body.get("refresh_token"),
+                              oa_type=body.get("oa_type", "normal"),
+                              rate_limit_per_minute=body.get("rate_limit_per_minute"))
+        except ValueError as exc:
+            return jsonify({"ok": False, "error": str(exc)}), 400
+        with oa.lock:
+            return jsonify({"ok": True, "oa_id": oa.oa_id, "app_id": oa.app_id,
+                            "access_token": oa.access_token, "refresh_token": oa.refresh_token})
+
+    @app.get("/_fake/oas")
+    def fake_oas():
+        with state.lock:
+            return jsonify([{"oa_id": o.oa_id, "app_id": o.app_id} for o in state.oas])
 
 
 def _register_inspection(app: Flask, state: FakeZaloState) -> None:
@@ -26,19 +66,22 @@ def _register_inspection(app: Flask, state: FakeZaloState) -> None:
     @app.get("/_fake/messages")
     def fake_messages():
         after = request.args.get("after_id", "0")
-        return jsonify([m.to_json() for m in state.messages(request.args.get("user_id") or None,
+        return jsonify([m.to_json() for m in _oa(state).messages(request.args.get("user_id") or None,
                                                               int(after) if after.isdigit() else 0)])
 
     @app.get("/_fake/stats")
     def fake_stats():
-        return jsonify(state.stats())
+        if request.args.get("oa_id"):
+            return jsonify(_oa(state).stats())
+        return jsonify(state.stats(all_oas=True))
 
     @app.get("/_fake/tokens")
     def fake_tokens():
         """The current pair, so a sandbox started after a rotation can pick it up."""
-        with state.lock:
-            return jsonify({"access_token": state.access_token, "refresh_token": state.refresh_token,
-                            "app_id": state.app_id})
+        oa = _oa(state)
+        with oa.lock:
+            return jsonify({"access_token": oa.access_token, "refresh_token": oa.refresh_token,
+                            "app_id": oa.app_id, "oa_id": oa.oa_id})
 
 
 def _register_faults(app: Flask, state: FakeZaloState) -> None:
@@ -49,7 +92,7 @@ def _register_faults(app: Flask, state: FakeZaloState) -> None:
     def fake_fail():
         body = json_body() or {}
         try:
-            state.fail(body.get("path", "*"), code=body.get("code"), http_status=body.get("http_status"),
+            _oa(state).fail(body.get("path", "*"), code=body.get("code"), http_status=body.get("http_status"),
                        hang_seconds=body.get("hang_seconds"), times=int(body.get("times", 1)),
                        after_delivery=bool(body.get("after_delivery")), drop=bool(body.get("drop")),
                        recipient=body.get("recipient"))
@@ -60,7 +103,7 @@ def _register_faults(app: Flask, state: FakeZaloState) -> None:
     @app.post("/_fake/expire_token")
     def fake_expire_token():
         body = json_body() or {}
-        state.expire_access_tokens(int(body.get("code", -216)))
+        _oa(state).expire_access_tokens(int(body.get("code", -216)))
         return jsonify({"ok": True})
 
     @app.post("/_fake/reset")
@@ -70,17 +113,19 @@ def _register_faults(app: Flask, state: FakeZaloState) -> None:
 
     @app.post("/_fake/config")
     def fake_config():
+        """The OA's type, latency, groups' package; the rate limit of the OA's app."""
         body = json_body() or {}
-        with state.lock:
+        oa = _oa(state)
+        with oa.lock:
             if body.get("oa_type") in ("normal", "government"):
-                state.oa_type = body["oa_type"]
+                oa.oa_type = body["oa_type"]
             if "latency_ms" in body:
-                state.latency_ms = int(body["latency_ms"])
+                oa.latency_ms = int(body["latency_ms"])
             if "rate_limit_per_minute" in body:
-                state.rate_limit_per_minute = int(body["rate_limit_per_minute"])
+                oa.rate_limit_per_minute = int(body["rate_limit_per_minute"])
             if "group_package_expired" in body:
-                state.group_package_expired = bool(body["group_package_expired"])
-        return jsonify({"ok": True, **state.stats()})
+                oa.group_package_expired = bool(body["group_package_expired"])
+        return jsonify({"ok": True, **oa.stats()})
 
 
 def _register_people(app: Flask, state: FakeZaloState) -> None:
@@ -89,8 +134,9 @@ def _register_people(app: Flask, state: FakeZaloState) -> None:
     @app.post("/_fake/interaction")
     def fake_interaction():
         body = json_body() or {}
-        user_id = str(body.get("user_id") or state.new_numeric_id())
-        user = state.touch_interaction(user_id, body.get("display_name"))
+        oa = _oa(state)
+        user_id = str(body.get("user_id") or oa.new_numeric_id())
+        user = oa.touch_interaction(user_id, body.get("display_name"))
         return jsonify({"ok": True, "user_id": user.user_id, "display_name": user.display_name})
 
     @app.post("/_fake/user")
@@ -99,8 +145,9 @@ def _register_people(app: Flask, state: FakeZaloState) -> None:
         never), "tags"?, "shared_info"?}"""
         body = json_body() or {}
         hours = body.get("last_interaction_hours_ago", 0)
-        when = None if hours is None else state.clock() - timedelta(hours=float(hours))
-        user_id = state.add_user(body.get("user_id"), body.get("display_name", ""),
+        oa = _oa(state)
+        when = None if hours is None else oa.clock() - timedelta(hours=float(hours))
+        user_id = oa.add_user(body.get("user_id"), body.get("display_name", ""),
                                  is_follower=bool(body.get("is_follower", True)),
                                  last_interaction=when, tags=body.get("tags", ()),
                                  shared_info=body.get("shared_info"))
@@ -109,7 +156,7 @@ def _register_people(app: Flask, state: FakeZaloState) -> None:
     @app.post("/_fake/group")
     def fake_group():
         body = json_body() or {}
-        group_id = state.add_group(body.get("group_id"), oa_in_group=bool(body.get("oa_in_group", True)),
+        group_id = _oa(state).add_group(body.get("group_id"), oa_in_group=bool(body.get("oa_in_group", True)),
                                    package_expired=bool(body.get("package_expired", False)))
         return jsonify({"ok": True, "group_id": group_id})
 
@@ -118,7 +165,7 @@ def _register_people(app: Flask, state: FakeZaloState) -> None:
         body = json_body() or {}
         if not body.get("user_id") or not body.get("text"):
             return jsonify({"ok": False, "error": "user_id and text required"}), 400
-        return jsonify({"ok": True, "msg_id": state.officer_message(str(body["user_id"]), str(body["text"]))})
+        return jsonify({"ok": True, "msg_id": _oa(state).officer_message(str(body["user_id"]), str(body["text"]))})
 
 
 def _register_media(app: Flask, state: FakeZaloState) -> None:
@@ -154,12 +201,13 @@ def _register_webhook(app: Flask, state: FakeZaloState) -> None:
     @app.post("/_fake/webhook")
     def fake_webhook():
         """{"url", "secret", "oa_id"?, "echoes"? (false: not subscribed to oa_send_*),
-        "echo_delay_ms"?}: where and how the fake posts oa_send_* echoes."""
+        "echo_delay_ms"?}: where and how the fake posts an OA's oa_send_* echoes."""
         body = json_body() or {}
-        state.configure_webhook(body.get("url"), str(body.get("secret") or ""), body.get("oa_id"))
-        with state.lock:
+        oa = _oa(state)
+        oa.configure_webhook(body.get("url"), str(body.get("secret") or ""))
+        with oa.lock:
             if "echoes" in body:
-                state.echoes = bool(body["echoes"])
+                oa.echoes = bool(body["echoes"])
             if "echo_delay_ms" in body:
-                state.echo_delay_ms = int(body["echo_delay_ms"])
+                oa.echo_delay_ms = int(body["echo_delay_ms"])
         return jsonify({"ok": True})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from bot.sandbox.fake_zalo.checks import data_param, error, json_body, ok
+from bot.sandbox.fake_zalo.checks import current_oa, data_param, error, json_body, ok
 from bot.sandbox.fake_zalo.facts import (FREE_REPLIES_PER_WINDOW, FREE_REPLY_WINDOW, GET_TAGS,
                                          MAX_LIST_COUNT, MAX_LIST_OFFSET, QUOTA, REMOVE_TAG,
                                          REPLY_WINDOW, TAG_FOLLOWER, UNTAG_FOLLOWER, USER_DETAIL,
@@ -31,11 +31,12 @@ def _register_users(app: Flask, state: FakeZaloState) -> None:
 
     @app.get(USER_DETAIL)
     def user_detail():
+        oa = current_oa()
         data = data_param()
         if data is None or not data.get("user_id"):
             return error(-201, "data must be a JSON object with user_id")
-        with state.lock:
-            user = state.users.get(str(data["user_id"]))
+        with oa.lock:
+            user = oa.users.get(str(data["user_id"]))
             if user is None:
                 return error(-201, "user_id is invalid")
             last = user.last_interaction
@@ -56,6 +57,7 @@ def _register_users(app: Flask, state: FakeZaloState) -> None:
 
     @app.get(USER_LIST)
     def user_list():
+        oa = current_oa()
         data = data_param()
         if data is None:
             return error(-201, "data must be a JSON object")
@@ -65,8 +67,8 @@ def _register_users(app: Flask, state: FakeZaloState) -> None:
         if not 0 < count <= MAX_LIST_COUNT or not 0 <= offset <= MAX_LIST_OFFSET:
             return error(-201, f"count must be 1..{MAX_LIST_COUNT}, offset 0..{MAX_LIST_OFFSET}")
         tag = data.get("tag_name")
-        with state.lock:
-            users = [u for u in state.users.values()
+        with oa.lock:
+            users = [u for u in oa.users.values()
                      if u.is_follower and (not tag or tag in u.tags)]
         page = users[offset:offset + count]
         return ok({"total": len(users), "count": len(page), "offset": offset,
@@ -78,48 +80,52 @@ def _register_tags(app: Flask, state: FakeZaloState) -> None:
 
     @app.post(TAG_FOLLOWER)
     def tag_follower():
+        oa = current_oa()
         body = _tag_args("user_id", "tag_name")
         if isinstance(body, Response):
             return body
-        with state.lock:
-            user = state.users.get(body["user_id"])
+        with oa.lock:
+            user = oa.users.get(body["user_id"])
             if user is None or not user.is_follower:
                 return error(-213)
             user.tags.add(body["tag_name"])
-            state.tags.add(body["tag_name"])
+            oa.tags.add(body["tag_name"])
         return ok()
 
     @app.post(UNTAG_FOLLOWER)
     def untag_follower():
+        oa = current_oa()
         body = _tag_args("user_id", "tag_name")
         if isinstance(body, Response):
             return body
-        with state.lock:
-            user = state.users.get(body["user_id"])
+        with oa.lock:
+            user = oa.users.get(body["user_id"])
             if user is None:
                 return error(-213)
-            if body["tag_name"] not in state.tags:
+            if body["tag_name"] not in oa.tags:
                 return error(-201, "tag does not exist")
             user.tags.discard(body["tag_name"])
         return ok()
 
     @app.post(REMOVE_TAG)
     def remove_tag():
+        oa = current_oa()
         body = _tag_args("tag_name")
         if isinstance(body, Response):
             return body
-        with state.lock:
-            if body["tag_name"] not in state.tags:
+        with oa.lock:
+            if body["tag_name"] not in oa.tags:
                 return error(-201, "tag does not exist")
-            state.tags.discard(body["tag_name"])
-            for user in state.users.values():
+            oa.tags.discard(body["tag_name"])
+            for user in oa.users.values():
                 user.tags.discard(body["tag_name"])
         return ok()
 
     @app.get(GET_TAGS)
     def get_tags():
-        with state.lock:
-            return ok(sorted(state.tags))
+        oa = current_oa()
+        with oa.lock:
+            return ok(sorted(oa.tags))
 
 
 def _register_quota(app: Flask, state: FakeZaloState) -> None:
@@ -127,16 +133,17 @@ def _register_quota(app: Flask, state: FakeZaloState) -> None:
 
     @app.post(QUOTA)
     def quota():
+        oa = current_oa()
         body = json_body()
         user_id = body.get("user_id") if body else None
-        with state.lock:
-            user = state.users.get(str(user_id)) if user_id else None
+        with oa.lock:
+            user = oa.users.get(str(user_id)) if user_id else None
             if user is None:
                 return error(-201, "user_id is invalid")
-            if user.last_interaction is None or state.clock() - user.last_interaction > REPLY_WINDOW:
+            if user.last_interaction is None or oa.clock() - user.last_interaction > REPLY_WINDOW:
                 return ok({"user_id": user.user_id, "quota_type": "none", "remain": 0, "total": 0})
             free_until = user.last_interaction + FREE_REPLY_WINDOW
-            in_free = state.clock() <= free_until
+            in_free = oa.clock() <= free_until
             return ok({
                 "user_id": user.user_id,
                 "quota_type": "reply" if in_free else "sub_quota",

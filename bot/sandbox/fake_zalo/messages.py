@@ -5,13 +5,15 @@ from typing import Any
 
 from flask import Flask, Response
 
-from bot.sandbox.fake_zalo.checks import error, json_body, ok, check_message
+from bot.sandbox.fake_zalo.checks import check_message, current_oa, error, json_body, ok
 from bot.sandbox.fake_zalo.facts import (CS_V3, FREE_REPLIES_PER_WINDOW, FREE_REPLY_WINDOW, GROUP_V3,
                                          MESSAGE_V2, PROMOTION_V3, REPLY_WINDOW)
-from bot.sandbox.fake_zalo.state import FakeUser, FakeZaloState
+from bot.sandbox.fake_zalo.oa import FakeOA
+from bot.sandbox.fake_zalo.records import FakeUser
+from bot.sandbox.fake_zalo.state import FakeZaloState
 
 
-def _check_recipient_user(state: FakeZaloState, user_id: Any, *,
+def _check_recipient_user(state: FakeOA, user_id: Any, *,
                           window: bool) -> tuple[int, FakeUser | None, bool]:
     """(error code or 0, user, billed)."""
     with state.lock:
@@ -28,7 +30,7 @@ def _check_recipient_user(state: FakeZaloState, user_id: Any, *,
         return 0, user, age > FREE_REPLY_WINDOW
 
 
-def _send_to_user(state: FakeZaloState, path: str, *, window: bool) -> Response:
+def _send_to_user(state: FakeOA, path: str, *, window: bool) -> Response:
     body = json_body()
     if body is None:
         return error(-201, "Body must be a JSON object")
@@ -64,21 +66,23 @@ def _register_user_messages(app: Flask, state: FakeZaloState) -> None:
 
     @app.post(CS_V3)
     def message_cs():
-        if state.oa_type == "government":
+        oa = current_oa()
+        if oa.oa_type == "government":
             return error(-235)
-        return _send_to_user(state, CS_V3, window=True)
+        return _send_to_user(oa, CS_V3, window=True)
 
     @app.post(MESSAGE_V2)
     def message_v2():
-        return _send_to_user(state, MESSAGE_V2, window=True)
+        return _send_to_user(current_oa(), MESSAGE_V2, window=True)
 
     @app.post(PROMOTION_V3)
     def message_promotion():
         # Promotions go to followers regardless of the 7-day window (that is what they are
         # for), but never at night.
-        if state.is_night():
+        oa = current_oa()
+        if oa.is_night():
             return error(-234)
-        return _send_to_user(state, PROMOTION_V3, window=False)
+        return _send_to_user(oa, PROMOTION_V3, window=False)
 
 
 def _register_group_messages(app: Flask, state: FakeZaloState) -> None:
@@ -86,20 +90,21 @@ def _register_group_messages(app: Flask, state: FakeZaloState) -> None:
 
     @app.post(GROUP_V3)
     def message_group():
+        oa = current_oa()
         body = json_body()
         recipient = body.get("recipient") if body else None
         group_id = recipient.get("group_id") if isinstance(recipient, dict) else None
         if not group_id or not isinstance(group_id, str):
             return error(-201, "recipient.group_id is required")
-        with state.lock:
-            problem = check_message(body.get("message"), state.uploads)
-            group = state.groups.get(group_id)
-            expired = state.group_package_expired or (group is not None and group.package_expired)
+        with oa.lock:
+            problem = check_message(body.get("message"), oa.uploads)
+            group = oa.groups.get(group_id)
+            expired = oa.group_package_expired or (group is not None and group.package_expired)
         if problem:
             return error(-201, problem)
         if group is None or not group.oa_in_group:
             return error(-403)
         if expired:
             return error(-237)
-        sent = state.record(GROUP_V3, body["message"], group_id=group_id)
+        sent = oa.record(GROUP_V3, body["message"], group_id=group_id)
         return ok({"message_id": sent.message_id, "group_id": group_id})

@@ -8,13 +8,13 @@ import socket
 import threading
 import time
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.sandbox.fake_zalo import control, followers, messages, oauth, uploads
-from bot.sandbox.fake_zalo.checks import error, recipient_of_request
+from bot.sandbox.fake_zalo.checks import current_oa, error, recipient_of_request
 from bot.sandbox.fake_zalo.facts import OAUTH_TOKEN
-from bot.sandbox.fake_zalo.state import FakeZaloState
+from bot.sandbox.fake_zalo.state import DEFAULT_APP_ID, FakeZaloState
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +30,34 @@ def create_fake_zalo_app(state: FakeZaloState) -> Flask:
     return app
 
 
+def _oa_of_request(state: FakeZaloState):
+    """Zalo tells OAs apart by the access token; an OAuth call names its app and refresh token."""
+    if request.path == OAUTH_TOKEN:
+        form = request.form
+        return state.oa_for_oauth(form.get("app_id"), form.get("refresh_token"), form.get("code"))
+    return state.oa_for_token(request.headers.get("access_token"))
+
+
 def _register_edge(app: Flask, state: FakeZaloState) -> None:
     @app.before_request
     def _edge():
-        """Counting, latency, injected failures and the rate limit, in that order."""
+        """Counting, latency, injected failures, the app's rate limit and the access token, in
+        that order, for the OA the request is for."""
         path = request.path
         if path.startswith("/_fake/"):
             return None
-        with state.lock:
-            state.requests[path] += 1
-            latency = state.latency_ms
+        oa = g.fake_oa = _oa_of_request(state)
+        with oa.lock:
+            oa.requests[path] += 1
+            latency = oa.latency_ms
         if latency:
             time.sleep(latency / 1000)  # configured latency, on the server side only
-        rule = state.take_failure(path, recipient=recipient_of_request())
+        rule = oa.take_failure(path, recipient=recipient_of_request())
         if rule is not None:
             if rule.hang_seconds is not None:
                 # Hang, then carry on normally: like a slow Zalo, the call may still take
                 # effect after the client gave up (a retry can then duplicate a message).
-                if state.stopping.wait(rule.hang_seconds):
+                if oa.stopping.wait(rule.hang_seconds):
                     return Response("server stopping", status=503)
             elif rule.http_status is not None:
                 return Response("<html><body>Internal error</body></html>",
@@ -55,12 +65,12 @@ def _register_edge(app: Flask, state: FakeZaloState) -> None:
             else:
                 return error(rule.code)
         if path != OAUTH_TOKEN:
-            if not state.admit():
+            if not oa.admit():
                 return error(-32)
-            code = state.check_access(request.headers.get("access_token"))
+            code = oa.check_access(request.headers.get("access_token"))
             if code:
-                with state.lock:
-                    state.counters["auth_failures"] += 1
+                with oa.lock:
+                    oa.counters["auth_failures"] += 1
                 return error(code)
         return None
 
@@ -74,13 +84,14 @@ def _register_after_delivery(app: Flask, state: FakeZaloState) -> None:
         body = response.get_json(silent=True)
         if not isinstance(body, dict) or body.get("error") != 0 or "message_id" not in (body.get("data") or {}):
             return response
-        rule = state.take_failure(request.path, after_delivery=True, recipient=recipient_of_request())
+        oa = current_oa()
+        rule = oa.take_failure(request.path, after_delivery=True, recipient=recipient_of_request())
         if rule is None:
             return response
-        with state.lock:
-            state.counters["failed_after_delivery"] += 1
+        with oa.lock:
+            oa.counters["failed_after_delivery"] += 1
         if rule.hang_seconds is not None:
-            state.stopping.wait(rule.hang_seconds)  # the client times out meanwhile
+            oa.stopping.wait(rule.hang_seconds)  # the client times out meanwhile
             return response
         if rule.drop:
             sock = request.environ.get("werkzeug.socket")
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
                                      description="Fake Zalo OpenAPI + OAuth server (offline sandbox)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8790)
-    parser.add_argument("--app-id", default="1234567890123456789")
+    parser.add_argument("--app-id", default=DEFAULT_APP_ID)
     parser.add_argument("--app-secret", default="fake-app-secret")
     parser.add_argument("--access-token", default="fake-access-token")
     parser.add_argument("--refresh-token", default="fake-refresh-token")

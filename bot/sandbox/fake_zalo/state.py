@@ -1,289 +1,115 @@
-"""The fake's state: users, groups, tokens, injected failures, the rate limit and the messages
-sent. The routes (messages, followers, uploads, oauth, control) read and change it."""
+"""The fake's state: the Zalo apps and OAs it hosts, and what they share.
+
+One fake can host several apps, each with one or more OAs (a city's wards: one app for all, or
+one each). The state itself is the first OA, so everything written for a one-OA fake
+(`state.add_user`, `state.messages`, `state.access_token`, `state.fail` ...) keeps working;
+`add_oa` adds another, and requests are told apart by their access token, as Zalo does.
+"""
 from __future__ import annotations
 
 import itertools
 import random
 import threading
-import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable
 
-from bot.sandbox.fake_zalo.echo import Echoes
-from bot.sandbox.fake_zalo.facts import (ACCESS_TOKEN_LIFETIME_S, DEFAULT_RATE_LIMIT_PER_MINUTE,
-                                         NIGHT_END_HOUR, NIGHT_START_HOUR)
-from intents.when import LOCAL_TZ
+from bot.sandbox.fake_zalo.echo import EchoPoster
+from bot.sandbox.fake_zalo.facts import DEFAULT_RATE_LIMIT_PER_MINUTE
+from bot.sandbox.fake_zalo.oa import FakeOA
+from bot.sandbox.fake_zalo.records import FailRule, FakeApp, FakeGroup, FakeUser, SentMessage
+
+__all__ = ["FakeZaloState", "FakeOA", "FakeApp", "FakeUser", "FakeGroup", "SentMessage", "FailRule"]
+
+DEFAULT_APP_ID = "1234567890123456789"
+DEFAULT_OA_ID = "388613280878808645"
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
-class FakeUser:
-    user_id: str
-    display_name: str
-    is_follower: bool = True
-    last_interaction: datetime | None = None
-    tags: set[str] = field(default_factory=set)
-    shared_info: dict | None = None
-    replies_since_interaction: int = 0
+class FakeZaloState(EchoPoster, FakeOA):
+    """Everything the fake knows. The state is its first OA; `oas` lists them all."""
 
-
-@dataclass
-class FakeGroup:
-    group_id: str
-    oa_in_group: bool = True
-    package_expired: bool = False
-
-
-@dataclass
-class SentMessage:
-    id: int                    # recording order, for ?after_id=
-    path: str
-    api_version: str           # "v2" | "v3"
-    user_id: str | None
-    group_id: str | None
-    message: dict              # the `message` object exactly as received
-    timestamp: datetime
-    message_id: str
-    billed: bool = False       # sent between 48 h and 7 days after the user's last message
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.id, "path": self.path, "api_version": self.api_version,
-            "user_id": self.user_id, "group_id": self.group_id, "message": self.message,
-            "timestamp": self.timestamp.isoformat(), "message_id": self.message_id,
-            "billed": self.billed,
-        }
-
-
-@dataclass
-class FailRule:
-    path: str                  # exact path, or "*" for every path, the OAuth one included
-    code: int | None = None
-    http_status: int | None = None
-    hang_seconds: float | None = None
-    times: int = 1
-    # after_delivery: the message is delivered (recorded, echoed) and THEN the answer hangs,
-    # is a 5xx, or the connection is dropped ("drop"): the client cannot know it went out.
-    after_delivery: bool = False
-    drop: bool = False
-    recipient: str | None = None   # only sends to this user or group id
-
-
-
-class FakeZaloState(Echoes):
-    """Everything the fake knows. Every read and write of mutable state holds `self.lock`."""
-
-    def __init__(self, *, app_id: str = "1234567890123456789", app_secret: str = "fake-app-secret",
+    def __init__(self, *, app_id: str = DEFAULT_APP_ID, app_secret: str = "fake-app-secret",
                  access_token: str | None = None, refresh_token: str | None = None,
                  clock: Callable[[], datetime] = _utcnow, oa_type: str = "normal",
                  latency_ms: int = 0, rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
-                 seed: int | None = None):
-        self.lock = threading.RLock()
-        self.stopping = threading.Event()   # set on server stop: releases hung requests
-        self.app_id = app_id
-        self.app_secret = app_secret
-        self.clock = clock
+                 seed: int | None = None, oa_id: str = DEFAULT_OA_ID):
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()   # set on server stop: releases hung requests
+        self._clock = clock
         self._rng = random.Random(seed)
-        self._initial = dict(oa_type=oa_type, latency_ms=latency_ms,
-                             rate_limit_per_minute=rate_limit_per_minute)
-        # Access token -> (expires_at, revoked_code or None). Old access tokens stay valid
-        # until they expire after a refresh [check]; only the refresh token is single use.
-        self._access: dict[str, tuple[datetime, int | None]] = {}
-        self.refresh_token = ""
-        self.expired_token_code = -216        # what a naturally expired token gets
-        self._auth_codes: set[str] = set()
-        self.access_token = self._issue_access(access_token)
-        self.refresh_token = refresh_token or self._token("rt")
-        # Echo delivery: set webhook_url (and the OA secret key the webhook checks) to turn on.
-        self.webhook_url: str | None = None
-        self.webhook_secret = ""
-        self.oa_id = "388613280878808645"
-        self._echo_queue: deque[tuple[bytes, dict]] = deque()
-        self._echo_wakeup = threading.Event()
-        self._echo_thread: threading.Thread | None = None
-        self._reset_data()
-
-    # -- ids and tokens --
-    def new_numeric_id(self) -> str:
-        return str(self._rng.randrange(10**17, 10**19))
-
-    def _token(self, prefix: str) -> str:
-        return f"{prefix}-" + "".join(self._rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=40))
-
-    def _issue_access(self, token: str | None = None) -> str:
-        token = token or self._token("at")
-        self._access[token] = (self.clock() + timedelta(seconds=ACCESS_TOKEN_LIFETIME_S), None)
-        return token
-
-    def _reset_data(self) -> None:
-        self.oa_type = self._initial["oa_type"]
-        self.latency_ms = self._initial["latency_ms"]
-        self.rate_limit_per_minute = self._initial["rate_limit_per_minute"]
-        self.group_package_expired = False
-        self.users: dict[str, FakeUser] = {}
-        self.tags: set[str] = set()
-        self.groups: dict[str, FakeGroup] = {}
-        self.uploads: dict[str, int] = {}      # attachment_id -> size
+        self._msg_seq = itertools.count(1)
+        self._token_owner: dict[str, FakeOA] = {}   # every access token issued -> its OA
         # Photos residents send: Zalo hosts them on its CDN and the webhook carries the URL.
         self.media: dict[str, tuple[bytes, str]] = {}   # file name -> (bytes, mimetype)
-        self.sent: list[SentMessage] = []
-        self.failures: list[FailRule] = []
-        self.requests: Counter[str] = Counter()
-        self.counters: Counter[str] = Counter()   # refreshes, rate_limited, auth_failures ...
-        self._window: deque[float] = deque()     # monotonic times of recent API calls
-        self._msg_seq = itertools.count(1)
-        self.echoes = True             # False: an OA whose webhook is not subscribed to oa_send_*
-        self.echo_delay_ms = 0
+        self.apps: dict[str, FakeApp] = {app_id: FakeApp(app_id, app_secret, rate_limit_per_minute)}
+        self.oas: list[FakeOA] = [self]
+        EchoPoster.__init__(self)
+        FakeOA.__init__(self, self, self.apps[app_id], oa_id, access_token=access_token,
+                        refresh_token=refresh_token, oa_type=oa_type, latency_ms=latency_ms)
+
+    def add_oa(self, oa_id: str | None = None, *, app_id: str | None = None,
+               app_secret: str = "fake-app-secret", access_token: str | None = None,
+               refresh_token: str | None = None, oa_type: str = "normal",
+               rate_limit_per_minute: int | None = None) -> FakeOA:
+        """Another OA on this fake. `app_id` of an app the fake already has links the OA to
+        it (the same secret, one rate limit for both); a new `app_id` (default: a fresh one)
+        is a new app."""
+        with self._lock:
+            oa_id = str(oa_id or self.new_numeric_id())
+            if self.oa(oa_id) is not None:
+                raise ValueError(f"OA {oa_id} is already on this fake")
+            app_id = str(app_id or self.new_numeric_id())
+            app = self.apps.get(app_id)
+            if app is None:
+                app = self.apps[app_id] = FakeApp(app_id, app_secret, rate_limit_per_minute
+                                                  or DEFAULT_RATE_LIMIT_PER_MINUTE)
+            elif app.app_secret != app_secret:
+                raise ValueError(f"app {app_id} has another secret")
+            elif rate_limit_per_minute is not None:
+                app.rate_limit_per_minute = app.initial_rate_limit = rate_limit_per_minute
+            oa = FakeOA(self, app, oa_id, access_token=access_token, refresh_token=refresh_token,
+                        oa_type=oa_type)
+            self.oas.append(oa)
+            return oa
+
+    def oa(self, oa_id: str | None) -> FakeOA | None:
+        """The OA with this id (None: the first one, this state)."""
+        if not oa_id:
+            return self
+        with self._lock:
+            return next((o for o in self.oas if o.oa_id == str(oa_id)), None)
+
+    def oa_for_token(self, access_token: str | None) -> FakeOA:
+        """The OA an API request is for, from its access token (Zalo's way). An unknown token
+        is the first OA's request, which answers it -216."""
+        with self._lock:
+            return self._token_owner.get(access_token or "", self)
+
+    def oa_for_oauth(self, app_id: str | None, refresh_token: str | None,
+                     code: str | None = None) -> FakeOA:
+        """The OA an OAuth call is for: the OA of that app whose refresh token (or
+        authorization code) it is; else the app's first OA (which refuses it), else the first."""
+        with self._lock:
+            of_app = [o for o in self.oas if o.app_id == app_id]
+            return next((o for o in of_app if (refresh_token and o.refresh_token == refresh_token)
+                         or (code and code in o._auth_codes)), of_app[0] if of_app else self)
 
     def reset(self, *, tokens: bool = False) -> None:
-        """Forget users, messages, failures, counters and config. Tokens survive unless asked:
-        a client that already rotated them keeps working after a test resets the data."""
-        with self.lock:
-            self._reset_data()
-            if tokens:
-                self._access.clear()
-                self.access_token = self._issue_access()
-                self.refresh_token = self._token("rt")
+        """Forget every OA's users, messages, failures, counters and config, and the photos.
+        The OAs and their tokens survive unless asked: a client that already rotated them keeps
+        working after a test resets the data."""
+        with self._lock:
+            self.media.clear()
+            for oa in self.oas:
+                oa.reset_oa(tokens=tokens)
 
-    # -- users, groups --
-    def add_user(self, user_id: str | None = None, display_name: str = "", *,
-                 is_follower: bool = True, last_interaction: datetime | None | str = "now",
-                 tags: tuple[str, ...] | list[str] = (), shared_info: dict | None = None) -> str:
-        """Add or replace a user. last_interaction="now" (default), a datetime, or None (never)."""
-        with self.lock:
-            user_id = str(user_id or self.new_numeric_id())
-            when = self.clock() if last_interaction == "now" else last_interaction
-            self.users[user_id] = FakeUser(user_id, display_name or f"Cư dân {user_id[-4:]}",
-                                           is_follower, when, set(tags), shared_info)
-            self.tags.update(tags)
-            return user_id
-
-    def touch_interaction(self, user_id: str, display_name: str | None = None) -> FakeUser:
-        """The user wrote to the OA just now (real Zalo learns this from their message)."""
-        with self.lock:
-            user = self.users.get(user_id)
-            if user is None:
-                self.add_user(user_id, display_name or "")
-                user = self.users[user_id]
-            user.is_follower = True
-            user.last_interaction = self.clock()
-            user.replies_since_interaction = 0
-            if display_name:
-                user.display_name = display_name
-            return user
-
-    def add_group(self, group_id: str | None = None, *, oa_in_group: bool = True,
-                  package_expired: bool = False) -> str:
-        with self.lock:
-            group_id = str(group_id or self.new_numeric_id())
-            self.groups[group_id] = FakeGroup(group_id, oa_in_group, package_expired)
-            return group_id
-
-    # -- tokens --
-    def expire_access_tokens(self, code: int = -216) -> None:
-        """Make every access token issued so far fail with `code` (-216 or -220)."""
-        with self.lock:
-            for token, (expires_at, _) in list(self._access.items()):
-                self._access[token] = (expires_at, code)
-
-    def check_access(self, token: str | None) -> int:
-        """0 if the token is good, else the error code Zalo would answer."""
-        with self.lock:
-            entry = self._access.get(token or "")
-            if entry is None:
-                return -216
-            expires_at, revoked = entry
-            if revoked:
-                return revoked
-            if self.clock() >= expires_at:
-                return self.expired_token_code
-            return 0
-
-    def rotate_tokens(self) -> tuple[str, str]:
-        with self.lock:
-            self.access_token = self._issue_access()
-            self.refresh_token = self._token("rt")
-            self.counters["token_refreshes"] += 1
-            return self.access_token, self.refresh_token
-
-    def new_authorization_code(self) -> str:
-        """For the optional grant_type=authorization_code exchange."""
-        with self.lock:
-            code = self._token("code")
-            self._auth_codes.add(code)
-            return code
-
-    # -- failure injection, rate limit --
-    def fail(self, path: str, *, code: int | None = None, http_status: int | None = None,
-             hang_seconds: float | None = None, times: int = 1, after_delivery: bool = False,
-             drop: bool = False, recipient: str | None = None) -> None:
-        """Inject a failure. Before delivery (default): a Zalo error `code`, an `http_status`,
-        or a hang (then carry on). after_delivery=True: deliver, then hang past the client's
-        timeout, answer `http_status`, or `drop` the connection without an answer."""
-        if (code, http_status, hang_seconds, drop or None).count(None) != 3:
-            raise ValueError("give exactly one of code, http_status, hang_seconds, drop")
-        if after_delivery and code is not None:
-            raise ValueError("after_delivery takes http_status, hang_seconds or drop")
-        if drop and not after_delivery:
-            raise ValueError("drop is an after_delivery failure")
-        with self.lock:
-            self.failures.append(FailRule(path, code, http_status, hang_seconds, times,
-                                          after_delivery, drop, recipient))
-
-    def take_failure(self, path: str, after_delivery: bool = False,
-                     recipient: str | None = None) -> FailRule | None:
-        with self.lock:
-            for rule in self.failures:
-                if (rule.path in (path, "*") and rule.after_delivery == after_delivery
-                        and rule.recipient in (None, recipient)):
-                    rule.times -= 1
-                    if rule.times <= 0:
-                        self.failures.remove(rule)
-                    return rule
-            return None
-
-    def admit(self) -> bool:
-        """Sliding one-minute window over all API calls (real time, not the injectable clock)."""
-        now = time.monotonic()
-        with self.lock:
-            while self._window and self._window[0] <= now - 60:
-                self._window.popleft()
-            if len(self._window) >= self.rate_limit_per_minute:
-                self.counters["rate_limited"] += 1
-                return False
-            self._window.append(now)
-            return True
-
-    # -- recording --
-    def record(self, path: str, message: dict, *, user_id: str | None = None,
-               group_id: str | None = None, billed: bool = False) -> SentMessage:
-        with self.lock:
-            sent = SentMessage(next(self._msg_seq), path, path.split("/")[1][:2], user_id,
-                               group_id, message, self.clock(), self.new_numeric_id(), billed)
-            self.sent.append(sent)
-        self.echo(sent.group_id or sent.user_id, message, sent.message_id, group=bool(group_id))
-        return sent
-
-    def messages(self, user_id: str | None = None, after_id: int = 0) -> list[SentMessage]:
-        with self.lock:
-            return [m for m in self.sent
-                    if m.id > after_id and (user_id is None or user_id in (m.user_id, m.group_id))]
-
-    def stats(self) -> dict:
-        with self.lock:
-            return {"requests": dict(self.requests), "messages_sent": len(self.sent),
-                    **{k: v for k, v in self.counters.items()},
-                    "oa_type": self.oa_type, "latency_ms": self.latency_ms,
-                    "rate_limit_per_minute": self.rate_limit_per_minute,
-                    "pending_failures": len(self.failures)}
-
-    def is_night(self) -> bool:
-        hour = self.clock().astimezone(LOCAL_TZ).hour
-        return hour >= NIGHT_START_HOUR or hour < NIGHT_END_HOUR
-
-
+    def stats(self, *, all_oas: bool = False) -> dict:
+        """The first OA's figures (as a one-OA fake always said), with every OA's when asked."""
+        figures = FakeOA.stats(self)
+        if all_oas:
+            with self._lock:
+                figures["oas"] = [FakeOA.stats(o) for o in self.oas]
+        return figures

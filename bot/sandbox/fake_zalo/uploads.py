@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from bot.sandbox.fake_zalo.checks import error, ok
+from bot.sandbox.fake_zalo.checks import current_oa, error, ok
 from bot.sandbox.fake_zalo.facts import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, UPLOAD_IMAGE
 from bot.sandbox.fake_zalo.state import FakeZaloState
 
@@ -11,6 +11,7 @@ from bot.sandbox.fake_zalo.state import FakeZaloState
 def register(app: Flask, state: FakeZaloState) -> None:
     @app.post(UPLOAD_IMAGE)
     def upload_image():
+        oa = current_oa()
         upload = request.files.get("file")
         if upload is None:
             return error(-201, "file is required")
@@ -20,7 +21,7 @@ def register(app: Flask, state: FakeZaloState) -> None:
             return error(-201, "only jpg, png or gif images")
         if not content or len(content) > MAX_IMAGE_BYTES:
             return error(-201, f"image must be 1..{MAX_IMAGE_BYTES} bytes")
-        with state.lock:
-            attachment_id = state._token("att")
-            state.uploads[attachment_id] = len(content)
+        with oa.lock:
+            attachment_id = oa._token("att")
+            oa.uploads[attachment_id] = len(content)
         return ok({"attachment_id": attachment_id})

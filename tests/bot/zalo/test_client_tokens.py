@@ -115,3 +115,25 @@ def test_authorization_code_grant(fake):
     assert ok["access_token"] == fake.state.access_token and ok["expires_in"] == "90000"
     again = requests.post(fake.base_url + "/v4/oa/access_token", data=form, headers=headers, timeout=5).json()
     assert again["error"] < -14000
+
+
+def test_refresh_if_expiring_with_the_pair_stored_in_the_database(fake, make_client, clean_db):
+    """The database keeps naive UTC; the client's clock is aware: the job compares them."""
+    from sqlalchemy import select, update
+
+    from storage.db import session_scope
+    from storage.models import OAToken, utcnow
+    from storage.tokens import DbTokenStore
+
+    env = (fake.state.access_token, fake.state.refresh_token)
+    store = DbTokenStore(*env)
+    store.current()
+    with session_scope() as s:
+        s.execute(update(OAToken).values(expires_at=utcnow() + timedelta(minutes=30)))
+    store.reload()
+    assert make_client(tokens=store).refresh_if_expiring(timedelta(hours=2)) is True
+    restarted = DbTokenStore(*env)  # another process, started with the same .env
+    assert make_client(tokens=restarted).refresh_if_expiring(timedelta(hours=2)) is False
+    with session_scope() as s:
+        stored = s.scalar(select(OAToken.expires_at))
+    assert stored.tzinfo is None and timedelta(hours=24) < stored - utcnow() < timedelta(hours=26)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.runtime import jobs
 from bot.runtime.scheduler import job_specs
+from bot.wards import WardSettings
 from handlers import texts
 from storage import inbox, outbox, residents
 from storage.db import session_scope
@@ -79,11 +80,12 @@ def test_daily_job_purges_with_the_configured_days(settings, monkeypatch):
     spec = next(j for j in job_specs(settings) if j["id"] == "privacy_purge")
     assert spec["func"] == "bot.runtime.jobs:privacy_purge" and spec["trigger"] == "cron"
     monkeypatch.setattr(jobs, "RUNTIME", SimpleNamespace(
-        settings=settings.with_overrides(retention_days_inbound_payload=200)))
+        settings=settings.with_overrides(retention_days_inbound_payload=200),
+        ward_settings=WardSettings(settings)))
     jobs.privacy_purge()
     with session_scope() as s:  # 200 days: the 100-day-old bodies are still within retention
         assert s.scalar(select(InboundEvent).where(InboundEvent.event_key == "old-done")).payload != ""
-    monkeypatch.setattr(jobs, "RUNTIME", SimpleNamespace(settings=settings))
+    monkeypatch.setattr(jobs, "RUNTIME", SimpleNamespace(settings=settings, ward_settings=WardSettings(settings)))
     jobs.privacy_purge()
     check_purged(ids)
 
