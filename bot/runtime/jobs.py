@@ -14,12 +14,13 @@ RUNTIME = None
 
 
 def sheet_sync() -> None:
-    from bot.runtime.sheets import run_cycle_if_configured
+    """Every ward's sheet, within the deployment's Google quota (bot/runtime/sheets.py)."""
+    from bot.runtime.sheets import ward_sheets
 
     try:
-        run_cycle_if_configured(RUNTIME.settings)
-    except Exception as exc:  # the Sheets API down must not kill the scheduler; next cycle retries
-        log.error("đồng bộ bảng tính lỗi: %s: %s (chu kỳ sau thử lại)", type(exc).__name__, exc)
+        ward_sheets(RUNTIME).tick()
+    except Exception as exc:  # the database down must not kill the scheduler; the next run retries
+        log.error("đồng bộ bảng tính lỗi: %s: %s (lần sau thử lại)", type(exc).__name__, exc)
 
 
 def conversation_timeouts() -> None:
