@@ -227,6 +227,8 @@ def cmd_report(args) -> int:
         end = parse_day(args.date, local_now().date()) if args.date else None
     except WhenError as exc:
         return _fail(f"--date: {exc}")
+    if getattr(args, "city", False):
+        return _city_report(settings, end, args.png)
     if args.send:
         zalo = _zalo_settings(settings)
         if zalo is None:
@@ -249,6 +251,35 @@ def cmd_report(args) -> int:
         with open(args.png, "wb") as fh:
             fh.write(chart_png(rep))
         print(f"Biểu đồ: {args.png}")
+    return 0
+
+
+def _city_report(settings, end, png: str | None) -> int:
+    """`report weekly --city`: every ward's week, printed and written to the city's sheet."""
+    from bot.runtime.sheets import publish_city_week
+    from handlers.reports import city_chart_png
+    from sheets_sync.city import TAB, week_key
+    from sheets_sync.client import SheetsUnavailable
+
+    try:
+        weeks, sent = publish_city_week(settings, end)
+    except SheetsUnavailable as exc:
+        return _fail(f"Google Sheets không phản hồi: {exc}. Chạy lại lệnh sau ít phút.")
+    first = weeks[0].report if weeks else None
+    print(f"TỔNG HỢP THÀNH PHỐ, tuần {week_key(first.end)} ({first.start:%d/%m}–{first.end:%d/%m/%Y}), "
+          f"{len(weeks)} phường" if first else "Chưa có phường nào.")
+    for w in weeks:
+        r = w.report
+        rate = f"{r.on_time_rate:.0%}" if r.on_time_rate is not None else "—"
+        print(f"{w.code}  {w.name}: tiếp nhận {r.received}, giải quyết {r.resolved}, quá hạn {r.overdue}, "
+              f"đúng hạn {rate}, cư dân nhận thông báo {r.reach.get('residents_reached', 0)}")
+    print(f"Đã ghi tab «{TAB}» của bảng tính thành phố ({sent} lần gọi API)." if sent is not None else
+          "Chưa đặt CITY_SHEET_ID (và tài khoản Google): chỉ in ra, chưa ghi bảng tính thành phố.")
+    if png and first:
+        with open(png, "wb") as fh:
+            fh.write(city_chart_png(f"Phiếu theo phường, tuần {week_key(first.end)}", [
+                (w.name, w.report.received, w.report.resolved, w.report.overdue) for w in weeks]))
+        print(f"Biểu đồ: {png}")
     return 0
 
 
@@ -324,6 +355,8 @@ def register(sub) -> None:
     p.add_argument("--send", action="store_true", help="ghi vào tab «Báo cáo tuần» và gửi Zalo cho "
                                                        "cán bộ (OFFICER_ZALO_IDS)")
     p.add_argument("--png", metavar="TỆP", help="lưu biểu đồ ra tệp PNG")
+    p.add_argument("--city", action="store_true", help="tổng hợp mọi phường: in ra và ghi tab «Tổng hợp» "
+                                                       "của bảng tính thành phố (CITY_SHEET_ID)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("bench-broadcast", help="đo gửi thông báo tới 10.000 cư dân")
     from bot.bench.broadcast import add_arguments

@@ -58,7 +58,10 @@ def daily_reminder() -> None:
 
 
 def weekly_report() -> None:
+    from bot.runtime.sheets import city_week_after_reports
+
     send_weekly(RUNTIME.settings, RUNTIME.client)
+    city_week_after_reports(RUNTIME.settings)  # the city's `Tổng hợp` tab, after the wards' reports
 
 
 def send_weekly(settings, client, end_day: date | None = None, force: bool = False) -> WeeklyReport | None:

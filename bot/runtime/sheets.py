@@ -140,3 +140,30 @@ def ward_sheets(runtime) -> WardSheets:
         if _ward_sheets is None or _ward_sheets.settings is not runtime.settings:
             _ward_sheets = WardSheets(runtime.settings, getattr(runtime, "ward_settings", None))
         return _ward_sheets
+
+
+def publish_city_week(settings, end_day=None):
+    """The city's week: every ward's figures (each in its own session) and, with CITY_SHEET_ID,
+    the `Tổng hợp` tab rewritten. Returns (the wards' weeks, requests sent or None)."""
+    from bot.wards import ward_directory
+    from sheets_sync import city
+    from storage.tickets import local_now
+
+    weeks = city.ward_weeks(ward_directory(settings).all(), end_day or local_now().date())
+    city_settings = settings.with_overrides(sheet_id=settings.city_sheet_id)
+    if not settings.city_sheet_id or not is_configured(city_settings):
+        return weeks, None
+    return weeks, city.write(settings, weeks)
+
+
+def city_week_after_reports(settings) -> None:
+    """The weekly job's last step, once every ward's report is out."""
+    try:
+        weeks, sent = publish_city_week(settings)
+    except Exception as exc:  # the wards' reports are out already; the city tab waits for a rerun
+        log.error("báo cáo tuần: không ghi được tab «Tổng hợp» của thành phố: %s: %s "
+                  "(chạy lại: report weekly --city)", type(exc).__name__, exc)
+        return
+    if sent is not None:
+        log.info("báo cáo tuần: đã ghi tab «Tổng hợp» của thành phố (%d phường, %d lần gọi API)",
+                 len(weeks), sent)
