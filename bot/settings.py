@@ -106,6 +106,11 @@ class Settings:
     # JSON file mapping roles (content, address, phone, name, kind, group) to form question titles
     forms_field_map: str = ""
     sheets_webhook_secret: str = ""
+    # Google Sheets requests per minute for the whole deployment, every ward together (one
+    # service account: 60 read + 60 write a minute; sheets_sync/quota.py). 0: no budget.
+    sheets_requests_per_minute: int = 50
+    # The city's spreadsheet: the `Tổng hợp` tab, one row per ward per week (sheets_sync/city.py)
+    city_sheet_id: str = ""
     # Where `serve` (sandbox) tells `chat` how to reach it.
     sandbox_file: str = str(INSTANCE_DIR / "sandbox.json")
     # Officers' sheet: "strict" protects service-owned columns; "warning" only warns (plain sorting allowed)

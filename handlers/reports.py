@@ -155,6 +155,33 @@ def chart_png(rep: WeeklyReport, width: int = 800, height: int = 450) -> bytes:
     return out.getvalue()
 
 
+def city_chart_png(title: str, wards: list[tuple[str, int, int, int]], height: int = 480) -> bytes:
+    """The city's week: per ward (name, received, resolved, overdue), three bars side by side."""
+    width = max(800, 120 + 36 * len(wards))
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    title_font, small = _font(22), _font(12)
+    draw.text((20, 15), title, fill="black", font=title_font)
+    colours = ((46, 117, 182), (84, 160, 84), (200, 70, 60))
+    for i, (label, colour) in enumerate(zip(("Tiếp nhận", "Giải quyết", "Quá hạn"), colours)):
+        draw.rectangle([20 + 130 * i, 50, 34 + 130 * i, 64], fill=colour)
+        draw.text((40 + 130 * i, 50), label, fill="black", font=small)
+    left, bottom, top = 60, height - 80, 90
+    peak = max([max(r, d, o) for _, r, d, o in wards] + [1])
+    slot = (width - left - 30) // max(1, len(wards))
+    bar = max(2, (slot - 6) // 3)
+    for i, (name, *numbers) in enumerate(wards):
+        x = left + i * slot
+        for k, (n, colour) in enumerate(zip(numbers, colours)):
+            h = int((bottom - top) * n / peak)
+            draw.rectangle([x + 3 + k * bar, bottom - h, x + 2 + (k + 1) * bar, bottom], fill=colour)
+        draw.text((x + 2, bottom + 6 + 14 * (i % 3)), name[:14], fill="black", font=small)
+    draw.line([left, bottom, width - 20, bottom], fill="black", width=2)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
 def sheet_rows(rep: WeeklyReport) -> list[list[str]]:
     rows = [[f"Tuần {rep.start:%d/%m}–{rep.end:%d/%m/%Y}", "Tiếp nhận", "Giải quyết", "Quá hạn"]]
     rows.append(["Tổng", str(rep.received), str(rep.resolved), str(rep.overdue)])

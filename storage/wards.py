@@ -193,6 +193,10 @@ class WardDirectory:
     def by_code(self, code: str) -> WardConfig | None:
         return self._find(lambda c: c.code == code)
 
+    def by_sheet(self, sheet_id: str) -> WardConfig | None:
+        """The ward whose officers' spreadsheet this is (the Apps Script ping names it)."""
+        return self._find(lambda c: bool(sheet_id) and c.sheet_id == sheet_id)
+
     def for_event(self, oa_id: str, app_id: str) -> WardConfig | None:
         """The ward an event is for: its OA; else the one ward on its app. A deployment with
         one ward takes every event as today (the signature still decides)."""

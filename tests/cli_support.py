@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.support import ROOT
 
 # Settings a developer's shell or .env could carry into the test's subprocess.
-_CLEARED = ("ZALO_", "SHEET", "GOOGLE_", "OFFICER_", "FORMS_", "APP_ENV", "LOG_LEVEL", "PORT",
+_CLEARED = ("ZALO_", "SHEET", "CITY_", "GOOGLE_", "OFFICER_", "FORMS_", "APP_ENV", "LOG_LEVEL", "PORT",
             "SANDBOX_FILE", "DATABASE_URL")
 
 

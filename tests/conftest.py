@@ -150,8 +150,10 @@ def fake_sheets():
 
 @pytest.fixture()
 def no_backoff(monkeypatch):
-    """The Sheets client retries at once instead of sleeping between tries."""
+    """The Sheets client retries at once instead of sleeping between tries, and a 429 does not
+    pause the deployment's request budget (sheets_sync/quota.py, tested on its own)."""
     monkeypatch.setattr("sheets_sync.client.BoundedHTTPClient.sleep", staticmethod(lambda s: None))
+    monkeypatch.setattr("sheets_sync.quota.RequestBudget.back_off", lambda self, retry_after=None: 0.0)
 
 
 @pytest.fixture()

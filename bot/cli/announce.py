@@ -7,6 +7,7 @@ import sys
 from sqlalchemy import select
 
 from bot.cli.settings import add_ward_option, default_ward_only, load_ward
+from bot.cli.settings import load as load_settings
 
 
 def cmd_groups(args) -> int:
@@ -223,11 +224,13 @@ def cmd_report(args) -> int:
     from intents.when import WhenError, parse_day
     from storage.tickets import local_now
 
-    ward, settings = load_ward(args)
     try:
         end = parse_day(args.date, local_now().date()) if args.date else None
     except WhenError as exc:
         return _fail(f"--date: {exc}")
+    if getattr(args, "city", False):  # every ward: no --ward to choose
+        return _city_report(load_settings(), end, args.png)
+    ward, settings = load_ward(args)
     if args.send:
         default_ward_only(ward, "Gửi báo cáo tuần (--send)")
         zalo = _zalo_settings(ward, settings)
@@ -251,6 +254,35 @@ def cmd_report(args) -> int:
         with open(args.png, "wb") as fh:
             fh.write(chart_png(rep))
         print(f"Biểu đồ: {args.png}")
+    return 0
+
+
+def _city_report(settings, end, png: str | None) -> int:
+    """`report weekly --city`: every ward's week, printed and written to the city's sheet."""
+    from bot.runtime.sheets import publish_city_week
+    from handlers.reports import city_chart_png
+    from sheets_sync.city import TAB, week_key
+    from sheets_sync.client import SheetsUnavailable
+
+    try:
+        weeks, sent = publish_city_week(settings, end)
+    except SheetsUnavailable as exc:
+        return _fail(f"Google Sheets không phản hồi: {exc}. Chạy lại lệnh sau ít phút.")
+    first = weeks[0].report if weeks else None
+    print(f"TỔNG HỢP THÀNH PHỐ, tuần {week_key(first.end)} ({first.start:%d/%m}–{first.end:%d/%m/%Y}), "
+          f"{len(weeks)} phường" if first else "Chưa có phường nào.")
+    for w in weeks:
+        r = w.report
+        rate = f"{r.on_time_rate:.0%}" if r.on_time_rate is not None else "—"
+        print(f"{w.code}  {w.name}: tiếp nhận {r.received}, giải quyết {r.resolved}, quá hạn {r.overdue}, "
+              f"đúng hạn {rate}, cư dân nhận thông báo {r.reach.get('residents_reached', 0)}")
+    print(f"Đã ghi tab «{TAB}» của bảng tính thành phố ({sent} lần gọi API)." if sent is not None else
+          "Chưa đặt CITY_SHEET_ID (và tài khoản Google): chỉ in ra, chưa ghi bảng tính thành phố.")
+    if png and first:
+        with open(png, "wb") as fh:
+            fh.write(city_chart_png(f"Phiếu theo phường, tuần {week_key(first.end)}", [
+                (w.name, w.report.received, w.report.resolved, w.report.overdue) for w in weeks]))
+        print(f"Biểu đồ: {png}")
     return 0
 
 
@@ -329,6 +361,8 @@ def register(sub) -> None:
                                                        "cán bộ (OFFICER_ZALO_IDS)")
     p.add_argument("--png", metavar="TỆP", help="lưu biểu đồ ra tệp PNG")
     add_ward_option(p)
+    p.add_argument("--city", action="store_true", help="tổng hợp mọi phường: in ra và ghi tab «Tổng hợp» "
+                                                       "của bảng tính thành phố (CITY_SHEET_ID)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("bench-broadcast", help="đo gửi thông báo tới 10.000 cư dân")
     from bot.bench.broadcast import add_arguments

@@ -26,12 +26,13 @@ RUNTIME = None
 
 
 def sheet_sync() -> None:
-    from bot.runtime.sheets import run_cycle_if_configured
+    """Every ward's sheet, within the deployment's Google quota (bot/runtime/sheets.py)."""
+    from bot.runtime.sheets import ward_sheets
 
     try:
-        run_cycle_if_configured(RUNTIME.settings)
-    except Exception as exc:  # the Sheets API down must not kill the scheduler; next cycle retries
-        log.error("đồng bộ bảng tính lỗi: %s: %s (chu kỳ sau thử lại)", type(exc).__name__, exc)
+        ward_sheets(RUNTIME).tick()
+    except Exception as exc:  # the database down must not kill the scheduler; the next run retries
+        log.error("đồng bộ bảng tính lỗi: %s: %s (lần sau thử lại)", type(exc).__name__, exc)
 
 
 def conversation_timeouts() -> None:
@@ -100,9 +101,13 @@ def remind_ward(ward: WardConfig, settings, today: date) -> int:
 
 
 def weekly_report() -> None:
-    """Each ward's report, with its own figures, to its own officers and sheet."""
+    """Each ward's report, with its own figures, to its own officers and sheet; then the city's
+    `Tổng hợp` tab, after the wards' reports."""
+    from bot.runtime.sheets import city_week_after_reports
+
     for_each_ward("báo cáo tuần", lambda ward: send_weekly(
         RUNTIME.ward_settings(ward.id), RUNTIME.clients.for_ward(ward.id), ward=ward))
+    city_week_after_reports(RUNTIME.settings)
 
 
 def send_weekly(settings, client, end_day: date | None = None, force: bool = False,

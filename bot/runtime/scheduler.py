@@ -49,8 +49,9 @@ def _at(spec: str) -> dict:
 def job_specs(settings) -> list[dict]:
     """Each job: id, function reference, trigger. Listed by `python -m bot jobs`."""
     return [
-        dict(id="sheet_sync", func="bot.runtime.jobs:sheet_sync", trigger="interval", seconds=30,
-             name="Đồng bộ bảng Phiếu với Google Sheets"),
+        # Every 5 s it syncs the wards that are due (bot/runtime/sheets.py, sheets_sync/planner.py)
+        dict(id="sheet_sync", func="bot.runtime.jobs:sheet_sync", trigger="interval", seconds=5,
+             name="Đồng bộ bảng Phiếu của các phường với Google Sheets"),
         dict(id="announcements", func="bot.runtime.jobs:announcements", trigger="interval", seconds=60,
              name="Gửi thông báo đến hạn"),
         dict(id="conversation_timeouts", func="bot.runtime.jobs:conversation_timeouts", trigger="interval",

@@ -1,9 +1,11 @@
 /**
  * Hộp thư số — báo máy chủ ngay khi cán bộ sửa bảng "Phiếu" (không bắt buộc: máy chủ vẫn tự
- * đọc bảng mỗi 30 giây). Cài đặt: xem README, mục "Bàn làm việc trên Google Sheets". Thuộc tính tập lệnh:
- *   HTS_URL    = https://<tên-miền-của-phường>/webhooks/sheets
+ * đọc bảng định kỳ). Cài đặt: xem sheets_sync/README.md, mục "Cài đặt". Thuộc tính tập lệnh:
+ *   HTS_URL    = https://<tên-miền-của-dịch-vụ>/webhooks/sheets   (mọi phường cùng một địa chỉ)
  *   HTS_SECRET = giá trị SHEETS_WEBHOOK_SECRET trong .env của máy chủ
  * Trigger: From spreadsheet > On edit > onEditHook (trigger cài đặt, để được gọi UrlFetchApp)
+ * Tin báo ghi mã bảng tính (spreadsheet_id): máy chủ nhờ đó biết phường nào vừa sửa, nên mọi
+ * phường dán đúng một tệp này, không phải sửa gì.
  */
 function onEditHook(e) {
   var sheet = e.range.getSheet();
@@ -11,6 +13,7 @@ function onEditHook(e) {
   var props = PropertiesService.getScriptProperties();
   var code = sheet.getRange(e.range.getRow(), 1).getValue();
   var body = JSON.stringify({
+    spreadsheet_id: e.source.getId(),
     code: String(code || ''),
     column: sheet.getRange(1, e.range.getColumn()).getValue(),
     old_value: e.oldValue === undefined ? null : String(e.oldValue),

@@ -1,5 +1,6 @@
-"""webhooks/sheets.py: the sheet's onEdit hook, signed posts that ask for a sync (the sync itself
-is in tests/sheets_sync/test_sync.py)."""
+"""webhooks/sheets.py: the sheet's onEdit hook, signed posts that ask for a sync, stored in the
+inbox of the ward whose spreadsheet it names (the sync itself is in tests/sheets_sync/test_sync.py,
+the scheduling in tests/bot/runtime/test_sheets.py)."""
 from __future__ import annotations
 
 import pytest
@@ -55,4 +56,35 @@ def test_hook_with_bad_or_stale_signature_is_refused(hook):
     assert client.post("/webhooks/sheets", data=raw + b" ", headers=_signed("s3", raw)).status_code == 401
     assert calls == []
     with session_scope() as s:
+        assert s.scalar(select(InboundEvent)) is None
+
+
+def test_the_ping_names_its_spreadsheet_and_lands_in_that_wards_inbox(hook):
+    from storage import wards
+    from storage.models import DEFAULT_WARD_ID, InboundEvent
+    from storage.scoping import ALL_WARDS
+
+    client, calls = hook
+    with session_scope() as s:
+        an_hai = wards.add(s, "an-hai", {"name": "Phường An Hải", "sheet_id": "sheet-an-hai"}, cipher=None).id
+    client.application.extensions["hts_wards"].reload()
+    for sheet in ("sheet-an-hai", "sheet-1"):      # sheet-1: the default ward's, from the environment
+        raw = ('{"spreadsheet_id": "%s", "code": "PA-2026-0001"}' % sheet).encode()
+        assert client.post("/webhooks/sheets", data=raw, headers=_signed("s3", raw)).status_code == 202
+    raw = b'{"code": "PA-2026-0001"}'               # the script of before: the default ward's
+    assert client.post("/webhooks/sheets", data=raw, headers=_signed("s3", raw)).status_code == 202
+    with session_scope(ALL_WARDS) as s:
+        got = [e.ward_id for e in s.scalars(select(InboundEvent).order_by(InboundEvent.id))]
+    assert got == [an_hai, DEFAULT_WARD_ID, DEFAULT_WARD_ID] and calls == [1, 1, 1]
+
+
+def test_a_spreadsheet_no_ward_has_is_refused_and_nothing_stored(hook):
+    from storage.models import InboundEvent
+    from storage.scoping import ALL_WARDS
+
+    client, calls = hook
+    raw = b'{"spreadsheet_id": "someone-elses-sheet", "code": "PA-2026-0001"}'
+    assert client.post("/webhooks/sheets", data=raw, headers=_signed("s3", raw)).status_code == 404
+    assert calls == []
+    with session_scope(ALL_WARDS) as s:
         assert s.scalar(select(InboundEvent)) is None

@@ -187,7 +187,8 @@ class Console:
     def _hook(self, code: str, column: str, old: str, new: str) -> str | None:
         """What sheets_sync/apps_script/onEdit.gs posts, signed the same way."""
         secret = self.settings.sheets_webhook_secret
-        body = json.dumps({"code": code, "column": column, "old_value": old or None,
+        body = json.dumps({"spreadsheet_id": self.settings.sheet_id, "code": code, "column": column,
+                           "old_value": old or None,
                            "new_value": new or None, "user": EDITOR,
                            "at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False).encode()
         stamp = str(int(time.time()))

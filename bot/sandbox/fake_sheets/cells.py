@@ -100,6 +100,7 @@ class Sheet:
     protected: list[dict] = field(default_factory=list)
     text_columns: set[int] = field(default_factory=set)
     formats: list[dict] = field(default_factory=list)
+    charts: list[dict] = field(default_factory=list)     # {"chartId", "spec", "position"}
 
     def validation_values(self, col: int) -> list[str] | None:
         """The dropdown values for a column (the last rule set on it), or None."""

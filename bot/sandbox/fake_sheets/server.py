@@ -1,16 +1,17 @@
 """The fake's Flask app (failure injection, the quota and the request counters in front of the
-spreadsheet and values endpoints) and its threaded HTTP server."""
+spreadsheet and values endpoints of every spreadsheet it holds) and its threaded HTTP server."""
 from __future__ import annotations
 
 import argparse
 import threading
 import time
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.sandbox.fake_sheets import spreadsheet, values
 from bot.sandbox.fake_sheets.errors import FAILURE_MESSAGES, BadRequest, error
+from bot.sandbox.fake_sheets.quota import READ, WRITE, GoogleQuota
 from bot.sandbox.fake_sheets.state import FakeSheetsState
 
 
@@ -32,44 +33,60 @@ def classify(rest: str, method: str) -> tuple[str, str, str]:
     return sid, "unknown", ""
 
 
-def create_fake_sheets_app(state: FakeSheetsState) -> Flask:
+def user_of(authorization: str) -> str:
+    """Google counts the per-user quota per caller (a service account); without credentials
+    (the redirected client) every request is the one user."""
+    return authorization or "service-account"
+
+
+def create_fake_sheets_app(server: "FakeSheetsServer") -> Flask:
     app = Flask("fake_sheets")
 
     @app.route("/v4/spreadsheets/<path:rest>", methods=["GET", "POST", "PUT"])
     def dispatch(rest: str):
         sid, kind, a1 = classify(rest, request.method)
-        failure = state._take_failure(kind)
+        state = server.spreadsheets.get(sid)
+        failure = state._take_failure(kind) if state is not None else None
         if failure and "hang" in failure:
             time.sleep(failure["hang"])     # applied below, answered late
         elif failure:
             with state.lock:
                 state.requests["failed"] += 1
             return error(failure["status"], FAILURE_MESSAGES.get(failure["status"], "Error"))
-        with state.lock:
-            if state._over_quota("read" if request.method == "GET" else "write"):
-                state.requests["quota"] += 1
-                return error(429, FAILURE_MESSAGES[429].replace(
-                    "Write", "Read" if request.method == "GET" else "Write"))
-            if sid != state.spreadsheet_id:
-                return error(404, "Requested entity was not found.")
-            if kind == "unknown":
-                return error(404, "Not found")
-            state.requests[kind] += 1
-            state.calls.append((kind, a1 or ",".join(request.args.getlist("ranges"))))
-            render = request.args.get("valueRenderOption", "FORMATTED_VALUE")
-            major = request.args.get("majorDimension", "ROWS")
-            try:
-                if kind == "get":
-                    return spreadsheet.metadata(state)
-                if kind == "batchUpdate":
-                    return spreadsheet.batch_update(state)
-                return values.handle(state, sid, kind, a1, render, major)
-            except BadRequest as exc:
-                return error(400, str(exc))
-            except (KeyError, ValueError, TypeError) as exc:
-                return error(400, f"Invalid request: {exc}")
+        if server.quota is not None:
+            refusal = server.quota.admit(user_of(request.headers.get("Authorization", "")),
+                                         READ if request.method == "GET" else WRITE)
+            if refusal is not None:
+                if state is not None:
+                    with state.lock:
+                        state.requests["quota"] += 1
+                body, headers = server.quota.envelope(refusal)
+                return jsonify(body), 429, headers
+        if state is None:
+            return error(404, "Requested entity was not found.")
+        return answer(state, sid, kind, a1)
 
     return app
+
+
+def answer(state: FakeSheetsState, sid: str, kind: str, a1: str):
+    with state.lock:
+        if kind == "unknown":
+            return error(404, "Not found")
+        state.requests[kind] += 1
+        state.calls.append((kind, a1 or ",".join(request.args.getlist("ranges"))))
+        render = request.args.get("valueRenderOption", "FORMATTED_VALUE")
+        major = request.args.get("majorDimension", "ROWS")
+        try:
+            if kind == "get":
+                return spreadsheet.metadata(state)
+            if kind == "batchUpdate":
+                return spreadsheet.batch_update(state)
+            return values.handle(state, sid, kind, a1, render, major)
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(400, f"Invalid request: {exc}")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -78,14 +95,29 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class FakeSheetsServer:
-    """Context manager: a threaded werkzeug server on an ephemeral 127.0.0.1 port."""
+    """Context manager: a threaded werkzeug server on an ephemeral 127.0.0.1 port, serving
+    `state` (the first spreadsheet) and any added with `add_spreadsheet`, all behind one
+    `quota` (GoogleQuota; None: no quota, the default)."""
 
-    def __init__(self, state: FakeSheetsState | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, state: FakeSheetsState | None = None, host: str = "127.0.0.1", port: int = 0,
+                 *, quota: GoogleQuota | None = None):
         self.state = state or FakeSheetsState()
-        self._server = make_server(host, port, create_fake_sheets_app(self.state), threaded=True,
+        self.spreadsheets: dict[str, FakeSheetsState] = {self.state.spreadsheet_id: self.state}
+        self.quota = quota
+        self._server = make_server(host, port, create_fake_sheets_app(self), threaded=True,
                                    request_handler=_QuietHandler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    def add_spreadsheet(self, spreadsheet_id: str, title: str = "Hộp thư số") -> FakeSheetsState:
+        """Another spreadsheet on the same server (one per ward, the city's)."""
+        state = FakeSheetsState(spreadsheet_id, title=title)
+        self.spreadsheets[spreadsheet_id] = state
+        return state
+
+    def total_requests(self) -> int:
+        """Requests answered (not refused) over every spreadsheet."""
+        return sum(s.total_requests() for s in list(self.spreadsheets.values()))
 
     @property
     def base_url(self) -> str:
@@ -117,10 +149,11 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--sheet-id", default=SANDBOX_SHEET_ID)
-    parser.add_argument("--quota-per-minute", type=int, default=None)
+    parser.add_argument("--quota", action="store_true",
+                        help="enforce Google's per-minute quota (60 read + 60 write per user, 300 + 300 per project)")
     args = parser.parse_args(argv)
-    server = FakeSheetsServer(FakeSheetsState(args.sheet_id, quota_per_minute=args.quota_per_minute),
-                              host=args.host, port=args.port)
+    server = FakeSheetsServer(FakeSheetsState(args.sheet_id), host=args.host, port=args.port,
+                              quota=GoogleQuota.google() if args.quota else None)
     print(f"fake Sheets on {server.base_url}  (GOOGLE_SHEETS_API_BASE={server.base_url} "
           f"SHEET_ID={args.sheet_id})", flush=True)
     try:

@@ -11,7 +11,8 @@ from bot.sandbox.fake_sheets.state import FakeSheetsState
 KNOWN_REQUESTS = ("addSheet", "deleteSheet", "updateSheetProperties", "repeatCell",
                   "setDataValidation", "addProtectedRange", "updateDimensionProperties",
                   "autoResizeDimensions", "updateBorders", "setBasicFilter",
-                  "addConditionalFormatRule", "sortRange", "deleteDimension")
+                  "addConditionalFormatRule", "sortRange", "deleteDimension", "addChart",
+                  "updateChartSpec")
 
 
 def sheet_props(s: Sheet) -> dict:
@@ -30,6 +31,8 @@ def metadata(state: FakeSheetsState):
         entry = {"properties": sheet_props(s)}
         if s.protected:
             entry["protectedRanges"] = s.protected
+        if s.charts:
+            entry["charts"] = s.charts
         sheets.append(entry)
     return jsonify({"spreadsheetId": state.spreadsheet_id,
                     "properties": {"title": state.title, "locale": "vi_VN",
@@ -51,6 +54,15 @@ def target_sheet(state: FakeSheetsState, kind: str, args: dict, i: int) -> Sheet
         sid = args.get("filter", {}).get("range", {}).get("sheetId")
     elif kind == "deleteSheet":
         sid = args.get("sheetId")
+    elif kind == "addChart":
+        position = args.get("chart", {}).get("position", {})
+        sid = position.get("sheetId", position.get("overlayPosition", {}).get("anchorCell", {}).get("sheetId"))
+    elif kind == "updateChartSpec":
+        owner = next((s for s in state.sheets.values()
+                      if any(c["chartId"] == args.get("chartId") for c in s.charts)), None)
+        if owner is None:
+            raise BadRequest(f"Invalid requests[{i}].updateChartSpec: No chart with id: {args.get('chartId')}")
+        return owner
     else:
         sid = args.get("range", {}).get("sheetId")
     sheet = by_id(state, sid if sid is not None else 0)
@@ -133,6 +145,13 @@ def apply_request(state: FakeSheetsState, kind: str, args: dict, sheet: Sheet) -
         body.sort(key=lambda r: sort_key(r[col] if col < len(r) else Cell()),
                   reverse=spec.get("sortOrder") == "DESCENDING")
         sheet.rows = head + body + tail
+    elif kind == "addChart":
+        chart = dict(args["chart"], chartId=args["chart"].get("chartId", next(state._ids)))
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": chart}}
+    elif kind == "updateChartSpec":
+        chart = next(c for c in sheet.charts if c["chartId"] == args["chartId"])
+        chart["spec"] = args["spec"]
     elif kind == "repeatCell":
         sheet.formats.append(args)
         fmt = args.get("cell", {}).get("userEnteredFormat", {}).get("numberFormat", {})

@@ -1,18 +1,17 @@
-"""The fake spreadsheet's state: its tabs, injected failures, the per-minute quota, request
-counters, and what officers do by hand (type into a cell, sort, delete a row)."""
+"""One fake spreadsheet's state: its tabs, injected failures, request counters, and what
+officers do by hand (type into a cell, sort, delete a row). The quota is the server's
+(quota.py): Google counts it per user and project, not per spreadsheet."""
 from __future__ import annotations
 
 import itertools
 import threading
-import time
-from collections import Counter, deque
+from collections import Counter
 
 from bot.sandbox.fake_sheets.cells import Cell, Sheet, sort_key, user_entered
 
 
 class FakeSheetsState:
-    def __init__(self, spreadsheet_id: str = "sandbox-sheet", *, quota_per_minute: int | None = None,
-                 title: str = "Hộp thư số"):
+    def __init__(self, spreadsheet_id: str = "sandbox-sheet", *, title: str = "Hộp thư số"):
         self.lock = threading.RLock()
         self.spreadsheet_id = spreadsheet_id
         self.title = title
@@ -21,8 +20,6 @@ class FakeSheetsState:
         self.requests: Counter[str] = Counter()
         self.calls: list[tuple[str, str]] = []          # (kind, detail), in order
         self.failures: list[dict] = []                   # injected, consumed in order
-        self.quota_per_minute = quota_per_minute
-        self._window = {"read": deque(), "write": deque()}
         self.add_sheet("Sheet1")
 
     # -- helpers for tests --
@@ -44,7 +41,6 @@ class FakeSheetsState:
 
     def total_requests(self) -> int:
         return sum(v for k, v in self.requests.items() if k not in ("failed", "quota"))
-
 
     def rows(self, title: str) -> list[list[str]]:
         """The tab as a person sees it (formatted values; formulas show their result)."""
@@ -82,18 +78,6 @@ class FakeSheetsState:
                         self.failures.pop(i)
                     return f
             return None
-
-    def _over_quota(self, bucket: str) -> bool:
-        if not self.quota_per_minute:
-            return False
-        now = time.monotonic()
-        window = self._window[bucket]
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= self.quota_per_minute:
-            return True
-        window.append(now)
-        return False
 
     def _write(self, sheet: Sheet, r0: int, c0: int, values: list[list], raw: bool) -> None:
         for i, row_values in enumerate(values):

@@ -187,6 +187,28 @@ def test_report_dates_as_typed(cli):
     assert code == 2 and "Không hiểu ngày «thứ sáu tuần trước»" in err
 
 
+def test_report_weekly_city_prints_every_ward_and_writes_the_city_tab(cli, monkeypatch, fake_sheets, tmp_path):
+    from sheets_sync.city import TAB
+    from storage import tickets, wards
+
+    with session_scope() as s:
+        ward = wards.add(s, "an-hai", {"name": "Phường An Hải"}, cipher=None).id
+    with session_scope(ward) as s:
+        tickets.create_ticket(s, kind="complaint", text="Rác ngõ 3", actor="test")
+    code, out, err = cli("report", "weekly", "--city")
+    assert code == 0 and "TỔNG HỢP THÀNH PHỐ" in out and "2 phường" in out
+    assert "an-hai  Phường An Hải: tiếp nhận 1, giải quyết 0, quá hạn 0" in out
+    assert "Chưa đặt CITY_SHEET_ID" in out
+    fake_sheets.add_spreadsheet("city")
+    monkeypatch.setenv("GOOGLE_SHEETS_API_BASE", fake_sheets.base_url)
+    monkeypatch.setenv("CITY_SHEET_ID", "city")
+    png = tmp_path / "city.png"
+    code, out, err = cli("report", "weekly", "--city", "--png", str(png))
+    assert code == 0 and f"Đã ghi tab «{TAB}» của bảng tính thành phố (3 lần gọi API)." in out
+    assert [r[3] for r in fake_sheets.spreadsheets["city"].rows(TAB)[1:]] == ["an-hai", "default"]
+    assert Image.open(png).format == "PNG" and not english_chatter(out + err)
+
+
 def test_cli_groups_set_leader_and_announce_create(monkeypatch, capsys, clean_db, database_url):
     from bot.cli.main import main
 

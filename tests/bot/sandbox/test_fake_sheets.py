@@ -1,11 +1,16 @@
 """The fake Sheets v4 server (bot/sandbox/fake_sheets/): A1 ranges, RAW vs USER_ENTERED, the
-values and batch endpoints with their request counters, Google's error envelope, the per-minute
-quota, driven through the real gspread library and our client."""
+values and batch endpoints with their request counters, Google's error envelope, Google's
+per-minute quota (per user and per project, reads and writes apart), several spreadsheets on
+one server, charts, driven through the real gspread library and our client."""
 from __future__ import annotations
 
+import time
+
 import pytest
+import requests
 
 from bot.sandbox.fake_sheets.cells import parse_a1
+from bot.sandbox.fake_sheets.quota import GoogleQuota
 from bot.sandbox.fake_sheets.server import FakeSheetsServer
 from bot.sandbox.fake_sheets.state import FakeSheetsState
 from sheets_sync import client as sheets_client
@@ -65,10 +70,72 @@ def test_errors_use_googles_envelope_and_batches_are_atomic(sheet_settings, fake
 
 
 def test_quota_per_minute_answers_429(settings, no_backoff):
-    with FakeSheetsServer(FakeSheetsState("q", quota_per_minute=3)) as fake:
+    quota = GoogleQuota(read_per_user=3)
+    with FakeSheetsServer(FakeSheetsState("q"), quota=quota) as fake:
         ss = open_spreadsheet(settings.with_overrides(sheet_id="q", google_sheets_api_base=fake.base_url))
         ss.values_get("'Sheet1'!A1")
         ss.values_get("'Sheet1'!A1")  # open + 2 reads = 3 reads this minute
-        with pytest.raises(SheetsUnavailable):
+        ss.values_update("'Sheet1'!A1", params={"valueInputOption": "RAW"}, body={"values": [["w"]]})
+        with pytest.raises(SheetsUnavailable):   # writes are counted apart: that one went through
             ss.values_get("'Sheet1'!A1")
         assert fake.state.requests["quota"] == sheets_client.MAX_TRIES
+        assert quota.exhausted == {"ReadRequestsPerMinutePerUser": sheets_client.MAX_TRIES}
+
+
+def _get(base: str, sid: str, user: str = ""):
+    return requests.get(f"{base}/v4/spreadsheets/{sid}", headers={"Authorization": user} if user else {},
+                        timeout=5)
+
+
+def test_429_is_googles_envelope_per_user_and_per_project():
+    quota = GoogleQuota(read_per_user=2, read_per_project=3, window=0.5, retry_after=True)
+    with FakeSheetsServer(FakeSheetsState("s"), quota=quota) as fake:
+        assert [_get(fake.base_url, "s", "Bearer a").status_code for _ in range(3)] == [200, 200, 429]
+        refused = _get(fake.base_url, "s", "Bearer a")
+        error = refused.json()["error"]
+        assert (error["code"], error["status"]) == (429, "RESOURCE_EXHAUSTED")
+        assert "'Read requests per minute per user'" in error["message"]
+        assert error["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
+        assert error["details"][0]["metadata"]["quota_limit"] == "ReadRequestsPerMinutePerUser"
+        assert refused.headers["Retry-After"] == "1"
+        assert _get(fake.base_url, "s", "Bearer b").status_code == 200    # another user: 3 of the project's 3
+        project = _get(fake.base_url, "s", "Bearer c")
+        assert project.status_code == 429 and "'Read requests per minute'" in project.json()["error"]["message"]
+        time.sleep(0.55)                                                   # the window has moved on
+        assert _get(fake.base_url, "s", "Bearer c").status_code == 200
+    assert quota.peak_per_user == 2 and quota.refused() == 3
+
+
+def test_no_quota_and_no_retry_after_unless_asked():
+    with FakeSheetsServer(FakeSheetsState("s")) as fake:
+        assert all(_get(fake.base_url, "s").status_code == 200 for _ in range(100))
+    with FakeSheetsServer(FakeSheetsState("s"), quota=GoogleQuota(read_per_user=1)) as fake:
+        _get(fake.base_url, "s")
+        assert "Retry-After" not in _get(fake.base_url, "s").headers   # Google does not promise one
+
+
+def test_several_spreadsheets_on_one_server(settings):
+    with FakeSheetsServer(FakeSheetsState("ward-a")) as fake:
+        fake.add_spreadsheet("ward-b")
+        base = settings.with_overrides(google_sheets_api_base=fake.base_url)
+        open_spreadsheet(base, "ward-b").values_update(
+            "'Sheet1'!A1", params={"valueInputOption": "RAW"}, body={"values": [["b"]]})
+        assert fake.spreadsheets["ward-b"].rows("Sheet1") == [["b"]]
+        assert fake.state.rows("Sheet1") == []
+        assert _get(fake.base_url, "nobody").status_code == 404
+        assert fake.total_requests() == 2
+
+
+def test_charts_are_added_listed_and_updated(sheet_settings, fake_sheets):
+    ss = open_spreadsheet(sheet_settings)
+    sheet_id = fake_sheets.state.sheets["Sheet1"].sheet_id
+    spec = {"title": "A", "basicChart": {"chartType": "COLUMN"}}
+    reply = ss.batch_update({"requests": [{"addChart": {"chart": {"spec": spec, "position": {
+        "overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 5}}}}}}]})
+    chart_id = reply["replies"][0]["addChart"]["chart"]["chartId"]
+    ss.batch_update({"requests": [{"updateChartSpec": {"chartId": chart_id, "spec": dict(spec, title="B")}}]})
+    [sheet] = ss.fetch_sheet_metadata()["sheets"]
+    assert [(c["chartId"], c["spec"]["title"]) for c in sheet["charts"]] == [(chart_id, "B")]
+    with pytest.raises(Exception) as exc:
+        ss.batch_update({"requests": [{"updateChartSpec": {"chartId": 999999, "spec": spec}}]})
+    assert exc.value.response.status_code == 400
