@@ -140,7 +140,7 @@ def cmd_jobs(args) -> int:
     holder = leader_lock(settings.database_url, settings.scheduler_poll_seconds).holder()
     print(f"Lịch định kỳ đang chạy ở: {holder}" if holder else
           "Chưa worker nào chạy lịch định kỳ (`./dev serve` hoặc `./dev worker` sẽ chạy).")
-    scheduler = build_scheduler(SimpleNamespace(settings=settings))  # paused: lists, runs nothing
+    scheduler = build_scheduler(SimpleNamespace(settings=settings), runs_jobs=False)  # lists, runs nothing
     for job in scheduler.get_jobs():
         from bot.cli.wording import trigger_label
 

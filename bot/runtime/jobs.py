@@ -97,6 +97,8 @@ def remind_ward(ward: WardConfig, settings, today: date) -> int:
             outbox.enqueue(session, zalo_id, Reply(text).payload(), purpose="reminder",
                            dedupe_key=f"reminder:{today.isoformat()}:{zalo_id}")
         session.add(Flag(name=mark, value=utcnow().isoformat()))
+    log.info("nhắc việc ngày %s của %s: đã xếp %d tin cho cán bộ", today.strftime("%d/%m/%Y"),
+             _label(ward), len(queued))
     return len(queued)
 
 

@@ -96,8 +96,12 @@ class _LeaderOnlyStore(SQLAlchemyJobStore):
         return []
 
 
-def build_scheduler(runtime, *, persistent: bool = True, still_leader=None) -> BackgroundScheduler:
-    """Paused; `resume()` starts it. With `still_leader`, it runs jobs only while that says yes."""
+def build_scheduler(runtime, *, persistent: bool = True, still_leader=None,
+                    runs_jobs: bool = True) -> BackgroundScheduler:
+    """Paused; `resume()` starts it. With `still_leader`, it runs jobs only while that says yes.
+    `runs_jobs=False` (`jobs` lists them): its thread never looks at due jobs, even in the
+    instant between shutdown() and the thread's end, when APScheduler would submit a due job to
+    a stopped executor and move its stored next run time on: a run lost to a listing."""
     from storage.db import get_engine
 
     jobs.RUNTIME = runtime
@@ -108,6 +112,8 @@ def build_scheduler(runtime, *, persistent: bool = True, still_leader=None) -> B
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ, job_defaults=JOB_DEFAULTS,
                                     jobstores={"default": store} if store else {},
                                     executors={"default": ThreadPoolExecutor(), "inline": _InlineExecutor()})
+    if not runs_jobs:
+        scheduler._process_jobs = lambda: None  # the main loop's one call: see the docstring
     scheduler.start(paused=True)
     for spec in job_specs(runtime.settings):
         try:

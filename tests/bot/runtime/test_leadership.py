@@ -171,7 +171,9 @@ def test_the_daily_reminder_queues_once_a_day_however_often_it_runs(clean_db, se
     with session_scope() as s:
         tickets.create_ticket(s, kind="complaint", text="x", actor="test", status="new",
                               topic="environment", due_date=datetime.now(LOCAL_TZ).replace(tzinfo=None))
-    jobs.RUNTIME = SimpleNamespace(settings=settings)
+    from bot.wards import WardSettings
+
+    jobs.RUNTIME = SimpleNamespace(settings=settings, ward_settings=WardSettings(settings))
     jobs.daily_reminder()
     jobs.daily_reminder()
     with session_scope() as s:
