@@ -7,7 +7,7 @@ from flask import Flask, jsonify
 
 from bot.at_rest import secure_files
 from bot.settings import Settings, load_settings
-from bot.wards import ward_directory
+from bot.wards import WardSettings, ward_directory
 from storage import db
 from storage.inbox import InboxWriter
 from storage.spool import SpoolInbox
@@ -22,6 +22,8 @@ def create_app(settings: Settings | None = None, *, wakeup=None, sync_now=None) 
     # An in-process worker (serve) is woken at once; a separate worker polls.
     app.extensions["hts_wakeup"] = wakeup or (lambda: None)
     app.extensions["hts_wards"] = ward_directory(settings)
+    # Each ward's settings (its officers, its profile), for the health figures of every ward.
+    app.extensions["hts_ward_settings"] = WardSettings(settings, app.extensions["hts_wards"])
     # The sheet hook asks the in-process scheduler for a sync cycle now; a separate worker
     # picks the edit up at its next cycle (30 s) anyway.
     app.extensions["hts_sync_now"] = sync_now or (lambda: None)

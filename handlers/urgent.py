@@ -217,6 +217,26 @@ def health(session, settings) -> dict:
             "duty_officers_reachable": reachable, "problems": problems}
 
 
+def health_of_wards(wards) -> dict:
+    """`health` for every ward, each in its own ward's session: `wards` is (code, ward id, that
+    ward's settings) for each. One ward: its figures as they are. Several: the totals, and each
+    problem names its ward (an urgent report in ward 57 must turn /healthz as red as one in
+    the default ward)."""
+    from storage.db import session_scope
+
+    per_ward = []
+    for code, ward_id, settings in wards:
+        with session_scope(ward_id) as session:
+            per_ward.append((code, health(session, settings)))
+    if len(per_ward) == 1:
+        return per_ward[0][1]
+    totals = {key: sum(h[key] for _, h in per_ward)
+              for key in ("urgent_not_alerted", "duty_officers", "duty_officers_reachable")}
+    problems = [{**p, "ward": code, "message": f"Phường {code}: {p['message']}"}
+                for code, h in per_ward for p in h["problems"]]
+    return {**totals, "problems": problems}
+
+
 def startup_warnings(session, settings) -> list[str]:
     officers = duty_officer_ids(session, settings)
     if not officers:

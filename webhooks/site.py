@@ -7,6 +7,7 @@ from sqlalchemy import text
 from handlers import urgent
 from storage import inbox, outbox
 from storage.db import session_scope
+from storage.scoping import ALL_WARDS
 from storage.health import intake_report
 
 bp = Blueprint("site", __name__)
@@ -18,14 +19,16 @@ def healthz():
     spool = current_app.extensions["hts_inbox"]
     backlog = spool.backlog_bytes()  # first: what was waiting when the probe came
     try:
-        with session_scope() as session:
+        with session_scope(ALL_WARDS) as session:  # one inbox and one outbox for every ward
             session.execute(text("SELECT 1"))
             depth = inbox.pending_count(session)
             out = outbox.counts(session)
             intake, reasons = intake_report(session, inbox=spool, spool_dir=settings.spool_directory,
                                             stall_seconds=settings.intake_stall_seconds)
             failed_events = inbox.counts(session).get("failed", 0)
-            promises = urgent.health(session, settings)
+        ward_settings = current_app.extensions["hts_ward_settings"]
+        promises = urgent.health_of_wards((ward.code, ward.id, ward_settings(ward.id))
+                                          for ward in ward_settings.directory.all())
     except Exception as exc:  # the point of this endpoint is to say so, not to crash
         return jsonify({"ok": False, "reason": "database_unreachable",
                         "database": f"unreachable: {type(exc).__name__}"}), 503

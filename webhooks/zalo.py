@@ -46,8 +46,6 @@ def _receive(code: str | None):
     # The hot path of the service: look the proxies up once (each costs a context lookup).
     app = current_app._get_current_object()
     req = request._get_current_object()
-    settings = app.config["SETTINGS"]
-    wards = app.extensions["hts_wards"]
     raw = req.get_data(cache=False)  # over MAX_CONTENT_LENGTH -> 413 before we get here
     try:
         # Bounded (depth, odd numbers) and decoded once: the mac needs app_id and timestamp
@@ -59,28 +57,13 @@ def _receive(code: str | None):
         return _error(400, "expected a JSON object")
 
     signature = req.headers.get("X-ZEvent-Signature")
-    user_id = zalo_events.user_id_of(body)
-    if not signature and not user_id:
+    if not signature and not zalo_events.user_id_of(body):
         # The console's "test" ping may come unsigned and carries no resident event.
         log.info("webhook zalo: yêu cầu kiểm tra không ký, không có sự kiện cư dân: bỏ qua")
         return jsonify({"ok": True, "ignored": "unsigned ping"}), 200
-    app_id = str(body.get("app_id") or "")
-    timestamp = str(body.get("timestamp") or "")
-    oa_id = zalo_events.oa_id_of(body)
-    ward = wards.by_code(code) if code is not None else wards.for_event(oa_id, app_id)
-    if ward is None:
-        if code is not None:
-            return _error(404, "unknown ward")
-        log.warning("webhook zalo: sự kiện %s không thuộc OA nào của hệ thống, từ chối",
-                    zalo_events.name_for_log(body))
-        return _error(401, "invalid signature")
-    # Signed with this ward's key, for this ward's app and, when several wards may share that
-    # app (and so its secret), for this ward's OA.
-    if (app_id != ward.zalo_app_id
-            or (oa_id and ward.zalo_oa_id and oa_id != ward.zalo_oa_id and wards.several())
-            or not verify_zalo(signature, app_id, raw, timestamp, settings.webhook_secret_of(ward))):
-        log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", zalo_events.name_for_log(body))
-        return _error(401, "invalid signature")
+    ward, refusal = _signed_ward(app, code, body, raw, signature)
+    if refusal is not None:
+        return refusal
 
     event = zalo_events.parse(body)
     status = "pending" if event.actionable else "ignored"
@@ -88,7 +71,7 @@ def _receive(code: str | None):
     if user_key is not None and len(user_key) > zalo_events.MAX_ID_CHARS:
         # Zalo ids are numeric strings of about 19 digits: no resident we could answer. Kept
         # for the record and answered 200 (any other answer, Zalo delivers again and again).
-        log.warning("zalo webhook: signed event with an impossible user id (event=%s), kept as ignored",
+        log.warning("webhook zalo: sự kiện %s đã ký nhưng user id không thể có, lưu lại và bỏ qua",
                     zalo_events.name_for_log(body))
         status, user_key = "ignored", None
     try:
@@ -108,3 +91,28 @@ def _receive(code: str | None):
                   zalo_events.name_for_log(body), redact_error(exc.__cause__ or exc))
         return _error(503, "temporarily unavailable")
     return Response(OK_BODY, status=200, mimetype="application/json")
+
+
+def _signed_ward(app, code: str | None, body: dict, raw: bytes, signature: str | None):
+    """(the ward this event is for, None), or (None, the refusal): the ward named by the URL, or
+    found from the event's OA id (app id when one ward has it), and the event signed with that
+    ward's key, for that ward's app and, when several wards may share the app (and so its
+    secret), for that ward's OA."""
+    wards = app.extensions["hts_wards"]
+    app_id = str(body.get("app_id") or "")
+    timestamp = str(body.get("timestamp") or "")
+    oa_id = zalo_events.oa_id_of(body)
+    ward = wards.by_code(code) if code is not None else wards.for_event(oa_id, app_id)
+    if ward is None:
+        if code is not None:
+            return None, _error(404, "unknown ward")
+        log.warning("webhook zalo: sự kiện %s không thuộc OA nào của hệ thống, từ chối",
+                    zalo_events.name_for_log(body))
+        return None, _error(401, "invalid signature")
+    secret = app.config["SETTINGS"].webhook_secret_of(ward)
+    if (app_id != ward.zalo_app_id
+            or (oa_id and ward.zalo_oa_id and oa_id != ward.zalo_oa_id and wards.several())
+            or not verify_zalo(signature, app_id, raw, timestamp, secret)):
+        log.warning("webhook zalo: chữ ký sai (sự kiện %s), từ chối", zalo_events.name_for_log(body))
+        return None, _error(401, "invalid signature")
+    return ward, None

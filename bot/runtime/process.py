@@ -122,8 +122,12 @@ class Runtime:
         from storage.db import session_scope
 
         try:
-            with session_scope() as session:
-                warnings = urgent.startup_warnings(session, self.settings)
+            wards = self.ward_settings.directory.all()
+            warnings = []
+            for ward in wards:  # each ward's own duty officers (its env or its sheet's tab)
+                with session_scope(ward.id) as session:
+                    found = urgent.startup_warnings(session, self.ward_settings(ward.id, session))
+                warnings += [f"Phường {ward.code}: {w}" if len(wards) > 1 else w for w in found]
         except Exception as exc:  # a database not migrated yet: the commands say so themselves
             log.warning("không kiểm tra được cấu hình cán bộ trực (%s)", type(exc).__name__)
             warnings = []
