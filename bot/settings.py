@@ -15,7 +15,10 @@ from dotenv import load_dotenv
 from storage.wards import WardConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = ROOT / "instance"
+# The embedded files (SQLite database, spool, token key, sandbox file) when nothing else names
+# their place: the checkout's instance/, or HTS_INSTANCE_DIR (the test suite points it at a
+# temporary folder, so a test run never writes into a developer's own instance/).
+INSTANCE_DIR = Path(os.environ.get("HTS_INSTANCE_DIR") or ROOT / "instance")
 
 # Required when APP_ENV=production. Without them in development, the offline sandbox runs.
 PRODUCTION_REQUIRED = (

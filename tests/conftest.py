@@ -13,7 +13,16 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from bot.settings import Settings
+# Before bot.settings is imported; inherited by every subprocess a test starts (tempfile: the
+# session's pytest tmp folder does not exist yet at import time).
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+os.environ["HTS_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="hts-instance-")
+atexit.register(shutil.rmtree, os.environ["HTS_INSTANCE_DIR"], True)
+
+from bot.settings import Settings  # noqa: E402
 from storage import db
 from storage.models import Base
 from storage.wards import ensure_default as ensure_default_ward
