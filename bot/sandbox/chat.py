@@ -15,7 +15,10 @@ from bot.sandbox import payloads
 from bot.sandbox import setup as sandbox
 
 QUIET_AFTER_REPLY = 0.7
-MAX_WAIT = 8.0
+# The first reply after `serve` starts waits for the worker to load its language models: seconds
+# on a quiet machine, far more on a busy small server. Saying "is the bot running?" too soon is
+# a false alarm; a late reply still shows at the next message.
+MAX_WAIT = 30.0
 RETRY_SECONDS = 1.0
 GIVE_UP_SECONDS = 300.0
 
