@@ -58,22 +58,23 @@ class Phase:
     cycles: dict = field(default_factory=dict)              # CycleLog.since
 
 
-def seed_city(url: str, wards: int, tickets: int) -> dict[int, list[tuple[int, str]]]:
-    """A fresh database with `wards` wards (sheet `city-<n>`), each with `tickets` Zalo tickets,
-    each from its own resident. Returns ward id -> [(ticket id, code)]."""
+def seed_city(wards: int, tickets: int) -> tuple[dict[int, list[tuple[int, str]]], dict[int, str]]:
+    """In the configured database: `wards` wards (sheet `city-<n>`), each with `tickets` Zalo
+    tickets, each from its own resident. Returns ward id -> [(ticket id, code)], and ward id ->
+    its sheet's id."""
     from storage import db, wards as ward_store
     from storage.db import session_scope
-    from storage.migrate import upgrade
     from storage.models import Resident, Ticket, utcnow
 
-    upgrade(url)
-    engine = db.configure(url)
+    engine = db.get_engine()
     now = utcnow()
     out: dict[int, list[tuple[int, str]]] = {}
+    sheets: dict[int, str] = {}
     for n in range(wards):
         with session_scope() as s:
             ward_id = ward_store.add(s, f"p{n:03d}", {"name": f"Phường {n}", "sheet_id": f"city-{n}"},
                                      cipher=None).id
+        sheets[ward_id] = f"city-{n}"
         with engine.begin() as conn:
             conn.execute(insert(Resident), [dict(ward_id=ward_id, zalo_user_id=f"{ward_id}-{i}",
                                                  is_follower=True, created_at=now, updated_at=now)
@@ -87,7 +88,7 @@ def seed_city(url: str, wards: int, tickets: int) -> dict[int, list[tuple[int, s
                 created_at=now, updated_at=now) for i in range(tickets)])
             out[ward_id] = [tuple(r) for r in conn.execute(
                 select(Ticket.id, Ticket.code).where(Ticket.ward_id == ward_id).order_by(Ticket.id))]
-    return out
+    return out, sheets
 
 
 class Officers:
@@ -205,8 +206,9 @@ class SyncJob:
 
     def _loop(self) -> None:
         while not self.stopped.is_set():
+            due = time.monotonic() + JOB_EVERY / self.scale     # an interval job: start to start
             self.runner.tick(seconds=TICK / self.scale)
-            self.wake.wait(JOB_EVERY / self.scale)
+            self.wake.wait(max(0.0, due - time.monotonic()))
             self.wake.clear()
 
     def start(self) -> SyncJob:
@@ -289,11 +291,14 @@ def run(args) -> dict:
     from bot.sandbox.fake_sheets.state import FakeSheetsState
     from bot.settings import Settings
     from sheets_sync.quota import RequestBudget, install
+    from storage import db
+    from storage.migrate import upgrade
 
     scale = 60.0 / args.minute_seconds        # simulated seconds per real second
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='hts-sheets-city-')}/bench.db"
-    tickets = seed_city(url, args.wards, args.tickets)
-    sheet_of = {w: f"city-{n}" for n, w in enumerate(sorted(tickets))}
+    upgrade(url)
+    db.configure(url)
+    tickets, sheet_of = seed_city(args.wards, args.tickets)
     quota = GoogleQuota(window=args.minute_seconds)             # Google's defaults, scaled minute
     with FakeSheetsServer(FakeSheetsState("unused")) as fake:
         for sheet_id in sheet_of.values():

@@ -5,7 +5,8 @@ at all, and a replayed cycle (which finds nothing left to change) tells no one t
 
 Every sync runs through here: the scheduler's `sheet_sync` job (`WardSheets.tick`: every ward's
 sheet, one at a time, in the order sheets_sync/planner.py gives and within the deployment's
-request budget; an Apps Script ping brings the job forward), `sheets sync`, the sheet refresh
+request budget; an Apps Script ping brings the job forward; it also writes the weekly report
+tabs the weekly job left owed), `sheets sync`, the sheet refresh
 after `privacy erase`, and the benchmarks.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 
 from handlers.ticket_updates import on_ticket_changed
+from sheets_sync import report_tab
 from sheets_sync.client import is_configured
 from sheets_sync.planner import REASONS, Pick, SyncPlanner
 from sheets_sync.quota import RequestBudget, budget_for
@@ -132,12 +134,9 @@ class WardSheets:
                      report.summary())
         return report
 
-
     def write_report(self, ward_id: int, wards: dict) -> None:
         """The ward's owed weekly report tab (sheets_sync/report_tab.py); on failure it stays
         owed and the ward waits, as after a failed cycle."""
-        from sheets_sync import report_tab
-
         self.planner.started(ward_id)
         try:
             written = report_tab.write_owed(wards[ward_id], ward_id)

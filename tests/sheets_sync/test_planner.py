@@ -163,3 +163,40 @@ def test_the_costs_the_planner_counts_on_are_what_a_cycle_sends(sheet_settings, 
     syncer.layout_every = 0
     report = syncer.run_cycle()
     assert report.requests == COST["idle"] + LAYOUT_COST and report.by_kind["get"] == 1
+
+
+def test_owed_report_tabs_go_after_pings_and_due_wards_before_spare_reads():
+    clock = Clock()
+    p = SyncPlanner(50, clock=clock)
+    _read_all(p, CITY)
+    clock.advance(31)                                    # every ward may have a spare read
+    friday = datetime(2026, 12, 11, 8, 30)
+    p.reports({5: friday + timedelta(seconds=2), 6: friday})
+    p.pinged(9)
+    p.changed(7, friday)
+    assert [p.pick(CITY, free=50).ward_id] == [9]
+    _read_all(p, [9])
+    assert p.pick(CITY, free=50).ward_id == 7            # a due ward before a report
+    _read_all(p, [7], friday)
+    pick = p.pick(CITY, free=COST["report"])             # no headroom needed, oldest first
+    assert (pick.ward_id, pick.reason, pick.cost) == (6, "report", COST["report"])
+    p.started(6)
+    assert p.pick(CITY, free=50).ward_id == 5            # 6 is being written
+    p.reported(6)
+    p.reports({5: friday + timedelta(seconds=2)})        # what the database says now
+    assert p.track(6).report_since is None and p.pick(CITY, free=50).ward_id == 5
+    p.reports({})
+    assert p.pick(CITY, free=50).reason == "idle"
+
+
+def test_a_report_tab_that_fails_waits_like_a_failed_cycle():
+    clock = Clock()
+    p = SyncPlanner(50, clock=clock)
+    _read_all(p, CITY)
+    p.reports({1: datetime(2026, 12, 11, 8, 30)})
+    assert p.pick(CITY, free=COST["report"]).reason == "report"
+    p.started(1)
+    wait = p.failed(1, wards=len(CITY))
+    assert p.pick(CITY, free=50) is None
+    clock.advance(wait)
+    assert p.pick(CITY, free=COST["report"]).reason == "report"
