@@ -121,3 +121,18 @@ def test_a_tab_claimed_by_another_process_is_not_written_twice(city):
     assert report_tab._claim(ward.id, report_tab.PREFIX + "2026-W50", value, utcnow()) == [["Tổng", "1"]]
     assert report_tab.write_owed(settings, ward.id) == 0           # held by the other: skipped
     assert REPORT_TAB not in fake.spreadsheets["sheet-1"].sheets
+
+
+def test_report_weekly_send_writes_at_once_and_a_refusal_leaves_the_tab_owed(city):
+    fake, runtime, _budget = city
+    ward = next(w for w in runtime.ward_settings.directory.all() if w.code == "w0")
+    settings = runtime.ward_settings(ward.id)
+    rep = jobs.send_weekly(settings, None, ward=ward, write_now=True)
+    assert rep.sheet_written and rep.marked_sent and _owed() == 0
+    assert fake.spreadsheets["sheet-0"].rows(REPORT_TAB)[1][0] == "Tổng"
+    fake.spreadsheets["sheet-0"].fail(503, kind="values.append")
+    rep = jobs.send_weekly(settings, None, ward=ward, write_now=True, force=True)
+    assert rep.sheet_written is False and rep.marked_sent and _owed() == 1   # not lost
+    with session_scope(ward.id) as s:                                  # the officers' are queued
+        assert s.scalar(select(func.count()).select_from(OutboundMessage)
+                        .where(OutboundMessage.purpose == "report")) == 2
