@@ -9,7 +9,8 @@ default 50) whatever the number of wards N. The planner spends it in this order:
      ping: no Apps Script installed, or the edit was on another tab);
   3. a ward whose weekly report tab is owed (sheets_sync/report_tab.py), oldest first: on
      Friday at 15:30 every ward owes one, and they are written as the budget allows, behind
-     pings and changes, never in one burst;
+     pings and changes, never in one burst; a tab owed for `idle_every` joins the due wards
+     (2.) in that order, so however busy the budget it is never put off for ever;
   4. with budget to spare (more than `headroom` of B free), the ward read least recently, once
      it was read at least `min_every` (30 s) ago: spare budget makes every ward fresher.
 
@@ -67,7 +68,7 @@ class WardTrack:
     pinged_since: float | None = None      # oldest ping not served yet
     last_ping: float | None = None
     started: float | None = None           # clock time the running cycle started
-    report_since: datetime | None = None   # its weekly report tab is owed since then
+    report_since: float | None = None      # clock time its owed weekly report tab was first seen
     failures: int = 0
     retry_at: float = float("-inf")
 
@@ -119,12 +120,16 @@ class SyncPlanner:
         if t.pending() and not was:
             t.due_since = self.clock()
 
-    def reports(self, owed: dict[int, datetime]) -> None:
-        """Every ward's owed report tab, as the database says now (a ward not named owes none)."""
+    def reports(self, owed: Iterable[int]) -> None:
+        """The wards whose report tab is owed, as the database says now (the others owe none)."""
+        owed, now = set(owed), self.clock()
+        for ward_id in owed:
+            t = self.track(ward_id)
+            if t.report_since is None:
+                t.report_since = now
         for ward_id, t in self.tracks.items():
-            t.report_since = owed.get(ward_id)
-        for ward_id, since in owed.items():
-            self.track(ward_id).report_since = since
+            if ward_id not in owed:
+                t.report_since = None
 
     # -- the choice --
     def _rank(self, t: WardTrack, now: float, idle_every: float):
@@ -140,7 +145,9 @@ class SyncPlanner:
         if now - t.last_read >= idle_every:
             return 1, t.last_read + idle_every, "overdue"
         if t.report_since is not None:
-            return 2, t.report_since.timestamp(), "report"
+            if now - t.report_since >= idle_every:
+                return 1, t.report_since + idle_every, "report"
+            return 2, t.report_since, "report"
         if now - t.last_read >= MIN_EVERY * self.minute:
             return IDLE, t.last_read, "idle"
         return None

@@ -43,15 +43,10 @@ def owe(session, week: str, rows: list[list[str]]) -> None:
     session.add(flag)
 
 
-def owed() -> dict[int, datetime]:
-    """Ward -> since when its oldest owed tab waits (every ward, one query)."""
+def owed() -> set[int]:
+    """The wards that owe a report tab (every ward, one query)."""
     with session_scope(ALL_WARDS) as session:
-        rows = session.execute(select(Flag.ward_id, Flag.updated_at)
-                               .where(Flag.name.like(PREFIX + "%"))).all()
-    out: dict[int, datetime] = {}
-    for ward_id, at in rows:
-        out[ward_id] = min(at, out.get(ward_id, at))
-    return out
+        return set(session.scalars(select(Flag.ward_id).where(Flag.name.like(PREFIX + "%"))))
 
 
 def _claim(ward_id: int, name: str, value: str, now: datetime) -> list[list[str]] | None:

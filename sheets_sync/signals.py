@@ -36,8 +36,8 @@ class Signals:
         self._changes_since = now
         return {ward_id: at for ward_id, at in rows}
 
-    def reports(self) -> dict[int, datetime]:
-        """Wards whose weekly report tab is owed, since when (sheets_sync/report_tab.py)."""
+    def reports(self) -> set[int]:
+        """Wards whose weekly report tab is owed (sheets_sync/report_tab.py)."""
         from sheets_sync import report_tab
 
         return report_tab.owed()
