@@ -383,5 +383,5 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--minutes", type=float, default=10.0, help="số phút mô phỏng mỗi lượt (có/không Apps Script)")
     p.add_argument("--minute-seconds", type=float, default=8.0,
                    help="một phút hạn mức kéo dài bao nhiêu giây thật (đồng hồ thu nhỏ)")
-    p.add_argument("--seed", type=int, default=14)
+    p.add_argument("--seed", type=int, default=14, help="hạt giống ngẫu nhiên: phường và phiếu được sửa")
     p.add_argument("--database-url", default=None, help="mặc định: SQLite mới trong thư mục tạm")
