@@ -42,9 +42,11 @@ class WeeklyReport:
     daily_received: list = field(default_factory=list)
     announcements: int = 0
     reach: dict = field(default_factory=dict)
-    # Set by send_weekly: outbox rows queued for officers, whether the sheet tab was written
-    # (None: no sheet configured), whether the week is now marked sent.
+    # Set by send_weekly: outbox rows queued for officers, whether the sheet tab is owed (a
+    # sheet is configured) and, when written at once, whether it was (None: not tried), whether
+    # the week is now marked sent.
     queued: list = field(default_factory=list)
+    sheet_owed: bool = False
     sheet_written: bool | None = None
     marked_sent: bool = False
 

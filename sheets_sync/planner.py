@@ -7,7 +7,11 @@ default 50) whatever the number of wards N. The planner spends it in this order:
   2. a ward that is due, in the order it became due: tickets changed since its sheet was last
      written, or its sheet not read for `idle_every` (officers may have edited it without a
      ping: no Apps Script installed, or the edit was on another tab);
-  3. with budget to spare (more than `headroom` of B free), the ward read least recently, once
+  3. a ward whose weekly report tab is owed (sheets_sync/report_tab.py), oldest first: on
+     Friday at 15:30 every ward owes one, and they are written as the budget allows, behind
+     pings and changes, never in one burst; a tab owed for `idle_every` joins the due wards
+     (2.) in that order, so however busy the budget it is never put off for ever;
+  4. with budget to spare (more than `headroom` of B free), the ward read least recently, once
      it was read at least `min_every` (30 s) ago: spare budget makes every ward fresher.
 
 A ward is synced only when the budget has room for what its cycle costs (COST, measured
@@ -38,16 +42,20 @@ from datetime import datetime
 #   first:   the first cycle of this process: as a change (a new sheet also gets its layout
 #            written, one more; after a restart nothing is written: 1 + the layout check)
 #   overdue, idle: values batchGet only, when nothing changed
-COST = {"ping": 2, "change": 3, "first": 3, "overdue": 1, "idle": 1}
+#   report:  the weekly tab's values append (the first week: a refused append, addSheet, the
+#            append again)
+COST = {"ping": 2, "change": 3, "first": 3, "overdue": 1, "idle": 1, "report": 3}
 LAYOUT_COST = 1
 IDLE_SHARE = 0.5
 LAYOUT_SHARE = 0.05
 HEADROOM = 0.2          # share of the budget idle reads leave free for pings and changes
 MIN_EVERY = 0.5         # minutes: no ward is read more often than this without a reason
 LAYOUT_MIN = 5.0        # minutes: the layout is checked at most this often
+IDLE = 3                # the rank of a read for freshness only, with budget to spare
 REASONS = {"ping": "cán bộ vừa sửa bảng", "change": "có phiếu mới hoặc thay đổi",
            "first": "lần đọc đầu tiên",
-           "overdue": "đến hạn đọc định kỳ", "idle": "còn dư hạn mức"}
+           "overdue": "đến hạn đọc định kỳ", "idle": "còn dư hạn mức",
+           "report": "ghi tab báo cáo tuần"}
 
 
 @dataclass
@@ -60,6 +68,7 @@ class WardTrack:
     pinged_since: float | None = None      # oldest ping not served yet
     last_ping: float | None = None
     started: float | None = None           # clock time the running cycle started
+    report_since: float | None = None      # clock time its owed weekly report tab was first seen
     failures: int = 0
     retry_at: float = float("-inf")
 
@@ -111,6 +120,17 @@ class SyncPlanner:
         if t.pending() and not was:
             t.due_since = self.clock()
 
+    def reports(self, owed: Iterable[int]) -> None:
+        """The wards whose report tab is owed, as the database says now (the others owe none)."""
+        owed, now = set(owed), self.clock()
+        for ward_id in owed:
+            t = self.track(ward_id)
+            if t.report_since is None:
+                t.report_since = now
+        for ward_id, t in self.tracks.items():
+            if ward_id not in owed:
+                t.report_since = None
+
     # -- the choice --
     def _rank(self, t: WardTrack, now: float, idle_every: float):
         """(class, since, reason) for a ward that may be synced now, else None."""
@@ -124,8 +144,12 @@ class SyncPlanner:
             return 1, t.due_since if t.due_since is not None else now, "change"
         if now - t.last_read >= idle_every:
             return 1, t.last_read + idle_every, "overdue"
+        if t.report_since is not None:
+            if now - t.report_since >= idle_every:
+                return 1, t.report_since + idle_every, "report"
+            return 2, t.report_since, "report"
         if now - t.last_read >= MIN_EVERY * self.minute:
-            return 2, t.last_read, "idle"
+            return IDLE, t.last_read, "idle"
         return None
 
     def pick(self, ward_ids: Iterable[int], free: int,
@@ -143,7 +167,7 @@ class SyncPlanner:
             return None
         cls, _since, ward_id, reason = min(ranked)
         cost = COST[reason] + (LAYOUT_COST if layout_due(ward_id) else 0)
-        need = cost + (self.headroom() if cls == 2 else 0)
+        need = cost + (self.headroom() if cls == IDLE else 0)
         return Pick(ward_id, reason, cost) if free >= need else None
 
     # -- what happened --
@@ -161,6 +185,11 @@ class SyncPlanner:
             t.through = through if t.through is None else max(t.through, through)
         if not t.pending():
             t.due_since = None
+
+    def reported(self, ward_id: int) -> None:
+        """Its owed report tabs are written."""
+        t = self.track(ward_id)
+        t.started = t.report_since = None
 
     def failed(self, ward_id: int, wards: int) -> float:
         """The cycle failed: try this ward again later. Returns the wait in seconds."""

@@ -1,5 +1,5 @@
 """What the database tells the ward planner (planner.py): which wards' tickets changed, which
-wards' Apps Script pinged. Read across wards (ALL_WARDS), a few indexed rows per read, so the
+wards' Apps Script pinged, which wards owe their weekly report tab. Read across wards (ALL_WARDS), a few indexed rows per read, so the
 scheduler can ask before every cycle. Whatever process received the ping or changed the
 ticket (a web process, another worker), the scheduler's process learns it here."""
 from __future__ import annotations
@@ -35,6 +35,12 @@ class Signals:
                                    .where(Ticket.updated_at > since).group_by(Ticket.ward_id)).all()
         self._changes_since = now
         return {ward_id: at for ward_id, at in rows}
+
+    def reports(self) -> set[int]:
+        """Wards whose weekly report tab is owed (sheets_sync/report_tab.py)."""
+        from sheets_sync import report_tab
+
+        return report_tab.owed()
 
     def pings(self) -> list[int]:
         """Wards whose sheet's Apps Script pinged since the previous read (one entry per ping).

@@ -241,7 +241,7 @@ def cmd_report(args) -> int:
                          "bởi dấu phẩy) trong .env rồi chạy lại. Tuần này chưa được đánh dấu đã gửi.")
         from bot.runtime.clients import build_client
 
-        rep = send_weekly(zalo, build_client(zalo, ward.id), end, force=True)
+        rep = send_weekly(zalo, build_client(zalo, ward.id), end, force=True, write_now=True)
         print(rep.summary())
         print(_delivery(rep, zalo, ward.id))
         if not rep.marked_sent:
@@ -299,7 +299,8 @@ def _delivery(rep, settings, ward_id: int, wait_seconds: float = 15.0) -> str:
     if rep.sheet_written:
         lines.append(f"Đã ghi vào tab «{REPORT_TAB}» của bảng tính.")
     elif rep.sheet_written is False:
-        lines.append(f"KHÔNG ghi được tab «{REPORT_TAB}» (xem log); tuần này chưa được đánh dấu đã gửi.")
+        lines.append(f"Chưa ghi được tab «{REPORT_TAB}» (xem log); bộ lập lịch của `./dev serve` hoặc "
+                     "worker sẽ ghi khi Google cho phép.")
     deadline = time.monotonic() + wait_seconds
     while True:
         with session_scope(ward_id) as s:

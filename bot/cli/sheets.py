@@ -1,4 +1,5 @@
-"""CLI for the officers' sheet: `sheets sync`, `sheets show`, `bench-sheets`.
+"""CLI for the officers' sheet: `sheets sync`, `sheets show`, `bench-sheets`,
+`bench-sheets-city`.
 
 Wired by `register(subparsers)` from bot/cli/main.py.
 """
@@ -94,6 +95,12 @@ def cmd_bench_sheets(args) -> int:
     return main(args)
 
 
+def cmd_bench_sheets_city(args) -> int:
+    from bot.bench.sheets_city import main
+
+    return main(args)
+
+
 def register(sub) -> None:
     from bot.cli.settings import add_ward_option
 
@@ -109,3 +116,8 @@ def register(sub) -> None:
     p.add_argument("--edits", type=int, default=200)
     p.add_argument("--runs", type=int, default=3)
     p.set_defaults(func=cmd_bench_sheets)
+    p = sub.add_parser("bench-sheets-city", help="đo đồng bộ 100 phường dưới một hạn mức Google "
+                       "(Sheets giả lập có hạn mức, đồng hồ thu nhỏ)")
+    from bot.bench.sheets_city import add_arguments
+    add_arguments(p)
+    p.set_defaults(func=cmd_bench_sheets_city)

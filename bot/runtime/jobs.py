@@ -103,8 +103,9 @@ def remind_ward(ward: WardConfig, settings, today: date) -> int:
 
 
 def weekly_report() -> None:
-    """Each ward's report, with its own figures, to its own officers and sheet; then the city's
-    `Tổng hợp` tab, after the wards' reports."""
+    """Each ward's report, with its own figures, to its own officers at once; each ward's sheet
+    tab is owed and written by the sheet scheduler within the Google quota (every ward at
+    15:30 would be a burst: sheets_sync/report_tab.py); then the city's `Tổng hợp` tab."""
     from bot.runtime.sheets import city_week_after_reports
 
     for_each_ward("báo cáo tuần", lambda ward: send_weekly(
@@ -113,13 +114,16 @@ def weekly_report() -> None:
 
 
 def send_weekly(settings, client, end_day: date | None = None, force: bool = False,
-                ward: WardConfig | None = None) -> WeeklyReport | None:
-    """Compute, write to the sheet, and send to officers — once per week unless forced. For
-    `ward` (default: the default ward), with its settings (Settings.for_ward) and client."""
-    from handlers.reports import chart_png, weekly
-    from storage import outbox
+                ward: WardConfig | None = None, write_now: bool = False) -> WeeklyReport | None:
+    """Compute, send to officers and owe the sheet's tab — once per week unless forced. For
+    `ward` (default: the default ward), with its settings (Settings.for_ward) and client.
+    The officers' messages never wait for Google: they are queued with the week's mark and the
+    tab's debt in one transaction; `write_now` (the CLI) then writes the tab at once, else the
+    sheet scheduler does (a tab it cannot write now stays owed: nothing lost)."""
+    from handlers.reports import sheet_rows, weekly
+    from sheets_sync import report_tab
+    from sheets_sync.client import is_configured
     from storage.db import session_scope
-    from storage.messages import Picture, Reply
     from storage.models import Flag, utcnow
     from storage.tickets import local_now
 
@@ -131,52 +135,61 @@ def send_weekly(settings, client, end_day: date | None = None, force: bool = Fal
             log.info("báo cáo tuần %s của %s đã gửi rồi", week, of)
             return None
         rep = weekly(session, end_day)
-    rep.sheet_written = _write_sheet(settings, rep)
-    attachment_id = None
-    if client is not None and settings.officer_zalo_ids:
-        try:
-            attachment_id = client.upload_image(chart_png(rep), "bao-cao-tuan.png")
-        except Exception as exc:  # the summary still goes out without the chart
-            log.error("báo cáo tuần của %s: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", of, exc)
+    attachment_id = _upload_chart(settings, client, rep, of)
     with session_scope(ward_id) as session:
-        for officer in settings.officer_zalo_ids:
-            row = outbox.enqueue(session, officer, Reply(rep.summary()).payload(), purpose="report",
-                                 dedupe_key=f"{week}:text:{officer}" if not force else None)
-            rep.queued.append(row.id)
-            if attachment_id:
-                row = outbox.enqueue(session, officer, Picture(attachment_id).payload(), purpose="report",
-                                     dedupe_key=f"{week}:chart:{officer}" if not force else None)
-                rep.queued.append(row.id)
-        # Marked sent only when it went somewhere: queued to an officer (the outbox delivers it,
-        # committed together with this mark) and written to the sheet when there is one.
+        _queue_weekly(session, settings, rep, week, attachment_id, force)
+        rep.sheet_owed = is_configured(settings)
+        if rep.sheet_owed:
+            report_tab.owe(session, week.split(":", 1)[1], sheet_rows(rep))
         if not settings.officer_zalo_ids:
             log.error("báo cáo tuần %s của %s: chưa có cán bộ nhận (OFFICER_ZALO_IDS trống), chưa "
                       "đánh dấu đã gửi", week, of)
-        elif rep.sheet_written is not False:
+        else:   # queued to an officer (the outbox delivers it, committed with this mark)
             if session.get(Flag, (ward_id, week)) is None:
                 session.add(Flag(name=week, value=utcnow().isoformat()))
             rep.marked_sent = True
+    if rep.sheet_owed and write_now:
+        rep.sheet_written = _write_sheet_now(settings, ward_id, of)
     return rep
 
 
-def _write_sheet(settings, rep: WeeklyReport) -> bool | None:
-    """True once the rows are in the sheet's tab; False on failure; None with no sheet."""
-    from handlers.reports import REPORT_TAB, sheet_rows
-    from sheets_sync.client import is_configured, open_spreadsheet
+def _upload_chart(settings, client, rep: WeeklyReport, of: str) -> str | None:
+    from handlers.reports import chart_png
 
-    if not is_configured(settings):
+    if client is None or not settings.officer_zalo_ids:
         return None
     try:
-        ss = open_spreadsheet(settings)
-        titles = {s["properties"]["title"] for s in ss.fetch_sheet_metadata()["sheets"]}
-        if REPORT_TAB not in titles:
-            ss.batch_update({"requests": [{"addSheet": {"properties": {"title": REPORT_TAB}}}]})
-        ss.values_append(f"'{REPORT_TAB}'!A1:D", params={"valueInputOption": "RAW",
-                                                        "insertDataOption": "INSERT_ROWS"},
-                         body={"values": sheet_rows(rep)})
+        return client.upload_image(chart_png(rep), "bao-cao-tuan.png")
+    except Exception as exc:  # the summary still goes out without the chart
+        log.error("báo cáo tuần của %s: tải biểu đồ lên Zalo lỗi: %s (vẫn gửi bản chữ)", of, exc)
+        return None
+
+
+def _queue_weekly(session, settings, rep: WeeklyReport, week: str, attachment_id: str | None,
+                  force: bool) -> None:
+    from storage import outbox
+    from storage.messages import Picture, Reply
+
+    for officer in settings.officer_zalo_ids:
+        row = outbox.enqueue(session, officer, Reply(rep.summary()).payload(), purpose="report",
+                             dedupe_key=f"{week}:text:{officer}" if not force else None)
+        rep.queued.append(row.id)
+        if attachment_id:
+            row = outbox.enqueue(session, officer, Picture(attachment_id).payload(), purpose="report",
+                                 dedupe_key=f"{week}:chart:{officer}" if not force else None)
+            rep.queued.append(row.id)
+
+
+def _write_sheet_now(settings, ward_id: int, of: str) -> bool:
+    """The owed tab, written at once (through the deployment's budget). False: it stays owed."""
+    from sheets_sync import report_tab
+
+    try:
+        report_tab.write_owed(settings, ward_id)
         return True
     except Exception as exc:
-        log.error("báo cáo tuần: không ghi được tab bảng tính: %s", exc)
+        log.error("báo cáo tuần của %s: chưa ghi được tab bảng tính: %s (vẫn còn chờ ghi, bộ lập "
+                  "lịch sẽ ghi khi Google cho phép)", of, exc)
         return False
 
 

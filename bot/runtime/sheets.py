@@ -5,7 +5,8 @@ at all, and a replayed cycle (which finds nothing left to change) tells no one t
 
 Every sync runs through here: the scheduler's `sheet_sync` job (`WardSheets.tick`: every ward's
 sheet, one at a time, in the order sheets_sync/planner.py gives and within the deployment's
-request budget; an Apps Script ping brings the job forward), `sheets sync`, the sheet refresh
+request budget; an Apps Script ping brings the job forward; it also writes the weekly report
+tabs the weekly job left owed), `sheets sync`, the sheet refresh
 after `privacy erase`, and the benchmarks.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 
 from handlers.ticket_updates import on_ticket_changed
+from sheets_sync import report_tab
 from sheets_sync.client import is_configured
 from sheets_sync.planner import REASONS, Pick, SyncPlanner
 from sheets_sync.quota import RequestBudget, budget_for
@@ -108,10 +110,14 @@ class WardSheets:
             self.planner.pinged(ward_id)
         for ward_id, at in self.signals.changes().items():
             self.planner.changed(ward_id, at)
+        self.planner.reports(self.signals.reports())
         return self.planner.pick(
             wards, self.free(), layout_due=lambda w: self.syncer(w, wards[w], len(wards)).layout_due())
 
     def sync(self, pick: Pick, wards: dict) -> SyncReport | None:
+        if pick.reason == "report":
+            self.write_report(pick.ward_id, wards)
+            return None
         settings = wards[pick.ward_id]
         syncer = self.syncer(pick.ward_id, settings, len(wards))
         self.planner.started(pick.ward_id)
@@ -127,6 +133,21 @@ class WardSheets:
             log.info("đồng bộ bảng tính phường %s (%s): %s", pick.ward_id, REASONS[pick.reason],
                      report.summary())
         return report
+
+    def write_report(self, ward_id: int, wards: dict) -> None:
+        """The ward's owed weekly report tab (sheets_sync/report_tab.py); on failure it stays
+        owed and the ward waits, as after a failed cycle."""
+        self.planner.started(ward_id)
+        try:
+            written = report_tab.write_owed(wards[ward_id], ward_id)
+        except Exception as exc:
+            wait = self.planner.failed(ward_id, len(wards))
+            log.warning("báo cáo tuần: chưa ghi được tab «Báo cáo tuần» của phường %s: %s: %s "
+                        "(vẫn còn chờ ghi, thử lại sau %.0f giây)", ward_id, type(exc).__name__, exc, wait)
+            return
+        self.planner.reported(ward_id)
+        if written:
+            log.info("báo cáo tuần: đã ghi tab «Báo cáo tuần» của phường %s", ward_id)
 
 
 _ward_sheets: WardSheets | None = None

@@ -163,3 +163,48 @@ def test_the_costs_the_planner_counts_on_are_what_a_cycle_sends(sheet_settings, 
     syncer.layout_every = 0
     report = syncer.run_cycle()
     assert report.requests == COST["idle"] + LAYOUT_COST and report.by_kind["get"] == 1
+
+
+def test_owed_report_tabs_go_after_pings_and_due_wards_before_spare_reads():
+    clock = Clock()
+    p = SyncPlanner(50, clock=clock)
+    _read_all(p, CITY)
+    p.reports({6})
+    clock.advance(31)                                    # every ward may have a spare read
+    p.reports({5, 6})                                    # 6 is owed since before
+    p.pinged(9)
+    p.changed(7, datetime(2026, 12, 11, 8, 30))
+    assert p.pick(CITY, free=50).ward_id == 9
+    _read_all(p, [9])
+    assert p.pick(CITY, free=50).ward_id == 7            # a due ward before a report
+    _read_all(p, [7], datetime(2026, 12, 11, 8, 30))
+    pick = p.pick(CITY, free=COST["report"])             # no headroom needed, oldest first
+    assert (pick.ward_id, pick.reason, pick.cost) == (6, "report", COST["report"])
+    p.started(6)
+    assert p.pick(CITY, free=50).ward_id == 5            # 6 is being written
+    p.reported(6)
+    p.reports({5})                                       # what the database says now
+    assert p.track(6).report_since is None and p.pick(CITY, free=50).ward_id == 5
+    p.reports(set())
+    assert p.pick(CITY, free=50).reason == "idle"
+
+
+def test_a_report_owed_as_long_as_an_idle_ward_waits_is_as_due_as_one():
+    """However busy the budget with due wards, an owed tab is not put off for ever: once owed
+    for idle_every it takes its turn among them, in the order they became due."""
+    clock = Clock()
+    p = SyncPlanner(50, clock=clock)
+    p.reports({1})                                       # owed from 1000
+    clock.advance(5)
+    _read_all(p, CITY)                                   # read at 1005: overdue from 1245
+    clock.advance(100)
+    _read_all(p, [1])
+    clock.advance(139)                                   # 1244: the tab owed 244 s > idle_every
+    p.changed(2, datetime(2026, 12, 11, 8, 30))          # due from 1244
+    assert p.idle_every(len(CITY)) == 240
+    pick = p.pick(CITY, free=COST["report"])
+    assert (pick.ward_id, pick.reason) == (1, "report")  # due from 1240: before ward 2
+    p.started(1)
+    p.reported(1)
+    clock.advance(1)
+    assert p.pick(CITY, free=50).ward_id == 2            # then ward 2, then the overdue ones
