@@ -138,3 +138,63 @@ def test_faq_children_id_card_same_with_and_without_marks(faq):
 def test_asking_what_aid_a_disaster_gives_is_a_question_not_an_emergency(clf, text):
     c = clf.classify(text)
     assert (c.kind, c.urgent) == ("question", False)
+
+
+@pytest.mark.parametrize("text", [
+    "Nhờ phường hướng dẫn giúp tôi hồ sơ xin trợ cấp cho mẹ tôi 82 tuổi. Xin cảm ơn.",
+    "Xin Quý cục cung cấp mẫu văn bản đề nghị gia hạn giấy phép thiết lập trang thông tin điện tử "
+    "tổng hợp trên Internet. Tôi xin chân thành cảm ơn!",
+    "Kính chào quý cơ quan. Tôi muốn biết lệ phí cấp lại giấy khai sinh cho con là bao nhiêu",
+])
+def test_a_courtesy_sentence_around_a_request_does_not_make_it_a_greeting(clf, text):
+    assert clf.classify(text).kind != "greeting"
+
+
+@pytest.mark.parametrize("text", [
+    "Cảm ơn phường đã sửa đèn đường ngõ 5 rất nhanh. Chúc các anh chị sức khỏe!",
+    "Cảm ơn các anh chị cán bộ phường. Hôm qua đã cho người dọn rác đầu ngõ sạch sẽ rồi ạ",
+    "cảm ơn nhiều nhé",
+])
+def test_thanks_for_what_was_done_is_still_a_greeting(clf, text):
+    assert clf.classify(text).kind == "greeting"
+
+
+def test_declined_chat_for_the_scope_vote_is_public_text_kept_apart_from_real_text():
+    """intents/data/training/classify_chat_oos.csv: every row names its source and licence, and
+    none of its sources or texts is one of the real-text batches' (so their figures stay fair)."""
+    import csv
+    from intents import sets
+    with open(sets.get("chat_oos").classify, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 250 and all(r["kind"] == "other" and r["source"] and r["licence"] for r in rows)
+    real = read_rows("dev") + read_rows("heldout")
+    assert not {r["text"].lower() for r in rows} & {r.text.lower() for r in real}
+    repos = {r["source"].split()[0] for r in rows}
+    assert not any(repo in r.source for r in real for repo in repos if repo.startswith("github:"))
+
+
+@pytest.mark.parametrize("text", ["người yêu bot là ai", "Cậu thích ăn gì", "tôi thích bài thơ Tràng giang",
+                                  "ngày mai đi chơi không"])
+def test_chat_like_the_declined_public_chat_is_declined(clf, faq, text):
+    """Dev chat that the scope vote declines since it learned 274 declined chat messages of other
+    public chatbots (it asked "phản ánh, kiến nghị hay hỏi đáp?" before)."""
+    c = clf.classify(text)
+    assert declined(c, faq_answered=c.kind == "question" and faq.ask(text) is not None)
+
+
+@pytest.mark.parametrize("text", [
+    "Nhà tôi vừa qua có nằm trong khu vực bị lũ quét, nên nhà cửa đã bị cuốn trôi không còn gì cả. "
+    "Nhà tôi thuộc diện khó khăn nhưng lại không thuộc hộ cận nghèo hay nghèo, nên không biết gia đình "
+    "tôi liệu có được hỗ trợ tiền xây lại nhà hay không?",
+    "Tôi muốn hỏi hộ nghèo, hộ cận nghèo có nhà bị hư hỏng nặng hoặc bị sập do bão, lụt thì được hỗ trợ "
+    "gì không? Trường hợp khẩn cấp phải di dời nhà thì mức hỗ trợ là bao nhiêu?",
+])
+def test_a_question_about_aid_after_a_disaster_is_a_question_not_an_emergency(clf, text):
+    """Its danger words tell what happened; "vừa", "khẩn cấp" no longer make it happen now."""
+    c = clf.classify(text)
+    assert (c.kind, c.urgent) == ("question", False)
+
+
+def test_a_danger_the_rules_describe_stays_urgent_when_it_asks_for_aid(clf):
+    c = clf.classify("nhà bà Tư tổ 3 đang bị sập, có người mắc kẹt bên trong, phường có hỗ trợ được không?")
+    assert c.urgent and c.kind == "complaint"
