@@ -11,20 +11,26 @@ from intents.real_text import TARGETS, declined, metrics, read_rows
 # message of its group (so a later change may move one message either way, never more).
 # Batch 1 (gathered 6/12): held-out first run at commit 7049d9d. Batch 2 (gathered 7/12):
 # held-out first run at 165b84d (formal 95.1%, short 92.6%, procedure 87.5%, opener 78.6%,
-# out of scope 59.1%), then the figures below after tuning on dev batch 2 only. The held-out
-# errors are never printed. The targets are not all met on real text (intents/README.md
-# says which): the tool prints them; these tests keep what was reached.
+# out of scope 59.1%), then the figures below after tuning on dev batch 2 only. Batch 3 (gathered
+# 7/12 from other sources): held-out first run at 8ca67c1, with the scope vote trained on 274
+# declined public chat messages (set chat_oos), the courtesy frame and aid questions framed;
+# batches 1-2 were measured again at the same commit. The held-out errors are never printed.
+# The targets are not all met on real text (intents/README.md says which): the tool
+# prints them; these tests keep what was reached ("same_kind_stripped" where it is below 98%).
 MEASURED = {
     ("dev", 1): {"formal_question": (1.0, 16), "petition": (0.9714, 35),
                  "short_service_question": (0.9524, 42), "procedure_question": (1.0, 8),
                  "opener": (1.0, 34), "oos": (0.9756, 41)},
-    ("dev", 2): {"formal_question": (0.9412, 51), "short_service_question": (0.9667, 60),
-                 "procedure_question": (0.9231, 13), "opener": (0.8679, 53), "oos": (0.62, 100)},
+    ("dev", 2): {"formal_question": (0.9804, 51), "short_service_question": (0.9667, 60),
+                 "procedure_question": (0.9231, 13), "opener": (0.8679, 53), "oos": (0.65, 100)},
+    ("dev", 3): {"short_service_question": (0.8, 55), "opener": (1.0, 3), "oos": (0.7174, 46)},
     ("heldout", 1): {"formal_question": (0.9167, 24), "petition": (0.9394, 33),
                      "short_service_question": (0.8913, 46), "procedure_question": (1.0, 12),
-                     "opener": (0.9487, 39), "oos": (0.8372, 43)},
+                     "opener": (0.9487, 39), "oos": (0.8837, 43)},
     ("heldout", 2): {"formal_question": (0.9512, 41), "short_service_question": (0.9506, 81),
-                     "procedure_question": (0.875, 16), "opener": (0.9048, 42), "oos": (0.5914, 93)},
+                     "procedure_question": (0.875, 16), "opener": (0.9048, 42), "oos": (0.6774, 93)},
+    ("heldout", 3): {"short_service_question": (0.6667, 39), "opener": (0.5, 4), "oos": (0.6122, 49),
+                     "same_kind_stripped": (0.9783, 92)},
 }
 
 
@@ -44,7 +50,7 @@ def test_real_text_keeps_what_was_reached(clf, faq, split, batch):
     low = {g: round(m[g], 4) for g, (share, n) in MEASURED[(split, batch)].items()
            if m[g] < share - 1 / n - 1e-9}
     for key in ("same_kind_stripped", "faq_same_stripped"):
-        if m[key] < TARGETS[key]:
+        if key not in MEASURED[(split, batch)] and m[key] < TARGETS[key]:
             low[key] = round(m[key], 4)
     assert not low  # figures only: held-out messages are not shown
 
