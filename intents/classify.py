@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Union
 
 from intents.bayes import BinaryBayes, TopicBayes
-from intents.cues import (asks_if_entitled, asks_to_ask, is_opener, petition_cue, proposes,
-                          waited_in_vain)
+from intents.cues import (OPENER_MAX, asks_if_entitled, asks_to_ask, courtesy_frame, is_opener,
+                          petition_cue, proposes, waited_in_vain)
 from intents.decide import (ACTIONABLE, SCOPE_LABELS, SCOPE_QUESTION_MIN, Decision, confidence,
                             decide, offered)
 from intents.lexicon import Lexicon, default_lexicon
@@ -112,6 +112,25 @@ def explain(c: Classification) -> str:
     return "\n".join(lines)
 
 
+def mute_courtesy(lex: dict[str, dict[str, float]], matched: list, toks: list[str], text: str,
+                  reasons: list[Reason]) -> bool:
+    """Greeting words in a sentence of courtesy that opens or closes a longer message ("... Tôi
+    xin chân thành cảm ơn!") do not make it a greeting (intents.cues.courtesy_frame); True when
+    they were muted (then where they stand does not count either)."""
+    if lex["kind"].get("greeting", 0.0) <= 0.0 or len(toks) <= OPENER_MAX:
+        return False
+    head, tail = courtesy_frame(text, toks)
+    if not head and not tail:
+        return False
+    end = len(toks) - tail
+    muted = sum(w for i, j, dim, label, w in matched
+                if dim == "kind" and label == "greeting" and (j <= head or i >= end))
+    if muted:
+        lex["kind"]["greeting"] -= muted
+        reasons.append(("courtesy frame: greeting -{:g}", muted))
+    return bool(muted)
+
+
 def kind_cues(lexicon: Lexicon, toks: list[str], marks: list[str | None], text: str,
               reasons: list[Reason]) -> tuple[dict[str, float], bool]:
     """Kind bonuses from where and how things are said, and whether the message petitions or
@@ -199,7 +218,10 @@ class Classifier:
         lex = self.lexicon.score(toks, marks, matched)
         # the phrases that scored, shown folded as the lexicon matches them
         reasons: list[Reason] = [(LEXICON_PHRASES, toks, matched)] if matched else []
+        framed = mute_courtesy(lex, matched, toks, text, reasons)
         cues, petition = kind_cues(self.lexicon, toks, marks, text, reasons)
+        if framed:
+            cues.pop("greeting", None)
         kind_scores = dict(lex["kind"])
         for label, bonus in cues.items():
             kind_scores[label] = kind_scores.get(label, 0.0) + bonus

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from intents.normalize import _SYLLABLE
+from intents.normalize import _SYLLABLE, marked_tokens
 
 _TIME_UNITS = frozenset("ngay tuan thang nam bua hom tieng".split())
 _SOME = frozenset("may ca hon gan vai nhieu mot hai ba bon sau muoi".split())
@@ -119,6 +119,40 @@ def is_opener(toks: list[str], marks: list[str | None]) -> bool:
         # "a" may be "à", "ạ" or "aaaa"
         core = any(t in _VOCATIVE_PLAIN for t in toks)
     return core
+
+
+# Courtesy that frames a message: "Kính chào quý cơ quan. ..." or "... Tôi xin chân thành cảm ơn!"
+# (real text dev: a formal request closing on thanks was read as a thanks). A first or last
+# sentence of nothing but greeting, thanks and courtesy words is the frame; what the rest says
+# decides the kind. A message that is mostly courtesy ("Cảm ơn phường đã sửa đèn. Chúc ...")
+# keeps its thanks: the rest must say something.
+_COURTESY_WORDS = _OPENER_WORDS | frozenset("chan thanh tran trong kinh quy co quan xin chung".split())
+COURTESY_MAX = 10  # words of a courtesy sentence
+COURTESY_REST_MIN = 6  # words the rest of the message must have
+_SENTENCE_SPLIT = re.compile(r"[.;!?\n]+")
+
+
+def _courtesy_tokens(sentence: str) -> list[str] | None:
+    toks, marks = marked_tokens(sentence)
+    if not toks or len(toks) > COURTESY_MAX:
+        return None
+    if is_opener(toks, marks) or (set(toks) <= _COURTESY_WORDS and not _OPENER_CORE.isdisjoint(toks)):
+        return toks
+    return None
+
+
+def courtesy_frame(text: str, toks: list[str]) -> tuple[int, int]:
+    """How many of `toks` (the whole message's) open and close it in sentences of courtesy only,
+    (0, 0) when the rest would be too short to say anything else."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return 0, 0
+    first, last = _courtesy_tokens(sentences[0]), _courtesy_tokens(sentences[-1])
+    head = len(first) if first and toks[:len(first)] == first else 0
+    tail = len(last) if last and toks[-len(last):] == last else 0
+    if len(toks) - head - tail < COURTESY_REST_MIN:
+        return 0, 0
+    return head, tail
 
 
 def petition_cue(toks: list[str]) -> bool:

@@ -56,7 +56,7 @@ class RealRow:
     kind: str
     group: str
     source: str
-    batch: int  # 1: gathered 2026-12-06; 2: gathered 2026-12-07 (first run reported apart)
+    batch: int  # 1: gathered 2026-12-06; 2 and 3: gathered 2026-12-07 (first runs reported apart)
 
 
 def read_rows(split: str, batch: int | None = None) -> list[RealRow]:

@@ -121,6 +121,10 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
                  "tu toi qua|tu chieu qua|tu sang qua|tu trua|toi gio van|toi gio chua|tu sang toi gio|tu trua toi gio|tu chieu toi gio|can gap|gap lam|gap qua|gap gap|nhanh len|"
                  "nhanh nhanh|khan cap|toi ngay|den ngay|giup voi|mau len|ngay lap tuc|"
                  "can nguoi biet so cuu|can nguoi so cuu|so cuu gap|ai biet so cuu|ai lam so cuu|goi giup|goi cap cuu giup"),
+    # Asking what aid a disaster gives ("nhà bị sập do bão thì được hỗ trợ gì không?"): framing,
+    # and a question about it is framed even when the story says when ("Nhà tôi vừa qua bị lũ
+    # quét ... có được hỗ trợ hay không?", "Trường hợp khẩn cấp ... mức hỗ trợ là bao nhiêu?").
+    "aid": _alts("duoc ho tro|duoc boi thuong|duoc mien|duoc huong|duoc tro cap|muc ho tro|che do ho tro"),
     "framing": _alts(
         "thu tuc|dang ky|lap dat|lap|huong dan|cach|lam sao de|quy dinh|tap huan|dien tap|"
         "phong chong|phong ngua|bao hiem|boi thuong|hom truoc|tuan truoc|thang truoc|hom qua|"
@@ -133,8 +137,6 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
         "he mua|mua to la|mua la|de sa|de nga|de te|de bi|de xay ra|may lan|bao lan|lan roi|"
         "thang nao cung|nam nao cung|tuan nao cung|chieu nao cung|sang nao cung|dem nao cung|"
         "cu chieu|cu toi|cu sang|cu dem|gio to la|gio manh la|gio lon la|bao ve la|"
-        # asking what aid a disaster gives: "nhà bị sập do bão thì được hỗ trợ gì không?"
-        "duoc ho tro|duoc boi thuong|duoc mien|duoc huong|duoc tro cap|muc ho tro|che do ho tro|"
         # a threat, not the act: "dọa tạt axit" ("đang" still makes it now)
         "doa tat|de doa|doa se|"
         "dem nao|toi nao|sang nao|chieu nao|ngay nao|nam nao|thang nao|tuan nao|hom nao|"
@@ -313,7 +315,7 @@ def assess(tokens: list[str], raw: str = "",
     as typed beside them (intents.normalize.marked_tokens), which tell some words' senses."""
     tokens = sense_tokens(tokens, marks)
     positions = concept_positions(tokens)
-    framed = ("framing" in positions and "now" not in positions) or "figurative" in positions
+    framed = (("framing" in positions or "aid" in positions) and "now" not in positions) or "figurative" in positions
     hit = None
     present = set(positions)
     for rule, needs in _RULE_NEEDS if positions else ():
@@ -324,4 +326,8 @@ def assess(tokens: list[str], raw: str = "",
             break
     if hit is None and raw and not _SHOUT_FIRE.isdisjoint(tokens) and is_shouting(raw):
         hit = "shouted fire"
+    if hit is None and "aid" in positions and "?" in tokens:
+        # a question about aid: its danger words tell what happened, not an emergency now (a
+        # danger the rules describe still is one)
+        framed = True
     return (hit is not None and not framed), framed, hit

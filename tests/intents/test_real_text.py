@@ -11,20 +11,26 @@ from intents.real_text import TARGETS, declined, metrics, read_rows
 # message of its group (so a later change may move one message either way, never more).
 # Batch 1 (gathered 6/12): held-out first run at commit 7049d9d. Batch 2 (gathered 7/12):
 # held-out first run at 165b84d (formal 95.1%, short 92.6%, procedure 87.5%, opener 78.6%,
-# out of scope 59.1%), then the figures below after tuning on dev batch 2 only. The held-out
-# errors are never printed. The issue's targets are not all met on real text (intents/README.md
-# says which): the tool prints them; these tests keep what was reached.
+# out of scope 59.1%), then the figures below after tuning on dev batch 2 only. Batch 3 (gathered
+# 7/12 from other sources): held-out first run at 8ca67c1, with the scope vote trained on 274
+# declined public chat messages (set chat_oos), the courtesy frame and aid questions framed;
+# batches 1-2 were measured again at the same commit. The held-out errors are never printed.
+# The issue's targets are not all met on real text (intents/README.md says which): the tool
+# prints them; these tests keep what was reached ("same_kind_stripped" where it is below 98%).
 MEASURED = {
     ("dev", 1): {"formal_question": (1.0, 16), "petition": (0.9714, 35),
                  "short_service_question": (0.9524, 42), "procedure_question": (1.0, 8),
                  "opener": (1.0, 34), "oos": (0.9756, 41)},
-    ("dev", 2): {"formal_question": (0.9412, 51), "short_service_question": (0.9667, 60),
-                 "procedure_question": (0.9231, 13), "opener": (0.8679, 53), "oos": (0.62, 100)},
+    ("dev", 2): {"formal_question": (0.9804, 51), "short_service_question": (0.9667, 60),
+                 "procedure_question": (0.9231, 13), "opener": (0.8679, 53), "oos": (0.65, 100)},
+    ("dev", 3): {"short_service_question": (0.8, 55), "opener": (1.0, 3), "oos": (0.7174, 46)},
     ("heldout", 1): {"formal_question": (0.9167, 24), "petition": (0.9394, 33),
                      "short_service_question": (0.8913, 46), "procedure_question": (1.0, 12),
-                     "opener": (0.9487, 39), "oos": (0.8372, 43)},
+                     "opener": (0.9487, 39), "oos": (0.8837, 43)},
     ("heldout", 2): {"formal_question": (0.9512, 41), "short_service_question": (0.9506, 81),
-                     "procedure_question": (0.875, 16), "opener": (0.9048, 42), "oos": (0.5914, 93)},
+                     "procedure_question": (0.875, 16), "opener": (0.9048, 42), "oos": (0.6774, 93)},
+    ("heldout", 3): {"short_service_question": (0.6667, 39), "opener": (0.5, 4), "oos": (0.6122, 49),
+                     "same_kind_stripped": (0.9783, 92)},
 }
 
 
@@ -44,7 +50,7 @@ def test_real_text_keeps_what_was_reached(clf, faq, split, batch):
     low = {g: round(m[g], 4) for g, (share, n) in MEASURED[(split, batch)].items()
            if m[g] < share - 1 / n - 1e-9}
     for key in ("same_kind_stripped", "faq_same_stripped"):
-        if m[key] < TARGETS[key]:
+        if key not in MEASURED[(split, batch)] and m[key] < TARGETS[key]:
             low[key] = round(m[key], 4)
     assert not low  # figures only: held-out messages are not shown
 
@@ -138,3 +144,63 @@ def test_faq_children_id_card_same_with_and_without_marks(faq):
 def test_asking_what_aid_a_disaster_gives_is_a_question_not_an_emergency(clf, text):
     c = clf.classify(text)
     assert (c.kind, c.urgent) == ("question", False)
+
+
+@pytest.mark.parametrize("text", [
+    "Nhờ phường hướng dẫn giúp tôi hồ sơ xin trợ cấp cho mẹ tôi 82 tuổi. Xin cảm ơn.",
+    "Xin Quý cục cung cấp mẫu văn bản đề nghị gia hạn giấy phép thiết lập trang thông tin điện tử "
+    "tổng hợp trên Internet. Tôi xin chân thành cảm ơn!",
+    "Kính chào quý cơ quan. Tôi muốn biết lệ phí cấp lại giấy khai sinh cho con là bao nhiêu",
+])
+def test_a_courtesy_sentence_around_a_request_does_not_make_it_a_greeting(clf, text):
+    assert clf.classify(text).kind != "greeting"
+
+
+@pytest.mark.parametrize("text", [
+    "Cảm ơn phường đã sửa đèn đường ngõ 5 rất nhanh. Chúc các anh chị sức khỏe!",
+    "Cảm ơn các anh chị cán bộ phường. Hôm qua đã cho người dọn rác đầu ngõ sạch sẽ rồi ạ",
+    "cảm ơn nhiều nhé",
+])
+def test_thanks_for_what_was_done_is_still_a_greeting(clf, text):
+    assert clf.classify(text).kind == "greeting"
+
+
+def test_declined_chat_for_the_scope_vote_is_public_text_kept_apart_from_real_text():
+    """intents/data/training/classify_chat_oos.csv: every row names its source and licence, and
+    none of its sources or texts is one of the real-text batches' (so their figures stay fair)."""
+    import csv
+    from intents import sets
+    with open(sets.get("chat_oos").classify, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 250 and all(r["kind"] == "other" and r["source"] and r["licence"] for r in rows)
+    real = read_rows("dev") + read_rows("heldout")
+    assert not {r["text"].lower() for r in rows} & {r.text.lower() for r in real}
+    repos = {r["source"].split()[0] for r in rows}
+    assert not any(repo in r.source for r in real for repo in repos if repo.startswith("github:"))
+
+
+@pytest.mark.parametrize("text", ["người yêu bot là ai", "Cậu thích ăn gì", "tôi thích bài thơ Tràng giang",
+                                  "ngày mai đi chơi không"])
+def test_chat_like_the_declined_public_chat_is_declined(clf, faq, text):
+    """Dev chat that the scope vote declines since it learned 274 declined chat messages of other
+    public chatbots (it asked "phản ánh, kiến nghị hay hỏi đáp?" before)."""
+    c = clf.classify(text)
+    assert declined(c, faq_answered=c.kind == "question" and faq.ask(text) is not None)
+
+
+@pytest.mark.parametrize("text", [
+    "Nhà tôi vừa qua có nằm trong khu vực bị lũ quét, nên nhà cửa đã bị cuốn trôi không còn gì cả. "
+    "Nhà tôi thuộc diện khó khăn nhưng lại không thuộc hộ cận nghèo hay nghèo, nên không biết gia đình "
+    "tôi liệu có được hỗ trợ tiền xây lại nhà hay không?",
+    "Tôi muốn hỏi hộ nghèo, hộ cận nghèo có nhà bị hư hỏng nặng hoặc bị sập do bão, lụt thì được hỗ trợ "
+    "gì không? Trường hợp khẩn cấp phải di dời nhà thì mức hỗ trợ là bao nhiêu?",
+])
+def test_a_question_about_aid_after_a_disaster_is_a_question_not_an_emergency(clf, text):
+    """Its danger words tell what happened; "vừa", "khẩn cấp" no longer make it happen now."""
+    c = clf.classify(text)
+    assert (c.kind, c.urgent) == ("question", False)
+
+
+def test_a_danger_the_rules_describe_stays_urgent_when_it_asks_for_aid(clf):
+    c = clf.classify("nhà bà Tư tổ 3 đang bị sập, có người mắc kẹt bên trong, phường có hỗ trợ được không?")
+    assert c.urgent and c.kind == "complaint"
