@@ -12,6 +12,7 @@ from bot.bench.typhoon_plan import Planned
 from storage.models import InboundEvent, OutboundMessage, Ticket
 
 EVENT_KEY = "zalo:msg:{}"
+_ON_THE_WAY = ("pending", "sending", "unknown")
 
 
 def _unix(naive_utc) -> float:
@@ -39,21 +40,19 @@ def load(session, planned: list[Planned]) -> dict:
     return {"events": events, "outbox": outbox, "tickets": tickets}
 
 
-def unfinished(session, officer: str) -> tuple[int, int]:
-    """Events pending, residents' messages on their way. The duty officer's alerts are left
+def unfinished(session, officers: set[str]) -> tuple[int, int]:
+    """Events pending, residents' messages on their way. The duty officers' alerts are left
     out: Zalo gets one message per recipient at a time, so a storm's hundreds of alerts to one
     officer trail behind the replies (alerts_waiting tells how many)."""
     events = session.scalar(select(func.count()).where(InboundEvent.status == "pending"))
     out = session.scalar(select(func.count()).where(
-        OutboundMessage.status.in_(("pending", "sending", "unknown")),
-        OutboundMessage.recipient_id != officer))
+        OutboundMessage.status.in_(_ON_THE_WAY), OutboundMessage.recipient_id.not_in(officers)))
     return events, out
 
 
-def alerts_waiting(session, officer: str) -> int:
+def alerts_waiting(session, officers: set[str]) -> int:
     return session.scalar(select(func.count()).where(
-        OutboundMessage.status.in_(("pending", "sending", "unknown")),
-        OutboundMessage.recipient_id == officer)) or 0
+        OutboundMessage.status.in_(_ON_THE_WAY), OutboundMessage.recipient_id.in_(officers))) or 0
 
 
 def figures(planned: list[Planned], sent_at: list[float], statuses: list[int], rows: dict,

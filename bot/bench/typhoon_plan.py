@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from bot.sandbox import payloads
 
 MIN_GAP_SECONDS = 2.0
-RESIDENTS_PER_WARD = 200
 # Zalo answers -32 past ~4,000 requests a minute per app; the service keeps 5% under.
 OA_LIMIT_PER_MINUTE = 3800
 
@@ -28,7 +27,8 @@ SCRIPTS = ((REPORT, 0.60, 3), (URGENT, 0.15, 1), (CHAT, 0.25, None))
 
 @dataclass(frozen=True)
 class Ward:
-    """One ward's Zalo OA as the fake Zalo and the service know it."""
+    """One ward's Zalo OA as the fake Zalo and the service know it. Ward 0 is the service's
+    `default` ward (configured by the environment); the others are added with `wards import`."""
     index: int
     app_id: str
     app_secret: str
@@ -37,9 +37,32 @@ class Ward:
     officer: str
 
     @classmethod
-    def numbered(cls, index: int) -> "Ward":
-        return cls(index, f"3608465249409{index:05d}", f"typhoon-app-secret-{index}",
+    def numbered(cls, index: int, wards_per_app: int = 1) -> "Ward":
+        """Ward `index`; every `wards_per_app` wards in a row share one Zalo app (its secret
+        and its ~4,000 requests a minute), as a city that registers one app per district."""
+        app = index // max(1, wards_per_app)
+        return cls(index, f"3608465249409{app:05d}", f"typhoon-app-secret-{app}",
                    f"3886132808788{index:05d}", f"typhoon-oa-secret-{index}", f"9{index:02d}{0:015d}")
+
+    @property
+    def code(self) -> str:
+        return "default" if self.index == 0 else f"typhoon-{self.index:03d}"
+
+    @property
+    def access_token(self) -> str:
+        return f"typhoon-access-{self.index}"
+
+    @property
+    def refresh_token(self) -> str:
+        return f"typhoon-refresh-{self.index}"
+
+
+def city(wards: int, wards_per_app: int) -> list[Ward]:
+    return [Ward.numbered(i, wards_per_app) for i in range(wards)]
+
+
+def apps(wards: list[Ward]) -> int:
+    return len({w.app_id for w in wards})
 
 
 @dataclass(frozen=True)
@@ -66,12 +89,11 @@ def script_of(resident: int) -> tuple[tuple[str, ...], int | None]:
     return SCRIPTS[-1][0], SCRIPTS[-1][2]
 
 
-def plan(events: int, seconds: float, residents: int, wards: int, seed: int = 2026) -> list[Planned]:
+def plan(events: int, seconds: float, per_ward: int, wards: int, seed: int = 2026) -> list[Planned]:
     """`events` messages at an even rate over `seconds`, from residents picked at random (each
-    ward holds residents / wards of them), a resident's messages at least MIN_GAP_SECONDS
+    of the `wards` holds `per_ward` of them), a resident's messages at least MIN_GAP_SECONDS
     apart and at most as many as its script has."""
     rng = random.Random(seed)
-    per_ward = max(1, residents // wards)
     last: dict[tuple[int, int], tuple[float, int]] = {}
     out: list[Planned] = []
     for i in range(events):

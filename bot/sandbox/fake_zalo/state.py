@@ -53,7 +53,7 @@ class FakeZaloState(EchoPoster, FakeOA):
     def add_oa(self, oa_id: str | None = None, *, app_id: str | None = None,
                app_secret: str = "fake-app-secret", access_token: str | None = None,
                refresh_token: str | None = None, oa_type: str = "normal",
-               rate_limit_per_minute: int | None = None) -> FakeOA:
+               rate_limit_per_minute: int | None = None, latency_ms: int = 0) -> FakeOA:
         """Another OA on this fake. `app_id` of an app the fake already has links the OA to
         it (the same secret, one rate limit for both); a new `app_id` (default: a fresh one)
         is a new app."""
@@ -71,7 +71,7 @@ class FakeZaloState(EchoPoster, FakeOA):
             elif rate_limit_per_minute is not None:
                 app.rate_limit_per_minute = app.initial_rate_limit = rate_limit_per_minute
             oa = FakeOA(self, app, oa_id, access_token=access_token, refresh_token=refresh_token,
-                        oa_type=oa_type)
+                        oa_type=oa_type, latency_ms=latency_ms)
             self.oas.append(oa)
             return oa
 
