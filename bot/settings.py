@@ -90,8 +90,8 @@ class Settings:
     outbox_echo_window_seconds: int = 60
     outbox_unknown_max_sends: int = 3
     # Event threads per worker process, PostgreSQL only (SQLite runs one: one writer anyway).
-    # Each event is one transaction with a synchronous commit: one thread handled ~70 events/s
-    # here, four keep up with 100/s at p99 0.3 s (bench-ingest); per-resident order holds.
+    # Each thread claims and commits batches of events (WORKER_BATCH); per-resident order holds.
+    # Figures by thread count and worker count: bot/README.md (bench-ingest, bench-typhoon).
     worker_threads: int = 4
     # Scheduler fail-over (storage/leader.py has the arithmetic): every P seconds a standby
     # worker tries the leader lock and the holder confirms it. A lost holder is replaced within
