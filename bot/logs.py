@@ -16,6 +16,26 @@ LEVELS_VI = {"DEBUG": "GỠ LỖI", "INFO": "TIN", "WARNING": "CẢNH BÁO", "ER
              "CRITICAL": "NGHIÊM TRỌNG"}
 
 
+# APScheduler's warnings an officer may meet, in Vietnamese; the job named by its own (Vietnamese)
+# name, not its English repr. Anything else it says stays as it is (LOG_LEVEL=DEBUG shows all).
+SCHEDULER_WARNINGS = {
+    'Execution of job "%s" skipped: maximum number of running instances reached (%d)':
+        'Việc "%s" bỏ qua lần này: lần chạy trước chưa xong (tối đa %d lần cùng lúc); lần sau chạy bình thường',
+    'Run time of job "%s" was missed by %s':
+        'Việc "%s" trễ giờ chạy %s (máy bận hoặc vừa khởi động lại); lần sau chạy đúng giờ',
+}
+
+
+class SchedulerInVietnamese(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        translated = SCHEDULER_WARNINGS.get(record.msg) if isinstance(record.msg, str) else None
+        if translated is not None:
+            job, *rest = record.args
+            record.msg, record.args = translated, (getattr(job, "name", job), *rest)
+            record.name = "lịch định kỳ"
+        return True
+
+
 class VietnamFormatter(logging.Formatter):
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -44,3 +64,4 @@ def configure(level: str = "INFO") -> None:
     quiet = level_no if level_no <= logging.DEBUG else max(level_no, logging.WARNING)
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(quiet)
+    handler.addFilter(SchedulerInVietnamese())
