@@ -71,6 +71,16 @@ def load_ward(args) -> tuple[WardConfig, Settings]:
     return ward, settings.for_ward(ward)
 
 
+def with_running_sandbox(settings: Settings) -> Settings:
+    """The running sandbox's settings (its fakes, its sample names, its city sheet) when nothing
+    real is configured; else `settings` as they are."""
+    if settings.zalo_configured or settings.sheet_id:
+        return settings
+    from bot.sandbox import setup as sandbox
+
+    return sandbox.attach(settings) or settings
+
+
 def default_ward_only(ward: WardConfig, what: str) -> None:
     """Refuse `what` for a ward other than `default`: it runs code of bot/runtime or
     sheets_sync that opens its own sessions, in the default ward, so another ward's sheet or
