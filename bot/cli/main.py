@@ -259,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
     p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
-    add_ward_option(p)
+    add_ward_option(p, "nhắn với OA của phường này (xem `./dev wards list`; chế độ thử có "
+                       "default và mau-2); mặc định: phường default")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi (cả dịch vụ, và từng phường)")

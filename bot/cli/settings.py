@@ -42,10 +42,9 @@ def safe_url(url: str) -> str:
 
 # --- wards: which ward a command works for ------------------------------------------------
 
-def add_ward_option(parser) -> None:
-    parser.add_argument("--ward", metavar="MÃ_PHƯỜNG", default=None,
-                        help="phường mà lệnh làm việc (xem `./dev wards list`); bắt buộc khi "
-                             "dịch vụ phục vụ nhiều phường")
+def add_ward_option(parser, help: str = "phường mà lệnh làm việc (xem `./dev wards list`); bắt "
+                                        "buộc khi dịch vụ phục vụ nhiều phường") -> None:
+    parser.add_argument("--ward", metavar="MÃ_PHƯỜNG", default=None, help=help)
 
 
 def load_ward(args) -> tuple[WardConfig, Settings]:
