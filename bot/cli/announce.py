@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy import select
 
-from bot.cli.settings import add_ward_option, default_ward_only, load_ward
+from bot.cli.settings import add_ward_option, default_ward_only, load_ward, with_running_sandbox
 from bot.cli.settings import load as load_settings
 
 
@@ -229,7 +229,7 @@ def cmd_report(args) -> int:
     except WhenError as exc:
         return _fail(f"--date: {exc}")
     if getattr(args, "city", False):  # every ward: no --ward to choose
-        return _city_report(load_settings(), end, args.png)
+        return _city_report(with_running_sandbox(load_settings()), end, args.png)
     ward, settings = load_ward(args)
     if args.send:
         default_ward_only(ward, "Gửi báo cáo tuần (--send)")

@@ -10,6 +10,7 @@ import sys
 from bot.cli.settings import add_ward_option, configure_database, load, load_ward, safe_url
 from bot.cli.status import cmd_status
 from bot.settings import SettingsError
+from storage.base import DEFAULT_WARD_CODE
 
 
 def cmd_migrate(args) -> int:
@@ -58,7 +59,8 @@ def cmd_serve(args) -> int:
             fake.stop()
         return 2
     runtime.start()
-    print(where_it_runs(port, fake_zalo, fake_sheet, console), flush=True)
+    wards = [(w.code, w.name) for w in app.extensions["hts_wards"].all()] if fake_zalo else []
+    print(where_it_runs(port, fake_zalo, fake_sheet, console, wards), flush=True)
     _serve_until_signalled(server)
     runtime.stop()
     for fake in fakes:
@@ -72,18 +74,25 @@ def _start_fakes(settings, port: int):
     from bot.sandbox import setup as sandbox
 
     fakes = []
+    public_url = f"http://127.0.0.1:{port}"
     if not settings.zalo_configured:
-        settings, fake = sandbox.start(settings, f"http://127.0.0.1:{port}")
+        settings, fake = sandbox.start(settings, public_url)
         fakes.append(fake)
     if not settings.sheet_id:
         settings, fake = sandbox.start_sheets(settings)
         fakes.append(fake)
+    if len(fakes) == 2:  # the full sandbox: a city of two sample wards
+        from bot.sandbox import city
+
+        settings = city.start(settings, *fakes, public_url)
     return settings, fakes
 
 
-def where_it_runs(port: int, fake_zalo: bool, fake_sheet: bool, console: bool) -> str:
+def where_it_runs(port: int, fake_zalo: bool, fake_sheet: bool, console: bool,
+                  wards: list[tuple[str, str]] = ()) -> str:
     """What the IT officer reads when serve starts: which parts are real and which are local
-    stand-ins (a real OA with only the sheet still fake is not a sandbox)."""
+    stand-ins (a real OA with only the sheet still fake is not a sandbox). `wards`: (code, name)
+    of each ward the sandbox runs, each with the command that chats with it."""
     if fake_zalo:
         mode = "THỬ NGHIỆM (Zalo giả lập cục bộ; " + (
             "Google Sheets giả lập cục bộ)" if fake_sheet else "Google Sheets thật)")
@@ -91,10 +100,20 @@ def where_it_runs(port: int, fake_zalo: bool, fake_sheet: bool, console: bool) -
         mode = "THẬT (Zalo OA" + (
             "; Google Sheets giả lập cục bộ vì chưa đặt SHEET_ID)" if fake_sheet else ", Google Sheets)")
     lines = [f"Hộp thư số đang chạy: http://127.0.0.1:{port}  — chế độ {mode}"]
-    if fake_zalo:
+    if fake_zalo and len(wards) > 1:
+        lines.append(f"{len(wards)} phường mẫu đang chạy, mỗi phường một OA Zalo và một bảng tính "
+                     "(giả lập). Mở một cửa sổ khác và gõ lệnh để nhắn thử như cư dân của phường:")
+        labels = [f"{name or code} (mã {code}):" for code, name in wards]
+        width = max(len(label) for label in labels)
+        for (code, _), label in zip(wards, labels):
+            command = "./dev chat" + ("" if code == DEFAULT_WARD_CODE else f" --ward {code}")
+            lines.append(f"  {label.ljust(width)}  {command}")
+    elif fake_zalo:
         lines.append("Mở một cửa sổ khác và gõ:  ./dev chat   để nhắn thử như cư dân.")
     if console:
-        lines.append(f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): http://127.0.0.1:{port}/console")
+        what = ("chọn phường, cư dân nhắn Zalo + cán bộ sửa bảng Phiếu, số liệu cả thành phố"
+                if len(wards) > 1 else "cư dân nhắn Zalo + cán bộ sửa bảng Phiếu")
+        lines.append(f"Bàn thử nghiệm ({what}): http://127.0.0.1:{port}/console")
     return "\n".join(lines)
 
 
@@ -179,6 +198,8 @@ def cmd_tickets(args) -> int:
 def cmd_chat(args) -> int:
     from bot.sandbox.chat import run
 
+    if args.ward is None:  # several wards (the sandbox runs two): the default one unless told
+        args.ward = DEFAULT_WARD_CODE
     ward, settings = load_ward(args)
     return run(settings.sandbox_file, args.user, ward=None if ward.is_default else chat_ward(ward, settings))
 
@@ -192,7 +213,7 @@ def chat_ward(ward, settings) -> dict:
         webhook = sandbox.read_info(settings.sandbox_file)["webhook_url"]
     except (OSError, ValueError, KeyError):
         webhook = f"http://127.0.0.1:{settings.port}/webhooks/zalo"
-    return {"app_id": ward.zalo_app_id, "oa_id": ward.zalo_oa_id,
+    return {"name": ward.name or ward.code, "app_id": ward.zalo_app_id, "oa_id": ward.zalo_oa_id,
             "oa_secret_key": settings.webhook_secret_of(ward),
             "webhook_url": f"{webhook.rstrip('/')}/{ward.code}"}
 
@@ -238,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="nhắn thử với bot (sandbox) như một cư dân")
     p.add_argument("--user", default=None, metavar="ZALO_ID", help="Zalo user id giả lập")
-    add_ward_option(p)
+    add_ward_option(p, "nhắn với OA của phường này (xem `./dev wards list`; chế độ thử có "
+                       "default và mau-2); mặc định: phường default")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("status", help="số sự kiện chờ, tin gửi lỗi (cả dịch vụ, và từng phường)")

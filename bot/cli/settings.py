@@ -42,10 +42,9 @@ def safe_url(url: str) -> str:
 
 # --- wards: which ward a command works for ------------------------------------------------
 
-def add_ward_option(parser) -> None:
-    parser.add_argument("--ward", metavar="MÃ_PHƯỜNG", default=None,
-                        help="phường mà lệnh làm việc (xem `./dev wards list`); bắt buộc khi "
-                             "dịch vụ phục vụ nhiều phường")
+def add_ward_option(parser, help: str = "phường mà lệnh làm việc (xem `./dev wards list`); bắt "
+                                        "buộc khi dịch vụ phục vụ nhiều phường") -> None:
+    parser.add_argument("--ward", metavar="MÃ_PHƯỜNG", default=None, help=help)
 
 
 def load_ward(args) -> tuple[WardConfig, Settings]:
@@ -69,6 +68,16 @@ def load_ward(args) -> tuple[WardConfig, Settings]:
                  f"Dịch vụ đang phục vụ {len(wards)} phường: cần chọn một bằng --ward MÃ_PHƯỜNG. ")
                 + f"Các phường: {codes}.")
     return ward, settings.for_ward(ward)
+
+
+def with_running_sandbox(settings: Settings) -> Settings:
+    """The running sandbox's settings (its fakes, its sample names, its city sheet) when nothing
+    real is configured; else `settings` as they are."""
+    if settings.zalo_configured or settings.sheet_id:
+        return settings
+    from bot.sandbox import setup as sandbox
+
+    return sandbox.attach(settings) or settings
 
 
 def default_ward_only(ward: WardConfig, what: str) -> None:

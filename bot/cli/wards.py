@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.cli.settings import load
+from bot.cli.settings import load, with_running_sandbox
 from bot.cli.ward_values import FIELDS, NAMES, field_problems, flag, save
 from storage.wards import WardError
 
@@ -110,7 +110,7 @@ HEADINGS = (("code", "Mã phường", 16), ("name", "Tên", 24), ("zalo_oa_id", 
 
 
 def _list(args) -> int:
-    rows = ward_rows(load())
+    rows = ward_rows(with_running_sandbox(load()))  # the sandbox's default ward as `serve` runs it
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -112,7 +112,8 @@ class ChatClient:
             raw, headers = payloads.signed(body, self.info["oa_secret_key"])
             # Real Zalo knows the resident just wrote; tell the fake so the reply window is open.
             self.http.post(f"{self.info['fake_zalo_url']}/_fake/interaction",
-                           json={"user_id": self.user_id, "display_name": self.display_name},
+                           json={"user_id": self.user_id, "display_name": self.display_name,
+                                 "oa_id": self.info["oa_id"]},
                            timeout=5)
             return self.http.post(self.info["webhook_url"], data=raw, headers=headers, timeout=5)
 
@@ -122,10 +123,11 @@ class ChatClient:
         return resp.status_code
 
     def fetch(self) -> list[dict]:
-        """The fake's records of what the bot sent this resident since the last fetch."""
+        """The fake's records of what the ward's OA sent this resident since the last fetch."""
         resp = self._call(lambda: self.http.get(
             f"{self.info['fake_zalo_url']}/_fake/messages",
-            params={"user_id": self.user_id, "after_id": self.after_id}, timeout=5))
+            params={"user_id": self.user_id, "after_id": self.after_id, "oa_id": self.info["oa_id"]},
+            timeout=5))
         items = resp.json() if resp.ok else []  # a JSON list of recorded sends
         for item in items:
             self.after_id = max(self.after_id, int(item["id"]))
@@ -206,7 +208,8 @@ def run(sandbox_file: str, user_id: str | None = None, stdin=sys.stdin, out=sys.
 
 def _loop(client: ChatClient, stdin, out) -> int:
     interactive = stdin.isatty()
-    out.write("Bạn đang nhắn với Hộp thư số như một cư dân. Gõ số để bấm nút; /anh gửi ảnh, "
+    ward = f" của {client.ward['name']}" if client.ward.get("name") else ""
+    out.write(f"Bạn đang nhắn với Hộp thư số{ward} như một cư dân. Gõ số để bấm nút; /anh gửi ảnh, "
               "/vitri gửi vị trí, /theodoi quan tâm OA, /thoat để thoát.\n")
     while True:
         if interactive:

@@ -83,10 +83,7 @@ def start_sheets(settings: Settings):
     from bot.sandbox.fake_sheets.state import FakeSheetsState
 
     server = FakeSheetsServer(FakeSheetsState("sandbox-sheet")).start()
-    path = Path(settings.sandbox_file)
-    info = json.loads(path.read_text()) if path.exists() else {}
-    info["fake_sheets_url"] = server.base_url  # so `sheets show` in another terminal finds it
-    write_private(path, json.dumps(info, indent=2))
+    remember(settings, fake_sheets_url=server.base_url)  # so `sheets show` in another terminal finds it
     # The console announces an officer's edit the way the Apps Script hook does, signed.
     return settings.with_overrides(sheet_id="sandbox-sheet", google_sheets_api_base=server.base_url,
                                    sheets_webhook_secret=settings.sheets_webhook_secret
@@ -112,4 +109,15 @@ def attach(settings: Settings) -> Settings | None:
     if not settings.sheet_id and info.get("fake_sheets_url"):
         settings = settings.with_overrides(sheet_id="sandbox-sheet",
                                            google_sheets_api_base=info["fake_sheets_url"])
+        if not settings.city_sheet_id and info.get("city_sheet_id"):  # the sandbox's city (city.py)
+            settings = settings.with_overrides(city_sheet_id=info["city_sheet_id"])
+    if settings.ward_name == Settings.ward_name and info.get("ward_name"):
+        settings = settings.with_overrides(ward_name=info["ward_name"])
     return settings
+
+
+def remember(settings: Settings, **values) -> None:
+    """Add `values` to sandbox.json, for commands run in another terminal (`attach`)."""
+    path = Path(settings.sandbox_file)
+    info = json.loads(path.read_text()) if path.exists() else {}
+    write_private(path, json.dumps({**info, **values}, indent=2))

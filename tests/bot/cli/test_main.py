@@ -68,11 +68,15 @@ def test_chat_signs_as_the_chosen_ward(cli, ward_b, tmp_path, monkeypatch):
     import argparse
 
     ward, settings = load_ward(argparse.Namespace(ward="an-hai"))
-    assert chat_ward(ward, settings) == {"app_id": B_APP, "oa_id": B_OA, "oa_secret_key": B_SECRET,
+    assert chat_ward(ward, settings) == {"name": "Phường An Hải", "app_id": B_APP, "oa_id": B_OA,
+                                         "oa_secret_key": B_SECRET,
                                          "webhook_url": "http://127.0.0.1:8000/webhooks/zalo/an-hai"}
     seen = {}
     monkeypatch.setattr(chat, "_loop", lambda client, stdin, out: seen.update(client.info) or 0)
     assert cli("chat", "--ward", "an-hai")[0] == 0
     assert (seen["oa_id"], seen["oa_secret_key"]) == (B_OA, B_SECRET)
     assert cli("chat", "--ward", "default")[0] == 0
+    assert (seen["oa_id"], seen["oa_secret_key"]) == ("sandbox-oa", "sandbox-key")
+    seen.clear()
+    assert cli("chat")[0] == 0  # several wards, no --ward: the default ward's OA
     assert (seen["oa_id"], seen["oa_secret_key"]) == ("sandbox-oa", "sandbox-key")

@@ -109,14 +109,14 @@ def sandbox(server_database, tmp_path_factory):
 
 # ---- the console's API, as the page uses it -------------------------------------------------
 class Resident:
-    def __init__(self, base: str, name: str = "Bác Thử"):
-        self.base, self.user_id, self.name = base, resident_id(), name
+    def __init__(self, base: str, name: str = "Bác Thử", ward: str = "default"):
+        self.base, self.user_id, self.name, self.ward = base, resident_id(), name, ward
         self.after_id = 0
         self.seen: list[dict] = []
 
     def send(self, **data) -> requests.Response:
         return requests.post(f"{self.base}/console/api/send", timeout=10,
-                             json={"user_id": self.user_id, "name": self.name, **data})
+                             json={"user_id": self.user_id, "name": self.name, "ward": self.ward, **data})
 
     def say(self, words: str) -> None:
         assert self.send(type="text", text=words).json() == {"ok": True}
@@ -125,7 +125,8 @@ class Resident:
         got, deadline = [], time.monotonic() + wait
         while time.monotonic() < deadline:
             body = requests.get(f"{self.base}/console/api/messages", timeout=10,
-                                params={"user_id": self.user_id, "after_id": self.after_id}).json()
+                                params={"user_id": self.user_id, "after_id": self.after_id,
+                                        "ward": self.ward}).json()
             for message in body["messages"]:
                 self.after_id = max(self.after_id, message["id"])
                 got.append(message)
@@ -151,10 +152,11 @@ class Resident:
         raise AssertionError(f"no ticket code after {steps} steps: {self.seen}")
 
 
-def board_row(base: str, code: str, wait: float = 15.0, until=lambda row: True) -> list[str]:
+def board_row(base: str, code: str, wait: float = 15.0, until=lambda row: True,
+              ward: str = "default") -> list[str]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        body = requests.get(f"{base}/console/api/board", timeout=10).json()
+        body = requests.get(f"{base}/console/api/board", params={"ward": ward}, timeout=10).json()
         for row in body["rows"]:
             if row[0] == code and until(dict(zip(body["header"], row))):
                 return dict(zip(body["header"], row))
@@ -171,8 +173,8 @@ def png_bytes() -> bytes:
 
 
 def test_serve_prints_the_console_address_and_serves_the_page(sandbox):
-    assert f"Bàn thử nghiệm (cư dân nhắn Zalo + cán bộ sửa bảng Phiếu): {sandbox.url}/console" \
-        in sandbox.output()
+    assert (f"Bàn thử nghiệm (chọn phường, cư dân nhắn Zalo + cán bộ sửa bảng Phiếu, số liệu cả "
+            f"thành phố): {sandbox.url}/console") in sandbox.output()
     page = requests.get(f"{sandbox.url}/console", timeout=5)
     assert page.status_code == 200 and "Bảng «Phiếu»" in page.text
     assert requests.get(f"{sandbox.url}/console/static/console.js", timeout=5).ok
@@ -249,6 +251,32 @@ def test_sample_officers_then_assign_one_on_the_board(sandbox):
     assert board_row(sandbox.url, code)["Ghi chú hệ thống"] == ""
     # The officers synced into the database, their Zalo ids kept as text.
     assert ("Cán bộ Mẫu A", "7100000000000000001") in sandbox.sql("SELECT name, zalo_user_id FROM officers")
+
+
+def test_the_chosen_ward_has_its_own_oa_board_and_codes_and_the_city_sets_both_side_by_side(sandbox):
+    info = requests.get(f"{sandbox.url}/console/api/info", timeout=10).json()
+    assert [(w["code"], w["name"]) for w in info["wards"]] == [("default", "Phường Mẫu Một"),
+                                                              ("mau-2", "Phường Mẫu Hai")]
+    resident = Resident(sandbox.url, ward="mau-2")
+    resident.say(REPORT)
+    code = resident.until_code()
+    assert code.endswith("-0001"), code                          # ward 2 numbers its own tickets
+    assert board_row(sandbox.url, code, ward="mau-2")["Nội dung"] == REPORT
+    assert sandbox.sql("SELECT w.code FROM tickets t JOIN wards w ON w.id = t.ward_id WHERE t.code = :c "
+                       "AND t.text = :t AND t.ward_id <> 1", c=code, t=REPORT) == [("mau-2",)]
+    # The default ward's OA sent that resident nothing: ward 2's OA answered.
+    same_id_in_ward_1 = Resident(sandbox.url, ward="default")
+    same_id_in_ward_1.user_id = resident.user_id
+    assert same_id_in_ward_1.new_messages(wait=1) == []
+    city = requests.get(f"{sandbox.url}/console/api/city", timeout=10).json()
+    figures = {w["code"]: w for w in city["wards"]}
+    assert list(figures) == ["default", "mau-2"] and figures["mau-2"]["received"] == 1
+    assert figures["default"]["received"] == sandbox.sql("SELECT COUNT(*) FROM tickets WHERE ward_id = 1")[0][0]
+    assert set(figures["mau-2"]) >= {"resolved", "overdue"}
+    published = requests.post(f"{sandbox.url}/console/api/city/publish", json={}, timeout=10).json()
+    assert (published["ok"], published["wards"], published["tab"]) == (True, 2, "Tổng hợp")
+    unknown = requests.get(f"{sandbox.url}/console/api/board", params={"ward": "khong-co"}, timeout=10)
+    assert unknown.status_code == 404 and "khong-co" in unknown.json()["error"]
 
 
 def test_service_columns_are_not_editable_from_the_console(sandbox):
@@ -372,5 +400,13 @@ def test_in_a_browser_report_resolve_on_the_board_rate_and_reopen(browser, sandb
         .first_selected_option.text == "Đang xử lý")
     assert browser.find_element(By.ID, "board-error").text == ""
     assert browser.find_element(By.ID, "chat-error").text == ""
-    assert sandbox.sql("SELECT status, rating FROM tickets WHERE code = :c", c=code) == [("in_progress", 5)]
+    assert sandbox.sql("SELECT status, rating FROM tickets WHERE code = :c AND ward_id = 1", c=code) \
+        == [("in_progress", 5)]
+
+    # The city strip sets the wards side by side; choosing the other ward switches the panes.
+    wait.until(lambda _: len(browser.find_elements(By.CSS_SELECTOR, "#city-wards .city-ward")) == 2)
+    Select(browser.find_element(By.ID, "ward")).select_by_value("mau-2")
+    assert browser.find_element(By.ID, "board-ward").text == "Phường Mẫu Hai"
+    assert browser.find_element(By.ID, "oa-name").text == "Phường Mẫu Hai"
+    assert browser.find_elements(By.CSS_SELECTOR, "#chat .bubble") == []   # ward 2's OA: no talk yet
     assert time.monotonic() - started < 30

@@ -36,11 +36,14 @@ def test_send_writes_the_sheet_sends_to_officers_then_marks_the_week(serve):
     info = serve.sandbox
     requests.post(f"{info['fake_zalo_url']}/_fake/interaction", json={"user_id": OFFICER}, timeout=5)
 
-    nobody = _cli(serve, "report", "weekly", "--send")
+    # The sandbox runs two sample wards: a ward's command names its ward.
+    several = _cli(serve, "report", "weekly", "--send")
+    assert several.returncode == 2 and "--ward" in several.stderr and "mau-2" in several.stderr
+    nobody = _cli(serve, "report", "weekly", "--send", "--ward", "default")
     assert nobody.returncode == 2 and "OFFICER_ZALO_IDS" in nobody.stderr
     assert _flags(serve.env["DATABASE_URL"]) == []              # nothing went anywhere: not marked
 
-    result = _cli(serve, "report", "weekly", "--send", OFFICER_ZALO_IDS=OFFICER)
+    result = _cli(serve, "report", "weekly", "--send", "--ward", "default", OFFICER_ZALO_IDS=OFFICER)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Đã ghi vào tab «Báo cáo tuần»" in result.stdout
     assert "2 đã gửi" in result.stdout                          # the summary and the chart
@@ -69,5 +72,5 @@ def test_forms_post_with_the_sample_works_in_the_sandbox_with_no_setup(serve):
     assert "Đã nhận câu trả lời biểu mẫu: phiếu PA-" in result.stdout
     again = _cli(serve, "forms", "post")  # the sample is the default file
     assert again.returncode == 0 and "đã được nhận trước đó" in again.stdout
-    tickets = _cli(serve, "tickets")
+    tickets = _cli(serve, "tickets", "--ward", "default")
     assert "Cống thoát nước đầu ngõ 12" in tickets.stdout and "1 phiếu." in tickets.stdout

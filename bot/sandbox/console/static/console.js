@@ -1,16 +1,21 @@
-// The sandbox console: a resident's chat (left) and the officers' board (right).
+// The sandbox console: a ward chosen at the top, its resident's chat (left) and its officers'
+// board (right), and the city's wards side by side this week.
 // Everything goes through the server's /console/api/*, which uses the bot's real paths.
 "use strict";
 
 const POLL_MS = 1000;
+const CITY_POLL_MS = 3000;
 const BAD_ID = "Mã Zalo của cư dân phải là một dãy số (5–32 chữ số).";
 const $ = (id) => document.getElementById(id);
 let info = null;
 let chat = { userId: "", afterId: 0, items: [] };   // items: {from: "me"|"bot", text, buttons, images}
 let chatBusy = false;
 let boardBusy = false;
+let ward = "";          // the chosen ward's code: every request names it
 
-function storageKey(userId) { return "hts-console:" + info.instance + ":" + userId; }
+function storageKey(userId) { return "hts-console:" + info.instance + ":" + ward + ":" + userId; }
+function wardQuery() { return "ward=" + encodeURIComponent(ward); }
+function wardName(code) { const w = info.wards.find((x) => x.code === code); return w ? w.name : code; }
 
 function loadResident() {
   const userId = $("user-id").value.trim();
@@ -83,7 +88,7 @@ async function sendEvent(data, shown) {
   chat.items.push(Object.assign({ from: "me" }, shown));
   saveChat(); renderChat();
   try {
-    await postJSON("/console/api/send", Object.assign(resident(), data));
+    await postJSON("/console/api/send", Object.assign(resident(), data, { ward: ward }));
   } catch (e) { showChatError(e.message); }
 }
 
@@ -100,10 +105,12 @@ async function pollChat() {
   if (!/^\d{5,32}$/.test(chat.userId)) { showChatError(BAD_ID); return; }
   if ($("chat-error").textContent === BAD_ID) showChatError("");
   chatBusy = true;
+  const asked = chat;
   try {
     const body = await api("/console/api/messages?user_id=" + encodeURIComponent(chat.userId) +
-                           "&after_id=" + chat.afterId);
+                           "&after_id=" + chat.afterId + "&" + wardQuery());
     if (body.instance !== info.instance) { location.reload(); return; }  // serve restarted
+    if (asked !== chat) return;  // another ward or resident chosen meanwhile
     if (body.messages.length) {
       for (const m of body.messages) {
         chat.afterId = Math.max(chat.afterId, m.id);
@@ -168,8 +175,8 @@ async function saveCell(control) {
   cell.classList.add("saving");
   $("board-error").textContent = "";
   try {
-    await postJSON("/console/api/edit", { code: control.dataset.code, column: control.dataset.column,
-                                          value: control.value });
+    await postJSON("/console/api/edit", { ward: ward, code: control.dataset.code,
+                                          column: control.dataset.column, value: control.value });
   } catch (e) {
     cell.classList.add("failed");
     $("board-error").textContent = e.message;
@@ -240,14 +247,76 @@ function renderBoard(body) {
 async function pollBoard() {
   if (boardBusy) return;
   boardBusy = true;
-  try { renderBoard(await api("/console/api/board")); }
+  const asked = ward;
+  try {
+    const body = await api("/console/api/board?" + wardQuery());
+    if (asked === ward) renderBoard(body);  // else another ward was chosen meanwhile
+  }
   catch (e) { $("board-error").textContent = e.message; }
   finally { boardBusy = false; }
+}
+
+// ---- wards and the city ----------------------------------------------------------------
+function chooseWard(code) {
+  ward = code;
+  sessionStorage.setItem("hts-console:ward", code);
+  $("ward").value = code;
+  $("oa-name").textContent = wardName(code);
+  $("board-ward").textContent = wardName(code);
+  $("board").tHead.replaceChildren();
+  $("board").tBodies[0].replaceChildren();
+  $("board-error").textContent = "";
+  chat = { userId: "", afterId: 0, items: [] };
+  loadResident();
+  for (const card of document.querySelectorAll(".city-ward")) card.classList.toggle("chosen", card.dataset.code === code);
+  pollBoard();
+  pollChat();
+}
+
+function renderCity(body) {
+  const box = $("city-wards");
+  box.replaceChildren();
+  for (const w of body.wards) {
+    const card = el("button", "city-ward" + (w.code === ward ? " chosen" : ""));
+    card.type = "button";
+    card.dataset.code = w.code;
+    card.title = "Chọn " + w.name;
+    card.append(el("strong", "", w.name), el("br"));
+    const figures = el("span", "figures", "tiếp nhận " + w.received + " · đã giải quyết " + w.resolved + " · ");
+    figures.append(el("span", w.overdue ? "overdue" : "", "quá hạn " + w.overdue));
+    card.append(figures);
+    card.addEventListener("click", () => chooseWard(w.code));
+    box.append(card);
+  }
+  $("city-week").textContent = body.wards.length ? body.wards[0].week : "";
+}
+
+async function pollCity() {
+  try { renderCity(await api("/console/api/city")); }
+  catch (e) { $("city-note").textContent = e.message; }
 }
 
 // ---- wiring ----------------------------------------------------------------------------
 async function start() {
   info = await api("/console/api/info");
+  for (const w of info.wards) {
+    const opt = el("option", "", w.name + " (" + w.code + ")");
+    opt.value = w.code;
+    $("ward").append(opt);
+  }
+  const saved = sessionStorage.getItem("hts-console:ward");
+  ward = info.wards.some((w) => w.code === saved) ? saved : info.wards[0].code;
+  $("ward").value = ward;
+  $("oa-name").textContent = wardName(ward);
+  $("board-ward").textContent = wardName(ward);
+  $("ward").addEventListener("change", () => chooseWard($("ward").value));
+  $("city-publish").addEventListener("click", async () => {
+    $("city-note").textContent = "";
+    try {
+      const body = await postJSON("/console/api/city/publish", {});
+      $("city-note").textContent = "Đã ghi tab «" + body.tab + "» của bảng tính thành phố (" + body.wards + " phường).";
+    } catch (e) { $("city-note").textContent = e.message; }
+  });
   loadResident();
   $("user-id").addEventListener("change", loadResident);
   $("compose").addEventListener("submit", (ev) => {
@@ -280,6 +349,7 @@ async function start() {
     const who = resident();
     form.append("user_id", who.user_id);
     form.append("name", who.name);
+    form.append("ward", ward);
     form.append("file", file);
     // Shown at once, like a phone does; the hosted copy replaces the local preview.
     const item = { from: "me", images: [URL.createObjectURL(file)] };
@@ -298,13 +368,15 @@ async function start() {
   });
   $("add-officers").addEventListener("click", async () => {
     $("board-error").textContent = "";
-    try { await postJSON("/console/api/sample-officers", {}); }
+    try { await postJSON("/console/api/sample-officers", { ward: ward }); }
     catch (e) { $("board-error").textContent = e.message; }
   });
   setInterval(pollChat, POLL_MS);
   setInterval(pollBoard, POLL_MS);
+  setInterval(pollCity, CITY_POLL_MS);
   pollChat();
   pollBoard();
+  pollCity();
 }
 
 start().catch((e) => { $("board-error").textContent = e.message; });
