@@ -166,7 +166,7 @@ def cmd_worker(args) -> int:
             sys.stderr.write("Chưa cấu hình Zalo (ZALO_* trong .env) và không thấy chế độ thử đang "
                              "chạy: chạy `./dev serve` (đã gồm worker), hoặc điền ZALO_* rồi chạy lại.\n")
             return 2
-        settings = attached.with_overrides(ward_profile_file=sandbox.sandbox_profile(attached))
+        settings = attached
     Runtime(settings, scheduler=not args.no_scheduler).run_forever()
     return 0
 

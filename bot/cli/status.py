@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.cli.settings import load
+from bot.cli.settings import load, with_running_sandbox
 
 # Per-ward figures added up in the deployment's totals (one ward: its own figures).
 SUMMED = ("urgent_not_alerted", "duty_officers", "duty_officers_reachable")
@@ -22,7 +22,7 @@ def cmd_status(args) -> int:
     from storage.health import intake_report
     from storage.scoping import ALL_WARDS
 
-    settings = load()
+    settings = with_running_sandbox(load())  # the sandbox's own facts, when one runs
     spool_dir = settings.spool_directory
     with db.session_scope(ALL_WARDS) as session:  # one inbox and one outbox for every ward
         intake, reasons = intake_report(session, spool_dir=spool_dir,

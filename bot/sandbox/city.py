@@ -74,7 +74,8 @@ def ensure_sample_ward(settings: Settings) -> bool:
                 save(session, settings, CODE, dict(
                     name=NAME, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET, zalo_oa_id=OA_ID,
                     zalo_oa_secret_key=OA_SECRET, zalo_access_token=ACCESS,
-                    zalo_refresh_token=REFRESH, sheet_id=SHEET_ID, officers=OFFICER), cipher)
+                    zalo_refresh_token=REFRESH, sheet_id=SHEET_ID, officers=OFFICER,
+                    ward_profile_file=sample_profile()), cipher)
             except wards.WardError as exc:  # its sample OA id taken by another ward
                 log.warning("không tạo phường mẫu %s: %s", CODE, exc)
                 return False
@@ -83,5 +84,15 @@ def ensure_sample_ward(settings: Settings) -> bool:
             log.warning("phường %s đã có và không phải phường mẫu: thử nghiệm chạy không có nó", CODE)
             return False
         DbTokenStore("", "", cipher=cipher, ward_id=existing.id).replace(session, Tokens(ACCESS, REFRESH))
+        if not existing.ward_profile_file:  # made by an earlier version without its facts
+            wards.update(session, CODE, {"ward_profile_file": sample_profile()}, cipher)
         return True
+
+
+def sample_profile() -> str:
+    """The sample ward's facts: the sample profile whose values all say "(mẫu)", as for the
+    default ward in the sandbox, so no FAQ answer of either ward is held back."""
+    from bot.ward_profile import SAMPLE
+
+    return str(SAMPLE)
 

@@ -92,7 +92,8 @@ def start_sheets(settings: Settings):
 
 def attach(settings: Settings) -> Settings | None:
     """A command run in another terminal while `serve` runs the sandbox: settings pointed at
-    that sandbox's fake Zalo (and fake Sheets, when no sheet is configured). None when no
+    that sandbox's fake Zalo (and fake Sheets, when no sheet is configured) and its ward
+    profile. None when no
     sandbox answers (none started, or the sandbox.json of one that has stopped)."""
     import requests
 
@@ -113,7 +114,8 @@ def attach(settings: Settings) -> Settings | None:
             settings = settings.with_overrides(city_sheet_id=info["city_sheet_id"])
     if settings.ward_name == Settings.ward_name and info.get("ward_name"):
         settings = settings.with_overrides(ward_name=info["ward_name"])
-    return settings
+    # The ward facts the running sandbox answers with, so `status` counts the gaps it has.
+    return settings.with_overrides(ward_profile_file=sandbox_profile(settings))
 
 
 def remember(settings: Settings, **values) -> None:

@@ -103,3 +103,25 @@ def test_never_in_production(sandbox_settings, fake_zalo, fake_sheets):
         city.start(sandbox_settings.with_overrides(app_env="production"), fake_zalo, fake_sheets,
                    "http://127.0.0.1:9")
     assert list(_wards()) == ["default"]
+
+
+def test_the_sample_ward_answers_with_the_sample_facts_not_with_gaps(sandbox_settings, fake_zalo,
+                                                                      fake_sheets):
+    """Like the default ward in the sandbox: no FAQ answer of `mau-2` is held back for a gap."""
+    from bot.ward_profile import faq_gaps
+    from bot.wards import WardSettings
+    from intents.faq import read_csv
+
+    city.start(sandbox_settings, fake_zalo, fake_sheets, "http://127.0.0.1:9")
+    ward = _wards()[city.CODE]
+    settings = WardSettings(sandbox_settings)(ward.id)
+    assert faq_gaps(settings, read_csv(settings.faq_path)) == []
+    with session_scope() as s:  # made by an earlier version, without its facts: given them
+        wards.update(s, city.CODE, {"ward_profile_file": ""}, cipher=None)
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_zalo.server import FakeZaloServer
+    from bot.sandbox.fake_zalo.state import FakeZaloState
+
+    with FakeZaloServer(FakeZaloState()) as zalo2, FakeSheetsServer() as sheets2:  # the next serve
+        city.start(sandbox_settings, zalo2, sheets2, "http://127.0.0.1:9")
+    assert _wards()[city.CODE].ward_profile_file == city.sample_profile()

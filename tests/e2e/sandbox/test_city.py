@@ -57,6 +57,9 @@ def test_two_sample_wards_each_answer_with_its_own_oa_and_codes_across_a_restart
     assert first == second                                         # PA-…-0001 in both wards
     assert [(w["code"], w["name"], w["tickets"]) for w in _wards(serve)] == [
         ("default", city.DEFAULT_NAME, 1), (city.CODE, city.NAME, 1)]
+    status = _cli(serve, "status", "--json")   # the gaps the running sandbox really has: none
+    assert [(w["ward"], w["faq_gaps"]) for w in json.loads(status.stdout)["wards"]] == [
+        ("default", 0), (city.CODE, 0)], status.stdout + status.stderr
 
     serve.stop()
     serve.start()                               # a fresh fake Zalo, the same database
