@@ -7,9 +7,9 @@ their own SAVEPOINT: a failing handler rolls back only its own work and its fail
 (bounded attempts, then `failed` with an apology), the rest of the batch goes on. An event's
 work (tickets, replies as outbox rows) and its `done` mark are committed together: killed at
 any point, the process committed both or neither, so no lost event, no second ticket, no second
-reply. One commit ends the batch; two things commit sooner, and the batch goes on after them
-(_commit_so_far): an urgent message's officer alert, before its handlers run, and on PostgreSQL
-a ticket code, whose counter row other workers wait for (_holds_ticket_counter).
+reply. One commit ends the batch; two things commit sooner: an urgent message's officer alert,
+before its handlers run (_commit_alert), and on PostgreSQL a ticket code, whose counter row
+other workers wait for (_holds_ticket_counter).
 
 Why batches: every commit waits for the write-ahead log to reach the disk, and a commit per
 event was the larger part of a worker's time (figures: bot/README.md, bench-typhoon).
@@ -79,8 +79,8 @@ class EventWorker:
                 row = queue.pop(0)
                 settings = self._enter_ward(session, row)
                 stage = self._stage(session, row, settings)
-                if stage.queued:  # its alert is durable before its handlers run (handlers/urgent.py)
-                    queue = self._commit_so_far(session, handled, [row, *queue])
+                if stage.queued:
+                    queue = self._commit_alert(session, handled, [row, *queue])
                     if not queue or queue[0].id != row.id:
                         continue  # another worker took it meanwhile (and found the alert queued)
                     row = queue.pop(0)
@@ -93,32 +93,28 @@ class EventWorker:
                     handled.append(row.id)
                 failpoints.hit("worker.after_event")  # the kill -9 tests: mid-batch
                 if self._holds_ticket_counter(session):
-                    queue = self._commit_so_far(session, handled, queue)
+                    break  # the events not reached go back to the queue, untouched
             use_ward(session, ALL_WARDS)
             inbox.mark_done(session, handled)
             failpoints.hit("worker.before_commit")
         self.on_reply()
         return attempted
 
-    def _commit_so_far(self, session, handled: list[int], rest: list[InboundEvent]) -> list[InboundEvent]:
-        """Commit what the batch did so far, the events it handled marked done in that same
-        commit (a kill after it cannot handle them again), and go on with `rest`: committing
-        released the claim (PostgreSQL's row locks), so `rest` is taken again, less what another
-        worker took meanwhile. Two things are committed before the batch ends: an urgent
-        message's officer alert, before its handlers run, so a failure or a crash later cannot
-        take it back; and a ticket code, whose counter row other workers wait for
-        (_holds_ticket_counter).
+    def _commit_alert(self, session, handled: list[int], rest: list[InboundEvent]) -> list[InboundEvent]:
+        """An urgent message's officer alert is committed before its handlers run
+        (handlers/urgent.py), so a failure or a crash later cannot take it back. The events the
+        batch handled so far are marked done in that same commit (a kill after it cannot handle
+        them again). Committing released the claim (PostgreSQL's row locks): `rest` is taken
+        again, less what another worker took meanwhile, and the batch goes on.
 
-        Why not end the batch there, or give those events a transaction of their own: in a
-        storm many messages are urgent or file a ticket (a city's typhoon: one event in five);
-        ending the batch handed the rest of the claim back, to be claimed, locked and loaded
-        again by the next batch, and a transaction of their own costs two commits. Going on
-        costs one commit and one look-up by id."""
+        Why not end the batch at an urgent message, or give it a transaction of its own: in a
+        storm many messages are urgent; ending the batch would hand the rest of the claim back
+        to be claimed and checked again, and a transaction of its own costs two commits. This
+        costs one commit per alert and nothing for the other messages."""
         use_ward(session, ALL_WARDS)  # the batch's rows are of several wards
         inbox.mark_done(session, handled)
         handled.clear()
-        session.commit()
-        session.info.pop(_TICKET_COUNTER, None)  # the commit released the counter row
+        session.commit()  # the alert is durable from here on, whatever happens next
         self.on_reply()
         return inbox.reclaim(session, [row.id for row in rest])
 
@@ -132,8 +128,8 @@ class EventWorker:
         (storage.tickets.next_code), so every worker filing a ticket waits for it. Held to the
         end of a batch, it made the batches of all workers wait on each other (measured with
         bench-typhoon: 8 threads, one at work); committing as soon as an event took a code
-        holds it about as briefly as one event per transaction did, and the batch goes on
-        (_commit_so_far). SQLite has one writer anyway: there no commit is needed."""
+        holds it about as briefly as one event per transaction did. SQLite has one writer
+        anyway: there the batch goes on."""
         return session.info.get(_TICKET_COUNTER, False) and session.get_bind().dialect.name != "sqlite"
 
     def _handle(self, session, row: InboundEvent, stage: urgent.Stage, settings: Settings) -> bool | None:
