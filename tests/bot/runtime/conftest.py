@@ -4,6 +4,7 @@ to the webhook as Zalo does."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -42,3 +43,31 @@ def drive(runtime, done, timeout: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("outbox did not settle in time")
+
+
+@contextmanager
+def wards_on_google_quota(n: int, *, per_user: int, minute: float, first: str, tickets_per_ward: int,
+                          officers: bool = False):
+    """The fake Sheets API enforcing Google's quota (per user `per_user` reads and writes per
+    `minute` seconds, the project five times that), with wards w0…w{n-1}, each its own
+    spreadsheet sheet-i and `tickets_per_ward` tickets (and, with `officers`, its own officer)."""
+    from bot.sandbox.fake_sheets.quota import GoogleQuota
+    from bot.sandbox.fake_sheets.server import FakeSheetsServer
+    from bot.sandbox.fake_sheets.state import FakeSheetsState
+    from storage import tickets, wards
+    from storage.db import session_scope
+
+    quota = GoogleQuota(read_per_user=per_user, write_per_user=per_user, read_per_project=5 * per_user,
+                        write_per_project=5 * per_user, window=minute)
+    with FakeSheetsServer(FakeSheetsState(first), quota=quota) as fake:
+        for i in range(n):
+            fake.add_spreadsheet(f"sheet-{i}")
+            values = {"name": f"Phường {i}", "sheet_id": f"sheet-{i}"}
+            if officers:
+                values["officer_zalo_ids"] = f"90000000000000{i:04d}"
+            with session_scope() as s:
+                ward_id = wards.add(s, f"w{i}", values, cipher=None).id
+            with session_scope(ward_id) as s:
+                for k in range(tickets_per_ward):
+                    tickets.create_ticket(s, kind="complaint", text=f"Phường {i}, việc {k}", actor="test")
+        yield fake

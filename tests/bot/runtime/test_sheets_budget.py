@@ -8,13 +8,9 @@ import time
 import pytest
 
 from bot.runtime.sheets import WardSheets
-from bot.sandbox.fake_sheets.quota import GoogleQuota
-from bot.sandbox.fake_sheets.server import FakeSheetsServer
-from bot.sandbox.fake_sheets.state import FakeSheetsState
 from sheets_sync.layout import BOARD
 from sheets_sync.quota import RequestBudget, install
-from storage import tickets, wards
-from storage.db import session_scope
+from tests.bot.runtime.conftest import wards_on_google_quota
 
 WARDS = 12
 MINUTE = 1.0        # seconds a quota minute lasts here
@@ -24,17 +20,8 @@ GOOGLE = 24         # the fake's per-user read and write limits, per (scaled) mi
 
 @pytest.fixture()
 def city(settings, no_backoff):
-    quota = GoogleQuota(read_per_user=GOOGLE, write_per_user=GOOGLE, read_per_project=5 * GOOGLE,
-                        write_per_project=5 * GOOGLE, window=MINUTE)
-    with FakeSheetsServer(FakeSheetsState("unused"), quota=quota) as fake:
-        for i in range(WARDS):
-            fake.add_spreadsheet(f"sheet-{i}")
-            with session_scope() as s:
-                ward_id = wards.add(s, f"w{i}", {"name": f"Phường {i}", "sheet_id": f"sheet-{i}"},
-                                    cipher=None).id
-            with session_scope(ward_id) as s:
-                for n in range(3):
-                    tickets.create_ticket(s, kind="complaint", text=f"Phường {i}, việc {n}", actor="test")
+    with wards_on_google_quota(WARDS, per_user=GOOGLE, minute=MINUTE, first="unused",
+                               tickets_per_ward=3) as fake:
         yield fake, settings.with_overrides(google_sheets_api_base=fake.base_url, sheet_id="")
 
 

@@ -14,15 +14,12 @@ from sqlalchemy import func, select
 
 from bot.runtime import jobs
 from bot.runtime.sheets import WardSheets
-from bot.sandbox.fake_sheets.quota import GoogleQuota
-from bot.sandbox.fake_sheets.server import FakeSheetsServer
-from bot.sandbox.fake_sheets.state import FakeSheetsState
 from bot.wards import WardSettings
 from handlers.reports import REPORT_TAB
 from sheets_sync import report_tab
 from sheets_sync.city import TAB as CITY_TAB
 from sheets_sync.quota import RequestBudget, install
-from storage import tickets, wards
+from tests.bot.runtime.conftest import wards_on_google_quota
 from storage.db import session_scope
 from storage.models import Flag, OutboundMessage, utcnow
 from storage.scoping import ALL_WARDS
@@ -35,17 +32,8 @@ GOOGLE = 36         # the fake's per-user read and write limits, per (scaled) mi
 
 @pytest.fixture()
 def city(settings, no_backoff):
-    quota = GoogleQuota(read_per_user=GOOGLE, write_per_user=GOOGLE, read_per_project=5 * GOOGLE,
-                        write_per_project=5 * GOOGLE, window=MINUTE)
-    with FakeSheetsServer(FakeSheetsState("city"), quota=quota) as fake:
-        for i in range(WARDS):
-            fake.add_spreadsheet(f"sheet-{i}")
-            with session_scope() as s:
-                ward_id = wards.add(s, f"w{i}", {"name": f"Phường {i}", "sheet_id": f"sheet-{i}",
-                                                 "officer_zalo_ids": f"90000000000000{i:04d}"},
-                                    cipher=None).id
-            with session_scope(ward_id) as s:
-                tickets.create_ticket(s, kind="complaint", text=f"Phường {i}: đèn đường hỏng", actor="test")
+    with wards_on_google_quota(WARDS, per_user=GOOGLE, minute=MINUTE, first="city", tickets_per_ward=1,
+                               officers=True) as fake:
         city_settings = settings.with_overrides(google_sheets_api_base=fake.base_url, sheet_id="",
                                                 city_sheet_id="city")
         budget = install(city_settings, RequestBudget(BUDGET, minute=MINUTE))
